@@ -1,0 +1,86 @@
+package io.branchwork;
+
+import io.branchwork.config.Config;
+import io.branchwork.config.ConfigException;
+import io.branchwork.config.ConfigLoader;
+import io.branchwork.metrics.BranchworkMetrics;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code java -jar branchwork.jar [--conf FILE]}: one node, until the process is told to stop. */
+public final class Main {
+
+  private static final long SHUTDOWN_TIMEOUT_S = 60;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    Logger log = LoggerFactory.getLogger(Main.class);
+    Config config;
+    try {
+      config = ConfigLoader.load(confFile(args), System.getenv());
+    } catch (ConfigException | IllegalArgumentException e) {
+      log.error("cannot start: {}", e.getMessage());
+      System.exit(2);
+      return;
+    }
+    BranchworkMetrics metrics = new BranchworkMetrics();
+    Vertx vertx = newVertx(metrics);
+    Node node;
+    try {
+      node = Node.start(vertx, config, metrics).await(config.loadTimeoutMs, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      log.error("cannot start: {}", e.getMessage(), e);
+      vertx.close();
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      CountDownLatch done = new CountDownLatch(1);
+      node.stop().eventually(vertx::close).onComplete(ar -> done.countDown());
+      try {
+        if (!done.await(SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS)) {
+          log.warn("shutdown did not finish within {} s", SHUTDOWN_TIMEOUT_S);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "branchwork-shutdown"));
+  }
+
+  /** A Vert.x instance that reports its own metrics to Branchwork's Prometheus registry. */
+  public static Vertx newVertx(BranchworkMetrics metrics) {
+    MicrometerMetricsOptions metricsOptions = new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
+    return Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(metricsOptions))
+        .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+        .build();
+  }
+
+  private static Path confFile(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--conf")) {
+        if (i + 1 >= args.length) {
+          throw new ConfigException("--conf", "needs a file name");
+        }
+        return Path.of(args[i + 1]);
+      }
+      if (args[i].startsWith("--conf=")) {
+        return Path.of(args[i].substring("--conf=".length()));
+      }
+      throw new IllegalArgumentException("unknown argument '" + args[i] + "'; usage: branchwork [--conf FILE]");
+    }
+    return null;
+  }
+}

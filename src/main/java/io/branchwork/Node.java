@@ -1,0 +1,131 @@
+package io.branchwork;
+
+import io.branchwork.allocator.AllocatorVerticle;
+import io.branchwork.allocator.LocalWorkspaceTable;
+import io.branchwork.api.HttpVerticle;
+import io.branchwork.auth.AuthService;
+import io.branchwork.config.Config;
+import io.branchwork.metrics.BranchworkMetrics;
+import io.branchwork.store.EmbeddedStore;
+import io.branchwork.store.Store;
+import io.branchwork.workspace.files.FileTrees;
+import io.branchwork.workspace.git.GitEnvironment;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Branchwork node on a given Vert.x instance: store, allocator and HTTP verticles,
+ * started in that order and stopped in reverse. {@link Main} uses it, and so do the tests.
+ */
+public final class Node {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  private final Vertx vertx;
+  private final Services services;
+  private final String allocatorId;
+  private final String httpId;
+  private final int port;
+
+  private Node(Vertx vertx, Services services, String allocatorId, String httpId, int port) {
+    this.vertx = vertx;
+    this.services = services;
+    this.allocatorId = allocatorId;
+    this.httpId = httpId;
+    this.port = port;
+  }
+
+  public static Future<Node> start(Vertx vertx, Config config, BranchworkMetrics metrics) {
+    long t0 = System.nanoTime();
+    GitEnvironment.isolate();
+    Path workRoot = config.dataDir.resolve("workspaces");
+    Path tmpRoot = config.dataDir.resolve("tmp");
+    AtomicReference<Services> services = new AtomicReference<>();
+    AtomicReference<String> allocatorId = new AtomicReference<>();
+    AtomicReference<HttpVerticle> firstHttp = new AtomicReference<>();
+    return vertx.executeBlocking(() -> {
+          // Working copies and temp files of a previous run are stale: the store has the truth.
+          FileTrees.deleteRecursively(workRoot);
+          FileTrees.deleteRecursively(tmpRoot);
+          Files.createDirectories(workRoot);
+          Files.createDirectories(tmpRoot);
+          return null;
+        }, false)
+        .compose(v -> openStore(vertx, config))
+        .compose(store -> {
+          services.set(new Services(config, store, new AuthService(vertx, store, config), metrics,
+              workRoot.toAbsolutePath(), tmpRoot.toAbsolutePath()));
+          return store.wipeServer(config.nodeTag)
+              .onSuccess(n -> {
+                if (n > 0) {
+                  LOG.info("removed {} workspace sessions left by a previous run of {}", n, config.nodeTag);
+                }
+              })
+              .compose(n -> store.deleteExpiredTokens(System.currentTimeMillis()))
+              .onFailure(e -> store.close());
+        })
+        .compose(n -> vertx.deployVerticle(new AllocatorVerticle(services.get(), new LocalWorkspaceTable())))
+        .compose(id -> {
+          allocatorId.set(id);
+          int instances = config.httpInstances > 0 ? config.httpInstances : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+          return vertx.deployVerticle(() -> {
+            HttpVerticle v = new HttpVerticle(services.get());
+            firstHttp.compareAndSet(null, v);
+            return v;
+          }, new DeploymentOptions().setInstances(instances));
+        })
+        .map(httpId -> {
+          Node node = new Node(vertx, services.get(), allocatorId.get(), httpId, firstHttp.get().actualPort());
+          LOG.info("node {} serving http://{}:{} with the {} store in {} ms", config.nodeTag, config.httpHost,
+              node.port, config.store.name().toLowerCase(java.util.Locale.ROOT), (System.nanoTime() - t0) / 1_000_000);
+          return node;
+        })
+        .recover(e -> {
+          Services s = services.get();
+          Future<Void> closed = s == null ? Future.succeededFuture() : s.store().close();
+          return closed.transform(ar -> Future.failedFuture(e));
+        });
+  }
+
+  private static Future<Store> openStore(Vertx vertx, Config config) {
+    switch (config.store) {
+      case EMBEDDED:
+        return EmbeddedStore.open(vertx, config.dataDir.resolve("db"), 4, config.snapshotChunkBytes,
+            config.snapshotKeep);
+      case PG:
+      default:
+        return Future.failedFuture(new IllegalStateException(
+            "store 'pg' is not available in this build yet; use store 'embedded'"));
+    }
+  }
+
+  /** The HTTP port actually bound. */
+  public int port() {
+    return port;
+  }
+
+  public Services services() {
+    return services;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Stops serving, closes every workspace (saving unsaved changes when configured), closes the store. */
+  public Future<Void> stop() {
+    long t0 = System.nanoTime();
+    return vertx.undeploy(httpId)
+        .transform(ar -> vertx.undeploy(allocatorId))
+        .transform(ar -> services.store().close())
+        .onComplete(ar -> LOG.info("node {} stopped in {} ms", services.config().nodeTag,
+            (System.nanoTime() - t0) / 1_000_000));
+  }
+}

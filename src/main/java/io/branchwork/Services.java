@@ -1,0 +1,14 @@
+package io.branchwork;
+
+import io.branchwork.auth.AuthService;
+import io.branchwork.config.Config;
+import io.branchwork.metrics.BranchworkMetrics;
+import io.branchwork.store.Store;
+import java.nio.file.Path;
+
+/**
+ * What one node's verticles share: configuration, the store, auth and metrics, and the
+ * directories for working copies and temporary archives. Built once by {@link Node}.
+ */
+public record Services(Config config, Store store, AuthService auth, BranchworkMetrics metrics,
+    Path workRoot, Path tmpRoot) {}

@@ -1,0 +1,124 @@
+package io.branchwork.api;
+
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.ErrorCode;
+import io.branchwork.core.Failures;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/** Small helpers the route classes share: JSON in and out, the error body, the bearer token. */
+final class ApiSupport {
+
+  static final String USER = "branchwork.user";
+
+  private ApiSupport() {}
+
+  static void json(RoutingContext ctx, int status, Object body) {
+    ctx.response().setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(io.vertx.core.json.Json.encode(body));
+  }
+
+  static void noContent(RoutingContext ctx) {
+    ctx.response().setStatusCode(204).end();
+  }
+
+  /** The contract's error body for any failure; nothing but the contract's message leaks. */
+  static void error(RoutingContext ctx, Throwable t) {
+    if (ctx.response().headWritten()) {
+      ctx.response().reset();
+      return;
+    }
+    BranchworkException be = Failures.normalize(t);
+    json(ctx, be.code().status(), new JsonObject().put("code", be.code().wire()).put("message", be.getMessage()));
+  }
+
+  /** Failure handler for the router: also covers what Vert.x Web itself refuses. */
+  static void failureHandler(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure == null || failure instanceof io.vertx.ext.web.handler.HttpException) {
+      int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+      ErrorCode code = switch (status) {
+        case 413 -> ErrorCode.TOO_LARGE;
+        case 400 -> ErrorCode.BAD_REQUEST;
+        case 401 -> ErrorCode.UNAUTHENTICATED;
+        case 403 -> ErrorCode.FORBIDDEN;
+        case 404 -> ErrorCode.NOT_FOUND;
+        default -> null;
+      };
+      if (code != null) {
+        error(ctx, new BranchworkException(code, "request refused (" + status + ")"));
+        return;
+      }
+    }
+    error(ctx, failure == null ? new IllegalStateException("status " + ctx.statusCode()) : failure);
+  }
+
+  /** The JSON object body, or {@code bad_request}. */
+  static JsonObject body(RoutingContext ctx) {
+    try {
+      JsonObject o = ctx.body().asJsonObject();
+      if (o == null) {
+        throw BranchworkException.badRequest("a JSON object body is required");
+      }
+      return o;
+    } catch (DecodeException | ClassCastException e) {
+      throw BranchworkException.badRequest("the body is not a JSON object");
+    }
+  }
+
+  static String bearer(RoutingContext ctx) {
+    String h = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return h.substring(7).trim();
+  }
+
+  static String user(RoutingContext ctx) {
+    return ctx.get(USER);
+  }
+
+  /** Ends the request with {@code f}'s outcome: {@code onSuccess} writes the answer. */
+  static <T> void respond(RoutingContext ctx, Future<T> f, java.util.function.Consumer<T> onSuccess) {
+    f.onComplete(ar -> {
+      if (ar.succeeded()) {
+        onSuccess.accept(ar.result());
+      } else {
+        error(ctx, ar.cause());
+      }
+    });
+  }
+
+  /** Percent-decodes one path segment (where '+' is a plus, not a space). */
+  static String decodeSegment(String s) {
+    if (s.indexOf('%') < 0) {
+      return s;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= s.length()) {
+          throw BranchworkException.badRequest("bad percent-encoding in the path");
+        }
+        int hi = Character.digit(s.charAt(i + 1), 16);
+        int lo = Character.digit(s.charAt(i + 2), 16);
+        if (hi < 0 || lo < 0) {
+          throw BranchworkException.badRequest("bad percent-encoding in the path");
+        }
+        out.write(hi << 4 | lo);
+        i += 2;
+      } else {
+        byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        out.write(b, 0, b.length);
+      }
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,58 @@
+package io.branchwork.api;
+
+import io.branchwork.Services;
+import io.branchwork.workspace.snapshot.SnapshotService;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP server instance (deployed once per event loop, all sharing the port): the REST API,
+ * {@code /health} and {@code /metrics}. Starts only once the server is listening.
+ */
+public final class HttpVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+
+  private final Services services;
+  private HttpServer server;
+
+  public HttpVerticle(Services services) {
+    this.services = services;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    BodyHandler json = BodyHandler.create(false).setBodyLimit(services.config().maxJsonBodyBytes);
+    SnapshotService snapshots = new SnapshotService(vertx, services);
+    AccountRoutes accounts = new AccountRoutes(services.auth(), services.config().openRegistration);
+    accounts.mount(router, json);
+    new ProjectRoutes(services, snapshots).mount(router, json, accounts::authenticate);
+    new SnapshotRoutes(vertx, services, snapshots).mount(router, accounts::authenticate);
+    new OpsRoutes(vertx, services).mount(router);
+    router.route().last().handler(ctx -> ctx.fail(404));
+    router.route().failureHandler(ApiSupport::failureHandler);
+
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(services.config().httpHost)
+        .setPort(services.config().httpPort)
+        .setMaxWebSocketFrameSize(services.config().maxFrameBytes)
+        .setMaxWebSocketMessageSize(services.config().maxFrameBytes);
+    return vertx.createHttpServer(options).requestHandler(router).listen()
+        .onSuccess(s -> {
+          server = s;
+          LOG.debug("HTTP instance listening on {}:{}", services.config().httpHost, s.actualPort());
+        });
+  }
+
+  /** The port this instance listens on (useful with {@code http.port} 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+}

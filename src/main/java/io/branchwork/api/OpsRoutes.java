@@ -1,0 +1,49 @@
+package io.branchwork.api;
+
+import io.branchwork.Services;
+import io.branchwork.core.Addresses;
+import io.branchwork.core.Bus;
+import io.branchwork.allocator.AllocatorOps;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+
+/** {@code /health} and {@code /metrics}. */
+final class OpsRoutes {
+
+  private static final long CHECK_TIMEOUT_MS = 2000;
+
+  private final Vertx vertx;
+  private final Services services;
+
+  OpsRoutes(Vertx vertx, Services services) {
+    this.vertx = vertx;
+    this.services = services;
+  }
+
+  void mount(Router router) {
+    router.get("/health").handler(this::health);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(services.metrics().registry()));
+  }
+
+  private void health(RoutingContext ctx) {
+    Future<Void> store = services.store().ping().timeout(CHECK_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    Future<JsonObject> allocator = Bus.request(vertx, Addresses.ALLOCATOR,
+        new JsonObject().put("op", AllocatorOps.STATS), CHECK_TIMEOUT_MS);
+    Future.join(store, allocator).onComplete(ar -> {
+      boolean up = store.succeeded() && allocator.succeeded();
+      JsonObject body = new JsonObject()
+          .put("status", up ? "up" : "down")
+          .put("node", services.config().nodeTag)
+          .put("store", store.succeeded() ? "up" : "down")
+          .put("allocator", allocator.succeeded() ? "up" : "down");
+      if (allocator.succeeded()) {
+        body.put("workspaces", allocator.result().getInteger("count"));
+      }
+      ApiSupport.json(ctx, up ? 200 : 503, body);
+    });
+  }
+}

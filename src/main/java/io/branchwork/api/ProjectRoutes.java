@@ -1,0 +1,109 @@
+package io.branchwork.api;
+
+import static io.branchwork.api.ApiSupport.body;
+import static io.branchwork.api.ApiSupport.respond;
+import static io.branchwork.api.ApiSupport.user;
+
+import io.branchwork.Services;
+import io.branchwork.core.Args;
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.Identifiers;
+import io.branchwork.store.Records.BranchHead;
+import io.branchwork.store.Records.ProjectRole;
+import io.branchwork.store.Role;
+import io.branchwork.workspace.snapshot.SnapshotService;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Projects, members and branches. */
+final class ProjectRoutes {
+
+  static final String INITIAL_BRANCH = "main";
+  private static final Logger LOG = LoggerFactory.getLogger(ProjectRoutes.class);
+  private static final int MAX_NAME_LENGTH = 256;
+
+  private final Services services;
+  private final SnapshotService snapshots;
+
+  ProjectRoutes(Services services, SnapshotService snapshots) {
+    this.services = services;
+    this.snapshots = snapshots;
+  }
+
+  void mount(Router router, BodyHandler json, Handler<RoutingContext> authenticated) {
+    router.post("/api/projects").handler(json).handler(authenticated).handler(this::create);
+    router.get("/api/projects").handler(authenticated).handler(this::list);
+    router.post("/api/projects/:id/members").handler(json).handler(authenticated).handler(this::setMember);
+    router.get("/api/projects/:id/branches").handler(authenticated).handler(this::branches);
+  }
+
+  private void create(RoutingContext ctx) {
+    JsonObject b = body(ctx);
+    String id = Identifiers.requireProjectId(Args.string(b, "id"));
+    String name = Args.optString(b, "name");
+    if (name == null) {
+      name = id;
+    }
+    if (name.isBlank() || name.length() > MAX_NAME_LENGTH) {
+      throw BranchworkException.badRequest("'name' must have 1 to " + MAX_NAME_LENGTH + " characters");
+    }
+    String user = user(ctx);
+    long t0 = System.nanoTime();
+    Future<Void> created = services.store().createProject(id, name, user)
+        .compose(v -> snapshots.createInitial(id, INITIAL_BRANCH, user)
+            .recover(e -> services.store().deleteProject(id).transform(ar -> Future.failedFuture(e))))
+        .onSuccess(meta -> LOG.info("created project {} for {} in {} ms", id, user,
+            (System.nanoTime() - t0) / 1_000_000))
+        .mapEmpty();
+    respond(ctx, created, v -> ApiSupport.json(ctx, 201, new JsonObject().put("id", id)));
+  }
+
+  private void list(RoutingContext ctx) {
+    respond(ctx, services.store().listProjects(user(ctx)), projects -> {
+      JsonArray out = new JsonArray();
+      for (ProjectRole p : projects) {
+        out.add(new JsonObject().put("id", p.id()).put("name", p.name()).put("role", p.role().wire()));
+      }
+      ApiSupport.json(ctx, 200, out);
+    });
+  }
+
+  private void setMember(RoutingContext ctx) {
+    String project = Identifiers.requireProjectId(ctx.pathParam("id"));
+    JsonObject b = body(ctx);
+    String username = Args.string(b, "username");
+    Role role = Role.fromWire(Args.string(b, "role"));
+    if (role == null) {
+      throw BranchworkException.badRequest("'role' must be owner, writer or reader");
+    }
+    if (!Identifiers.isUsername(username)) {
+      throw BranchworkException.badRequest("not a valid username");
+    }
+    if (username.equals(user(ctx)) && role != Role.OWNER) {
+      throw BranchworkException.conflict("an owner cannot demote themself");
+    }
+    Future<Void> f = services.auth().requireRole(project, user(ctx), Role.OWNER)
+        .compose(r -> services.store().setMember(project, username, role));
+    respond(ctx, f, v -> ApiSupport.noContent(ctx));
+  }
+
+  private void branches(RoutingContext ctx) {
+    String project = Identifiers.requireProjectId(ctx.pathParam("id"));
+    Future<java.util.List<BranchHead>> f = services.auth().requireRole(project, user(ctx), Role.READER)
+        .compose(r -> services.store().listBranches(project));
+    respond(ctx, f, list -> {
+      JsonArray out = new JsonArray();
+      for (BranchHead b : list) {
+        out.add(new JsonObject().put("name", b.name()).put("head", b.head()));
+      }
+      ApiSupport.json(ctx, 200, out);
+    });
+  }
+}

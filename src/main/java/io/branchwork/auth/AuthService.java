@@ -1,0 +1,98 @@
+package io.branchwork.auth;
+
+import io.branchwork.config.Config;
+import io.branchwork.core.Addresses;
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.Identifiers;
+import io.branchwork.store.Role;
+import io.branchwork.store.Store;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+/** Users, logins, tokens and roles, on top of the store. Shared by the HTTP API and the gateways. */
+public final class AuthService {
+
+  /** A successful login: the token, shown to the client once, and when it expires (epoch ms). */
+  public record Login(String token, long expiresAt) {}
+
+  private static final int MAX_PASSWORD_LENGTH = 1024;
+
+  private final Vertx vertx;
+  private final Store store;
+  private final Config config;
+  private final PasswordHasher hasher;
+
+  public AuthService(Vertx vertx, Store store, Config config) {
+    this.vertx = vertx;
+    this.store = store;
+    this.config = config;
+    this.hasher = new PasswordHasher(config.passwordIterations);
+  }
+
+  public Future<Void> register(String username, String password) {
+    if (!Identifiers.isUsername(username)) {
+      return Future.failedFuture(BranchworkException.badRequest("username must match [A-Za-z0-9_.-]{1,64}"));
+    }
+    if (password == null || password.length() < config.minPasswordLength
+        || password.length() > MAX_PASSWORD_LENGTH) {
+      return Future.failedFuture(BranchworkException.badRequest("password must have "
+          + config.minPasswordLength + " to " + MAX_PASSWORD_LENGTH + " characters"));
+    }
+    return vertx.executeBlocking(() -> hasher.hash(password), false)
+        .compose(hash -> store.createUser(username, hash));
+  }
+
+  public Future<Login> login(String username, String password) {
+    if (username == null || password == null) {
+      return Future.failedFuture(BranchworkException.badRequest("username and password are required"));
+    }
+    return store.findUser(username)
+        .compose(user -> vertx.executeBlocking(
+            () -> user.isPresent() && hasher.verify(password, user.get().passwordHash()), false))
+        .compose(ok -> {
+          if (!ok) {
+            return Future.failedFuture(BranchworkException.unauthenticated("wrong username or password"));
+          }
+          String token = Tokens.newToken();
+          long expiresAt = System.currentTimeMillis() + config.tokenTtlMs;
+          return store.createToken(Tokens.hash(token), username, expiresAt)
+              .map(v -> new Login(token, expiresAt));
+        });
+  }
+
+  /** The user a live token belongs to; {@code unauthenticated} for a missing, dead or expired one. */
+  public Future<String> authenticate(String token) {
+    if (token == null || token.isEmpty() || token.length() > 256) {
+      return Future.failedFuture(BranchworkException.unauthenticated("a bearer token is required"));
+    }
+    return store.findToken(Tokens.hash(token)).compose(t -> {
+      if (t.isEmpty() || t.get().expiresAt() <= System.currentTimeMillis()) {
+        return Future.failedFuture(BranchworkException.unauthenticated("the token is not valid"));
+      }
+      return Future.succeededFuture(t.get().username());
+    });
+  }
+
+  /** Kills a token everywhere: deleted from the store, and announced to open connections. */
+  public Future<Void> logout(String token) {
+    String hash = Tokens.hash(token);
+    return store.deleteToken(hash).onSuccess(v ->
+        vertx.eventBus().publish(Addresses.TOKEN_REVOKED, new JsonObject().put("tokenHash", hash)));
+  }
+
+  /** Succeeds with the user's role when it allows {@code needed}; {@code not_found}/{@code forbidden} otherwise. */
+  public Future<Role> requireRole(String project, String username, Role needed) {
+    return store.role(project, username).compose(role -> {
+      if (role.isEmpty()) {
+        // Not a member: the project's existence is not revealed.
+        return Future.failedFuture(BranchworkException.notFound("no such project"));
+      }
+      if (!role.get().allows(needed)) {
+        return Future.failedFuture(BranchworkException.forbidden(
+            "this needs the " + needed.wire() + " role on " + project));
+      }
+      return Future.succeededFuture(role.get());
+    });
+  }
+}

@@ -1,0 +1,158 @@
+package io.branchwork.config;
+
+import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The validated configuration of one node. Every key is read and range-checked here, once, so a
+ * bad value stops start-up with a message that names the key. {@code conf/README.md} documents
+ * each key.
+ */
+public final class Config {
+
+  public enum StoreKind { EMBEDDED, PG }
+
+  private final JsonObject json;
+
+  public final String httpHost;
+  public final int httpPort;
+  public final int httpInstances;
+  public final Path dataDir;
+  public final String nodeTag;
+  public final StoreKind store;
+  public final String pgUrl;
+  public final int pgPoolSize;
+  public final long gcIntervalMs;
+  public final long gcGraceMs;
+  public final boolean saveOnEvict;
+  public final long opTimeoutMs;
+  public final int queueLimit;
+  public final long loadTimeoutMs;
+  public final int snapshotKeep;
+  public final int snapshotChunkBytes;
+  public final int gzipLevel;
+  public final long maxSnapshotBytes;
+  public final long maxSnapshotEntries;
+  public final int maxFileBytes;
+  public final int maxFrameBytes;
+  public final int maxJsonBodyBytes;
+  public final boolean openRegistration;
+  public final long tokenTtlMs;
+  public final int passwordIterations;
+  public final int minPasswordLength;
+  public final long authTimeoutMs;
+  public final String emailDomain;
+  public final long requestTimeoutMs;
+  public final boolean clusterEnabled;
+  public final String clusterHost;
+  public final int clusterPort;
+  public final List<String> clusterMembers;
+
+  Config(JsonObject json) {
+    this.json = json;
+    httpHost = nonEmpty("http.host");
+    httpPort = (int) range("http.port", 0, 65535);
+    httpInstances = (int) range("http.instances", 0, 256);
+    dataDir = Path.of(nonEmpty("data.dir"));
+    String tag = string("node.tag");
+    nodeTag = tag.isEmpty() ? defaultTag(httpPort) : tag;
+    store = storeKind(string("store"));
+    pgUrl = nonEmpty("pg.url");
+    pgPoolSize = (int) range("pg.poolSize", 1, 1024);
+    gcIntervalMs = range("gc.intervalMs", 10, Integer.MAX_VALUE);
+    gcGraceMs = range("gc.graceMs", 0, Long.MAX_VALUE / 2);
+    saveOnEvict = bool("workspace.saveOnEvict");
+    opTimeoutMs = range("workspace.opTimeoutMs", 1, Integer.MAX_VALUE);
+    queueLimit = (int) range("workspace.queueLimit", 1, 1_000_000);
+    loadTimeoutMs = range("workspace.loadTimeoutMs", 1, Integer.MAX_VALUE);
+    snapshotKeep = (int) range("snapshot.keep", 1, 10_000);
+    snapshotChunkBytes = (int) range("snapshot.chunkBytes", 4096, 64L << 20);
+    gzipLevel = (int) range("snapshot.gzipLevel", 0, 9);
+    maxSnapshotBytes = range("limits.maxSnapshotBytes", 1024, Long.MAX_VALUE / 2);
+    maxSnapshotEntries = range("limits.maxSnapshotEntries", 1, Integer.MAX_VALUE);
+    maxFileBytes = (int) range("limits.maxFileBytes", 1, Integer.MAX_VALUE - 1024);
+    maxFrameBytes = (int) range("limits.maxFrameBytes", 1024, Integer.MAX_VALUE);
+    maxJsonBodyBytes = (int) range("limits.maxJsonBodyBytes", 1024, 64L << 20);
+    openRegistration = bool("auth.openRegistration");
+    tokenTtlMs = range("auth.tokenTtlMs", 1000, Long.MAX_VALUE / 4);
+    passwordIterations = (int) range("auth.passwordIterations", 1, 100_000_000);
+    minPasswordLength = (int) range("auth.minPasswordLength", 1, 1024);
+    authTimeoutMs = range("auth.timeoutMs", 1, Integer.MAX_VALUE);
+    emailDomain = nonEmpty("git.emailDomain");
+    requestTimeoutMs = range("bus.requestTimeoutMs", 1, Integer.MAX_VALUE);
+    clusterEnabled = bool("cluster.enabled");
+    clusterHost = nonEmpty("cluster.host");
+    clusterPort = (int) range("cluster.port", 1, 65535);
+    clusterMembers = Arrays.stream(string("cluster.members").split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  /** The defaults with {@code overrides} merged in (keys as in {@code conf/default.json}). */
+  public static Config of(JsonObject overrides) {
+    JsonObject merged = ConfigLoader.defaults();
+    ConfigLoader.merge(merged, overrides, "");
+    return new Config(merged);
+  }
+
+  /** A copy of the effective configuration, for logs and tests. */
+  public JsonObject json() {
+    return json.copy();
+  }
+
+  private Object value(String key) {
+    JsonObject node = json;
+    String[] parts = key.split("\\.");
+    for (int i = 0; i < parts.length - 1; i++) {
+      node = node.getJsonObject(parts[i]);
+    }
+    return node.getValue(parts[parts.length - 1]);
+  }
+
+  private String string(String key) {
+    return (String) value(key);
+  }
+
+  private String nonEmpty(String key) {
+    String s = string(key);
+    if (s.isBlank()) {
+      throw new ConfigException(key, "must not be empty");
+    }
+    return s;
+  }
+
+  private boolean bool(String key) {
+    return (Boolean) value(key);
+  }
+
+  private long range(String key, long min, long max) {
+    long v = ((Number) value(key)).longValue();
+    if (v < min || v > max) {
+      throw new ConfigException(key, "must be between " + min + " and " + max + ", got " + v);
+    }
+    return v;
+  }
+
+  private static StoreKind storeKind(String s) {
+    switch (s) {
+      case "embedded":
+        return StoreKind.EMBEDDED;
+      case "pg":
+        return StoreKind.PG;
+      default:
+        throw new ConfigException("store", "expected 'embedded' or 'pg', got '" + s + "'");
+    }
+  }
+
+  private static String defaultTag(int port) {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      host = "localhost";
+    }
+    return host + ":" + port;
+  }
+}

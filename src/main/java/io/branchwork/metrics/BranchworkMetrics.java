@@ -1,0 +1,85 @@
+package io.branchwork.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Branchwork's own figures, on the same Prometheus registry that Vert.x reports to, so that
+ * {@code /metrics} shows both. One instance per node.
+ */
+public final class BranchworkMetrics {
+
+  private final PrometheusMeterRegistry registry;
+  private final Counter deploys;
+  private final Counter evictions;
+  private final Counter loadFailures;
+  private final DistributionSummary snapshotBytes;
+  private final Timer saveTimer;
+  private final Timer loadTimer;
+  private final ConcurrentHashMap<String, Timer> opTimers = new ConcurrentHashMap<>();
+
+  public BranchworkMetrics() {
+    this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  public BranchworkMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    deploys = Counter.builder("branchwork.workspace.deploys").description("Workspaces deployed").register(registry);
+    evictions = Counter.builder("branchwork.workspace.evictions")
+        .description("Workspaces undeployed by GC or kill").register(registry);
+    loadFailures = Counter.builder("branchwork.workspace.load.failures")
+        .description("Workspaces that failed to load").register(registry);
+    snapshotBytes = DistributionSummary.builder("branchwork.snapshot.bytes").baseUnit("bytes")
+        .description("Size of snapshots saved").register(registry);
+    saveTimer = Timer.builder("branchwork.snapshot.save").description("Snapshot save duration")
+        .publishPercentileHistogram().register(registry);
+    loadTimer = Timer.builder("branchwork.snapshot.load").description("Snapshot load and unpack duration")
+        .publishPercentileHistogram().register(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Registers the allocator's live figures, read when scraped. */
+  public void allocatorGauges(Supplier<Number> openWorkspaces, Supplier<Number> holders) {
+    Gauge.builder("branchwork.workspaces.open", openWorkspaces).description("Workspaces deployed on this node")
+        .register(registry);
+    Gauge.builder("branchwork.workspace.holders", holders).description("References held on this node's workspaces")
+        .register(registry);
+  }
+
+  public void deployed() {
+    deploys.increment();
+  }
+
+  public void evicted() {
+    evictions.increment();
+  }
+
+  public void loadFailed() {
+    loadFailures.increment();
+  }
+
+  public void saved(long bytes, long nanos) {
+    snapshotBytes.record(bytes);
+    saveTimer.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void loaded(long nanos) {
+    loadTimer.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void op(String op, long nanos) {
+    opTimers.computeIfAbsent(op, o -> Timer.builder("branchwork.workspace.op").tag("op", o)
+        .description("Workspace op latency, queueing included").publishPercentileHistogram()
+        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+  }
+}

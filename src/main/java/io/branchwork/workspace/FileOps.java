@@ -1,0 +1,96 @@
+package io.branchwork.workspace;
+
+import io.branchwork.core.Args;
+import io.branchwork.workspace.files.WorkingCopy;
+import io.branchwork.workspace.files.WorkspacePaths;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * The file ops of a workspace: list, read, write, delete, move. Arguments are checked on the
+ * event loop; the disk work runs in {@code executeBlocking}. Mutations mark the workspace dirty
+ * and push {@code changed}.
+ */
+final class FileOps {
+
+  private final Vertx vertx;
+  private final WorkingCopy files;
+  private final WorkspaceEvents events;
+  private final Runnable markDirty;
+
+  FileOps(Vertx vertx, WorkingCopy files, WorkspaceEvents events, Runnable markDirty) {
+    this.vertx = vertx;
+    this.files = files;
+    this.events = events;
+    this.markDirty = markDirty;
+  }
+
+  void register(java.util.Map<String, WorkspaceVerticle.Op> ops) {
+    ops.put(WorkspaceOps.LIST, this::list);
+    ops.put(WorkspaceOps.READ, this::read);
+    ops.put(WorkspaceOps.WRITE, this::write);
+    ops.put(WorkspaceOps.DELETE, this::delete);
+    ops.put(WorkspaceOps.MOVE, this::move);
+  }
+
+  Future<JsonObject> list(Request r) {
+    String path = WorkspacePaths.requireDirOrRoot(Args.optString(r.args(), "path"));
+    boolean recursive = Args.optBoolean(r.args(), "recursive", false);
+    return vertx.executeBlocking(() -> {
+      JsonArray entries = new JsonArray();
+      for (WorkingCopy.Entry e : files.list(path, recursive)) {
+        entries.add(new JsonObject().put("path", e.path()).put("type", e.dir() ? "dir" : "file")
+            .put("size", e.size()));
+      }
+      return new JsonObject().put("entries", entries);
+    }, false);
+  }
+
+  Future<JsonObject> read(Request r) {
+    String path = WorkspacePaths.require(Args.optString(r.args(), "path"));
+    return vertx.executeBlocking(() -> {
+      WorkingCopy.Content c = files.read(path);
+      return new JsonObject().put("content", c.bytes()).put("blob", c.blob());
+    }, false);
+  }
+
+  Future<JsonObject> write(Request r) {
+    String path = WorkspacePaths.require(Args.optString(r.args(), "path"));
+    byte[] content = Args.binary(r.args(), "content");
+    String base = Args.optString(r.args(), "base");
+    return vertx.executeBlocking(() -> files.write(path, content, base), false).map(blob -> {
+      markDirty.run();
+      events.changed(path, blob, r);
+      return new JsonObject().put("blob", blob);
+    });
+  }
+
+  Future<JsonObject> delete(Request r) {
+    String path = WorkspacePaths.require(Args.optString(r.args(), "path"));
+    String base = Args.optString(r.args(), "base");
+    return vertx.executeBlocking(() -> {
+      files.delete(path, base);
+      return null;
+    }, false).map(v -> {
+      markDirty.run();
+      events.changed(path, null, r);
+      return new JsonObject();
+    });
+  }
+
+  Future<JsonObject> move(Request r) {
+    String from = WorkspacePaths.require(Args.optString(r.args(), "from"));
+    String to = WorkspacePaths.require(Args.optString(r.args(), "to"));
+    return vertx.executeBlocking(() -> files.move(from, to), false).map((List<String[]> moved) -> {
+      markDirty.run();
+      for (String[] m : moved) {
+        events.changed(m[0], null, r);
+        events.changed(m[1], m[2], r);
+      }
+      return new JsonObject();
+    });
+  }
+}

@@ -1,0 +1,81 @@
+package io.branchwork.workspace;
+
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayDeque;
+import java.util.function.Supplier;
+
+/**
+ * The workspace's mailbox: ops run one at a time in arrival order, the next one starting only
+ * when the previous one has answered. Bounded: past {@code limit} waiting ops, new ones fail
+ * {@code overloaded}. Used from the workspace's event loop only, so it needs no locking.
+ */
+final class OpQueue {
+
+  private record Pending(Supplier<Future<Object>> task, Promise<Object> promise) {}
+
+  private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+  private final int limit;
+  private boolean running;
+  private boolean closed;
+
+  OpQueue(int limit) {
+    this.limit = limit;
+  }
+
+  @SuppressWarnings("unchecked")
+  <T> Future<T> submit(Supplier<Future<T>> task) {
+    if (closed) {
+      return Future.failedFuture(new BranchworkException(ErrorCode.NO_WORKSPACE, "the workspace is closing"));
+    }
+    if (waiting.size() >= limit) {
+      return Future.failedFuture(new BranchworkException(ErrorCode.OVERLOADED,
+          "the workspace has " + limit + " ops waiting"));
+    }
+    Promise<Object> p = Promise.promise();
+    waiting.add(new Pending((Supplier<Future<Object>>) (Supplier<?>) task, p));
+    runNext();
+    return (Future<T>) p.future();
+  }
+
+  int size() {
+    return waiting.size() + (running ? 1 : 0);
+  }
+
+  /** Refuses new ops; answers when the op in progress and those queued have finished. */
+  Future<Void> close() {
+    closed = true;
+    Promise<Void> drained = Promise.promise();
+    if (!running && waiting.isEmpty()) {
+      drained.complete();
+    } else {
+      // Queue a marker behind everything already accepted.
+      waiting.add(new Pending(() -> {
+        drained.complete();
+        return Future.succeededFuture();
+      }, Promise.promise()));
+    }
+    return drained.future();
+  }
+
+  private void runNext() {
+    if (running || waiting.isEmpty()) {
+      return;
+    }
+    Pending next = waiting.poll();
+    running = true;
+    Future<Object> f;
+    try {
+      f = next.task().get();
+    } catch (RuntimeException e) {
+      f = Future.failedFuture(e);
+    }
+    f.onComplete(ar -> {
+      running = false;
+      next.promise().handle(ar);
+      runNext();
+    });
+  }
+}

@@ -1,0 +1,38 @@
+package io.branchwork.workspace;
+
+import io.branchwork.core.WorkspaceKey;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+
+/** Publishes a workspace's pushes at its event address as {@code {"event", ...fields}}. */
+public final class WorkspaceEvents {
+
+  public static final String CHANGED = "changed";
+  public static final String SAVED = "saved";
+  public static final String CLOSING = "closing";
+
+  private final EventBus bus;
+  private final String address;
+
+  public WorkspaceEvents(EventBus bus, WorkspaceKey key) {
+    this.bus = bus;
+    this.address = key.eventAddress();
+  }
+
+  public void changed(String path, String blob, Request by) {
+    publish(CHANGED, new JsonObject().put("path", path).put("blob", blob).put("by", by.user()), by);
+  }
+
+  public void saved(long version, Request by) {
+    publish(SAVED, new JsonObject().put("version", version).put("by", by.user()), by);
+  }
+
+  /** Publishes {@code event} with {@code fields}; {@code origin} names the session that caused it. */
+  public void publish(String event, JsonObject fields, Request cause) {
+    JsonObject msg = new JsonObject().put("event", event).mergeIn(fields);
+    if (cause != null && cause.origin() != null) {
+      msg.put("origin", cause.origin());
+    }
+    bus.publish(address, msg);
+  }
+}

@@ -1,0 +1,168 @@
+package io.branchwork.workspace;
+
+import io.branchwork.Services;
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.Failures;
+import io.branchwork.core.WorkspaceKey;
+import io.branchwork.store.Records.SnapshotMeta;
+import io.branchwork.workspace.files.FileTrees;
+import io.branchwork.workspace.files.WorkingCopy;
+import io.branchwork.workspace.git.Repos;
+import io.branchwork.workspace.snapshot.SnapshotService;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.eclipse.jgit.lib.Repository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one owner of a (project, branch) working copy. Deployed by the allocator; {@code start()}
+ * loads the latest snapshot into a directory of its own and completes once the workspace
+ * answers on {@code workspace.<project>.<branch>}. Ops run one at a time in arrival order
+ * through {@link OpQueue}. {@code stop()} saves unsaved changes (when configured) and deletes
+ * the directory.
+ */
+public final class WorkspaceVerticle extends VerticleBase {
+
+  /** One op's implementation. */
+  @FunctionalInterface
+  interface Op {
+    Future<JsonObject> run(Request request);
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(WorkspaceVerticle.class);
+
+  private final WorkspaceKey key;
+  private final Services services;
+  private final Map<String, Op> ops = new HashMap<>();
+  private OpQueue queue;
+  private SnapshotService snapshots;
+  private WorkspaceEvents events;
+  private MessageConsumer<JsonObject> consumer;
+  private Path dir;
+  private Path workTree;
+  private Repository repo;
+  private long version;
+  private boolean dirty;
+
+  public WorkspaceVerticle(WorkspaceKey key, Services services) {
+    this.key = key;
+    this.services = services;
+  }
+
+  @Override
+  public Future<?> start() {
+    long t0 = System.nanoTime();
+    queue = new OpQueue(services.config().queueLimit);
+    snapshots = new SnapshotService(vertx, services);
+    events = new WorkspaceEvents(vertx.eventBus(), key);
+    return vertx.executeBlocking(() -> Files.createTempDirectory(services.workRoot(), "ws-"), false)
+        .compose(d -> {
+          dir = d;
+          return snapshots.loadInto(key, d.resolve("wc"));
+        })
+        .compose(meta -> vertx.executeBlocking(() -> open(meta), false))
+        .compose(v -> {
+          new FileOps(vertx, new WorkingCopy(workTree, services.config().maxFileBytes), events,
+              this::markDirty).register(ops);
+          ops.put(WorkspaceOps.SAVE, this::save);
+          consumer = vertx.eventBus().consumer(key.address(), this::onMessage);
+          return consumer.completion();
+        })
+        .onSuccess(v -> LOG.info("workspace {} loaded version {} in {} ms", key, version,
+            (System.nanoTime() - t0) / 1_000_000))
+        .onFailure(e -> cleanUp());
+  }
+
+  private Void open(SnapshotMeta meta) throws Exception {
+    workTree = dir.resolve("wc").toRealPath();
+    repo = Repos.open(workTree);
+    version = meta.version();
+    return null;
+  }
+
+  @Override
+  public Future<?> stop() {
+    Future<?> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unregistered
+        .compose(v -> queue.close())
+        .compose(v -> dirty && services.config().saveOnEvict
+            ? saveNow(null).<Void>mapEmpty().recover(e -> {
+              LOG.error("workspace {} could not save on close; unsaved changes are lost", key, e);
+              return Future.succeededFuture();
+            })
+            : Future.<Void>succeededFuture())
+        .eventually(() -> vertx.executeBlocking(() -> {
+          cleanUp();
+          return null;
+        }, false));
+  }
+
+  private void cleanUp() {
+    if (repo != null) {
+      repo.close();
+    }
+    if (dir != null) {
+      FileTrees.deleteQuietly(dir);
+    }
+  }
+
+  private void onMessage(Message<JsonObject> msg) {
+    long t0 = System.nanoTime();
+    JsonObject body = msg.body();
+    if (body == null) {
+      Failures.reply(msg, BranchworkException.badRequest("a request must be a JSON object"));
+      return;
+    }
+    Object opName = body.getValue(WorkspaceOps.FIELD_OP);
+    Op op = opName instanceof String s ? ops.get(s) : null;
+    if (op == null) {
+      Failures.reply(msg, BranchworkException.badRequest("unknown op '" + opName + "'"));
+      return;
+    }
+    String user = body.getString(WorkspaceOps.FIELD_USER);
+    if (user == null) {
+      Failures.reply(msg, BranchworkException.badRequest("'user' is required"));
+      return;
+    }
+    Request request = new Request((String) opName, body, user, body.getString(WorkspaceOps.FIELD_HOLDER));
+    queue.submit(() -> op.run(request)).onComplete(ar -> {
+      services.metrics().op(request.op(), System.nanoTime() - t0);
+      if (ar.succeeded()) {
+        msg.reply(ar.result());
+      } else {
+        Failures.reply(msg, ar.cause());
+      }
+    });
+  }
+
+  private void markDirty() {
+    dirty = true;
+  }
+
+  private Future<JsonObject> save(Request r) {
+    return saveNow(r).map(meta -> new JsonObject().put("version", meta.version()).put("bytes", meta.bytes()));
+  }
+
+  private Future<SnapshotMeta> saveNow(Request cause) {
+    long t0 = System.nanoTime();
+    return vertx.executeBlocking(() -> Repos.head(repo), false)
+        .compose(head -> snapshots.save(key, workTree, head, version))
+        .onSuccess(meta -> {
+          version = meta.version();
+          dirty = false;
+          LOG.info("workspace {} saved version {} ({} bytes) in {} ms", key, meta.version(), meta.bytes(),
+              (System.nanoTime() - t0) / 1_000_000);
+          if (cause != null) {
+            events.saved(meta.version(), cause);
+          }
+        });
+  }
+}

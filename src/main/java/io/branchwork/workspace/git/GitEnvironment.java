@@ -1,0 +1,67 @@
+package io.branchwork.workspace.git;
+
+import java.io.File;
+import org.eclipse.jgit.lib.Config;
+import org.eclipse.jgit.storage.file.FileBasedConfig;
+import org.eclipse.jgit.util.FS;
+import org.eclipse.jgit.util.SystemReader;
+
+/**
+ * Cuts JGit off from the machine's git set-up: no system, user or XDG config (which could sign
+ * commits, set filters or hooks paths, or name another identity). Installed once per JVM at
+ * start, before any repository is opened.
+ */
+public final class GitEnvironment {
+
+  private static volatile boolean installed;
+
+  private GitEnvironment() {}
+
+  public static synchronized void isolate() {
+    if (installed) {
+      return;
+    }
+    SystemReader.setInstance(new SystemReader.Delegate(SystemReader.getInstance()) {
+      @Override
+      public FileBasedConfig openUserConfig(Config parent, FS fs) {
+        return new EmptyConfig(parent, fs);
+      }
+
+      @Override
+      public FileBasedConfig openSystemConfig(Config parent, FS fs) {
+        return new EmptyConfig(parent, fs);
+      }
+
+      @Override
+      public FileBasedConfig openJGitConfig(Config parent, FS fs) {
+        return new EmptyConfig(parent, fs);
+      }
+    });
+    // JGit otherwise measures the file system's timestamp resolution on first use, blocking
+    // for seconds; in the background it costs nothing and racy-clean checks stay correct.
+    FS.FileStoreAttributes.setBackground(true);
+    installed = true;
+  }
+
+  /** A config layer with nothing in it that never touches the disk. */
+  private static final class EmptyConfig extends FileBasedConfig {
+    EmptyConfig(Config parent, FS fs) {
+      super(parent, (File) null, fs);
+    }
+
+    @Override
+    public void load() {
+      // nothing to load: that is the point
+    }
+
+    @Override
+    public void save() {
+      // never written
+    }
+
+    @Override
+    public boolean isOutdated() {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package io.branchwork.workspace.git;
+
+import io.branchwork.core.BranchworkException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+
+/** Opening and creating repositories the safe way. Blocking. */
+public final class Repos {
+
+  private Repos() {}
+
+  /** Opens the repository of the working copy at {@code workTree}, with nothing executable. */
+  public static Repository open(Path workTree) throws IOException {
+    Path gitDir = workTree.resolve(Constants.DOT_GIT);
+    if (!Files.isDirectory(gitDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw BranchworkException.badRequest("the working copy has no .git directory");
+    }
+    return new FileRepositoryBuilder()
+        .setFS(NoExecFS.INSTANCE)
+        .setGitDir(gitDir.toFile())
+        .setWorkTree(workTree.toFile())
+        .setMustExist(true)
+        .build();
+  }
+
+  /** A new repository on {@code branch} with one empty commit by {@code author}; answers its id. */
+  public static String createWithEmptyCommit(Path workTree, String branch, PersonIdent author)
+      throws IOException, GitAPIException {
+    try (Git git = Git.init().setFs(NoExecFS.INSTANCE).setDirectory(workTree.toFile())
+        .setInitialBranch(branch).call()) {
+      return git.commit().setAllowEmpty(true).setNoVerify(true).setSign(false)
+          .setAuthor(author).setCommitter(author).setMessage("Initial commit").call().name();
+    }
+  }
+
+  /** The commit HEAD points at, or {@code null} on an unborn branch. */
+  public static String head(Repository repo) throws IOException {
+    ObjectId id = repo.resolve(Constants.HEAD);
+    return id == null ? null : id.name();
+  }
+
+  /** The short name of the branch HEAD is on; {@code null} for a detached HEAD. */
+  public static String currentBranch(Repository repo) throws IOException {
+    Ref head = repo.exactRef(Constants.HEAD);
+    if (head == null || !head.isSymbolic()) {
+      return null;
+    }
+    return Repository.shortenRefName(head.getTarget().getName());
+  }
+
+  public static PersonIdent ident(String user, String emailDomain) {
+    return new PersonIdent(user, user + "@" + emailDomain);
+  }
+}

@@ -1,0 +1,179 @@
+package io.branchwork.workspace.snapshot;
+
+import io.branchwork.Services;
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.WorkspaceKey;
+import io.branchwork.store.Records.SnapshotMeta;
+import io.branchwork.workspace.files.FileTrees;
+import io.branchwork.workspace.git.Repos;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.Repository;
+
+/**
+ * Moves working copies between disk and the store: load, save, export, import and the first
+ * snapshot of a new project. Tar work runs in {@code executeBlocking}; archives pass through
+ * temporary files, so no archive is ever held in memory whole.
+ */
+public final class SnapshotService {
+
+  /** Where an archive's working copy was unpacked, and which commit it is on. */
+  private record Unpacked(Path dir, Path workTree, String head) {}
+
+  private final Vertx vertx;
+  private final Services services;
+  private final SnapshotUnpacker unpacker;
+
+  public SnapshotService(Vertx vertx, Services services) {
+    this.vertx = vertx;
+    this.services = services;
+    this.unpacker = new SnapshotUnpacker(services.config().maxSnapshotBytes,
+        services.config().maxSnapshotEntries);
+  }
+
+  /** Unpacks the branch's latest snapshot into {@code dir} (which must not exist). */
+  public Future<SnapshotMeta> loadInto(WorkspaceKey key, Path dir) {
+    long start = System.nanoTime();
+    return services.store().latestSnapshot(key.project(), key.branch()).compose(meta -> {
+      if (meta.isEmpty()) {
+        return Future.failedFuture(BranchworkException.notFound("no branch " + key.branch()
+            + " in project " + key.project()));
+      }
+      return withTempFile(archive -> services.store().readSnapshot(meta.get(), archive)
+          .compose(v -> vertx.executeBlocking(() -> unpacker.unpack(archive, dir), false)))
+          .map(bytes -> {
+            services.metrics().loaded(System.nanoTime() - start);
+            return meta.get();
+          });
+    });
+  }
+
+  /**
+   * Packs {@code workTree} and stores it as the branch's next version, provided the latest
+   * version is still {@code expectedVersion}.
+   */
+  public Future<SnapshotMeta> save(WorkspaceKey key, Path workTree, String head, long expectedVersion) {
+    long start = System.nanoTime();
+    return withTempFile(archive -> vertx.executeBlocking(
+            () -> SnapshotPacker.pack(workTree, archive, services.config().gzipLevel), false)
+        .compose(bytes -> services.store().writeSnapshot(key.project(), key.branch(), head, archive,
+            expectedVersion)))
+        .onSuccess(meta -> services.metrics().saved(meta.bytes(), System.nanoTime() - start));
+  }
+
+  /** The latest snapshot in a temporary file that the caller deletes. */
+  public Future<Path> export(WorkspaceKey key) {
+    return services.store().latestSnapshot(key.project(), key.branch()).compose(meta -> {
+      if (meta.isEmpty()) {
+        return Future.failedFuture(BranchworkException.notFound("no snapshot of branch " + key.branch()));
+      }
+      return vertx.executeBlocking(this::newTempFile, false).compose(file ->
+          services.store().readSnapshot(meta.get(), file)
+              .map(file)
+              .onFailure(e -> deleteQuietly(file)));
+    });
+  }
+
+  /**
+   * Imports an uploaded tar.gz of a working copy as the first version of {@code key}'s branch.
+   * The archive is unpacked with every safety check, must hold a repository whose HEAD is on
+   * that branch, and is packed again, so what is stored is always Branchwork's own archive.
+   */
+  public Future<SnapshotMeta> importArchive(WorkspaceKey key, Path upload) {
+    return vertx.executeBlocking(() -> unpackForImport(upload, key.branch()), false)
+        .compose(u -> withTempFile(archive -> vertx.executeBlocking(
+                () -> SnapshotPacker.pack(u.workTree(), archive, services.config().gzipLevel), false)
+            .compose(bytes -> services.store().writeSnapshot(key.project(), key.branch(), u.head(),
+                archive, 0L)))
+            .eventually(() -> vertx.executeBlocking(() -> {
+              FileTrees.deleteQuietly(u.dir());
+              return null;
+            }, false)));
+  }
+
+  /** Creates the repository of a new project: branch {@code main}, one empty commit. */
+  public Future<SnapshotMeta> createInitial(String project, String branch, String user) {
+    WorkspaceKey key = new WorkspaceKey(project, branch);
+    return vertx.executeBlocking(() -> {
+      Path dir = Files.createTempDirectory(services.tmpRoot(), "new-");
+      try {
+        String head = Repos.createWithEmptyCommit(dir, branch,
+            Repos.ident(user, services.config().emailDomain));
+        return new Unpacked(dir, dir, head);
+      } catch (Exception e) {
+        FileTrees.deleteQuietly(dir);
+        throw e;
+      }
+    }, false).compose(u -> save(key, u.workTree(), u.head(), 0L)
+        .eventually(() -> vertx.executeBlocking(() -> {
+          FileTrees.deleteQuietly(u.dir());
+          return null;
+        }, false)));
+  }
+
+  private Unpacked unpackForImport(Path upload, String branch) throws IOException {
+    Path dir = services.tmpRoot().resolve("import-" + java.util.UUID.randomUUID());
+    unpacker.unpack(upload, dir);
+    try {
+      Path workTree = findWorkTree(dir);
+      try (Repository repo = Repos.open(workTree)) {
+        String current = Repos.currentBranch(repo);
+        if (!branch.equals(current)) {
+          throw BranchworkException.badRequest("the archive's HEAD is "
+              + (current == null ? "detached" : "on branch " + current) + ", not on " + branch);
+        }
+        String head = Repos.head(repo);
+        if (head == null) {
+          throw BranchworkException.badRequest("branch " + branch + " has no commit in the archive");
+        }
+        return new Unpacked(dir, workTree, head);
+      }
+    } catch (IOException | RuntimeException e) {
+      FileTrees.deleteQuietly(dir);
+      throw e;
+    }
+  }
+
+  /** The working copy is the archive's root, or its only top-level directory (as {@code tar czf x.tgz repo/} makes). */
+  private static Path findWorkTree(Path dir) throws IOException {
+    if (Files.isDirectory(dir.resolve(Constants.DOT_GIT), LinkOption.NOFOLLOW_LINKS)) {
+      return dir;
+    }
+    List<Path> top;
+    try (Stream<Path> s = Files.list(dir)) {
+      top = s.toList();
+    }
+    if (top.size() == 1 && Files.isDirectory(top.get(0), LinkOption.NOFOLLOW_LINKS)
+        && Files.isDirectory(top.get(0).resolve(Constants.DOT_GIT), LinkOption.NOFOLLOW_LINKS)) {
+      return top.get(0);
+    }
+    throw BranchworkException.badRequest("the archive holds no working copy with a .git directory");
+  }
+
+  private <T> Future<T> withTempFile(java.util.function.Function<Path, Future<T>> use) {
+    return vertx.executeBlocking(this::newTempFile, false)
+        .compose(file -> use.apply(file).eventually(() -> vertx.executeBlocking(() -> {
+          deleteQuietly(file);
+          return null;
+        }, false)));
+  }
+
+  private Path newTempFile() throws IOException {
+    return Files.createTempFile(services.tmpRoot(), "snap-", ".tar.gz");
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      org.slf4j.LoggerFactory.getLogger(SnapshotService.class).warn("could not delete {}", file, e);
+    }
+  }
+}
