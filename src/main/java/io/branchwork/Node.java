@@ -56,6 +56,9 @@ public final class Node {
           FileTrees.deleteRecursively(tmpRoot);
           Files.createDirectories(workRoot);
           Files.createDirectories(tmpRoot);
+          long m0 = System.nanoTime();
+          var fs = GitEnvironment.measure(tmpRoot);
+          LOG.debug("file system timestamps: {} (measured in {} ms)", fs, (System.nanoTime() - m0) / 1_000_000);
           return null;
         }, false)
         .compose(v -> openStore(vertx, config))

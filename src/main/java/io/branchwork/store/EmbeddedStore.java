@@ -57,7 +57,7 @@ public final class EmbeddedStore implements Store {
     return worker.<Store>executeBlocking(() -> {
       Files.createDirectories(dir);
       String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("branchwork")
-          + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
+          + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;TRACE_LEVEL_FILE=0";
       JdbcConnectionPool pool = JdbcConnectionPool.create(url, "branchwork", "");
       pool.setMaxConnections(poolSize);
       try {

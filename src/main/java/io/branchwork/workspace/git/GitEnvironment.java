@@ -37,10 +37,16 @@ public final class GitEnvironment {
         return new EmptyConfig(parent, fs);
       }
     });
-    // JGit otherwise measures the file system's timestamp resolution on first use, blocking
-    // for seconds; in the background it costs nothing and racy-clean checks stay correct.
-    FS.FileStoreAttributes.setBackground(true);
     installed = true;
+  }
+
+  /**
+   * Measures the timestamp resolution of the file system that holds {@code dir}, once per JVM,
+   * where JGit would otherwise do it on first use inside some repository, or in a background
+   * thread that drops probe files into directories while they are being deleted. Blocking.
+   */
+  public static FS.FileStoreAttributes measure(java.nio.file.Path dir) {
+    return FS.FileStoreAttributes.get(dir);
   }
 
   /** A config layer with nothing in it that never touches the disk. */

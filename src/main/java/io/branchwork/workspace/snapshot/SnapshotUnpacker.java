@@ -15,6 +15,7 @@ import java.util.EnumSet;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
@@ -81,7 +82,9 @@ public final class SnapshotUnpacker {
         if (Files.isSymbolicLink(dest) || Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS) && !entry.isDirectory()) {
           throw refuse(entry, "replaces an entry already unpacked");
         }
-        if (entry.isDirectory()) {
+        if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
+          throw refuse(entry, "is a device or FIFO");
+        } else if (entry.isDirectory()) {
           Files.createDirectories(dest);
         } else if (entry.isSymbolicLink()) {
           String link = entry.getLinkName();
@@ -105,7 +108,7 @@ public final class SnapshotUnpacker {
           }
           Files.createDirectories(dest.getParent());
           Files.copy(source, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } else if (entry.isFile()) {
+        } else if (isRegularFile(entry)) {
           Files.createDirectories(dest.getParent());
           try (OutputStream out = Files.newOutputStream(dest, StandardOpenOption.CREATE,
               StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
@@ -124,11 +127,17 @@ public final class SnapshotUnpacker {
             Files.setPosixFilePermissions(dest, perms);
           }
         } else {
-          throw refuse(entry, "is a device, FIFO or other special file");
+          throw refuse(entry, "is a special file of type '" + (char) entry.getLinkFlag() + "'");
         }
       }
     }
     return bytes;
+  }
+
+  /** Only plain files: commons-compress's isFile() also says yes to unknown types. */
+  private static boolean isRegularFile(TarArchiveEntry entry) {
+    byte flag = entry.getLinkFlag();
+    return flag == TarConstants.LF_NORMAL || flag == TarConstants.LF_OLDNORM || flag == TarConstants.LF_CONTIG;
   }
 
   /** The entry's name without a leading "./"; refuses absolute names, "..", NUL and backslashes. */

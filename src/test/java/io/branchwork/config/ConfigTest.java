@@ -1,0 +1,89 @@
+package io.branchwork.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  @DisplayName("Defaults match the contract: 127.0.0.1:8080, ./data, embedded store, GC 20 s / 120 s")
+  void defaults() {
+    Config c = ConfigLoader.load(null, Map.of());
+    assertEquals("127.0.0.1", c.httpHost);
+    assertEquals(8080, c.httpPort);
+    assertEquals(Path.of("./data"), c.dataDir);
+    assertEquals(Config.StoreKind.EMBEDDED, c.store);
+    assertEquals(20_000, c.gcIntervalMs);
+    assertEquals(120_000, c.gcGraceMs);
+    assertEquals(5, c.snapshotKeep);
+    assertEquals(16 << 20, c.maxFrameBytes);
+    assertTrue(c.saveOnEvict);
+  }
+
+  @Test
+  @DisplayName("Environment variables BRANCHWORK_<KEY_IN_UPPER_SNAKE> override single keys")
+  void environment() {
+    Config c = ConfigLoader.load(null, Map.of(
+        "BRANCHWORK_HTTP_HOST", "0.0.0.0",
+        "BRANCHWORK_HTTP_PORT", "9090",
+        "BRANCHWORK_DATA_DIR", "/var/lib/bw",
+        "BRANCHWORK_STORE", "pg",
+        "BRANCHWORK_PG_URL", "postgresql://db/bw",
+        "BRANCHWORK_GC_INTERVAL_MS", "1000",
+        "BRANCHWORK_GC_GRACE_MS", "5000",
+        "BRANCHWORK_CLUSTER_ENABLED", "true",
+        "BRANCHWORK_WORKSPACE_SAVE_ON_EVICT", "false"));
+    assertEquals("0.0.0.0", c.httpHost);
+    assertEquals(9090, c.httpPort);
+    assertEquals(Path.of("/var/lib/bw"), c.dataDir);
+    assertEquals(Config.StoreKind.PG, c.store);
+    assertEquals("postgresql://db/bw", c.pgUrl);
+    assertEquals(1000, c.gcIntervalMs);
+    assertEquals(5000, c.gcGraceMs);
+    assertTrue(c.clusterEnabled);
+    assertEquals(false, c.saveOnEvict);
+    assertEquals("BRANCHWORK_LIMITS_MAX_FRAME_BYTES", ConfigLoader.envName("limits.maxFrameBytes"));
+  }
+
+  @Test
+  @DisplayName("A bad value stops start-up with a message that names the key")
+  void badValuesNameTheKey() {
+    assertMessage("gc.intervalMs", Map.of("BRANCHWORK_GC_INTERVAL_MS", "soon"));
+    assertMessage("http.port", Map.of("BRANCHWORK_HTTP_PORT", "70000"));
+    assertMessage("store", Map.of("BRANCHWORK_STORE", "mongo"));
+    assertMessage("cluster.enabled", Map.of("BRANCHWORK_CLUSTER_ENABLED", "yes"));
+  }
+
+  @Test
+  @DisplayName("A --conf file overrides the defaults; unknown keys and wrong types are refused by name")
+  void confFile() throws Exception {
+    Path f = dir.resolve("c.json");
+    Files.writeString(f, "{\"gc\":{\"graceMs\":1234},\"snapshot\":{\"keep\":2}}");
+    Config c = ConfigLoader.load(f, Map.of("BRANCHWORK_SNAPSHOT_KEEP", "3"));
+    assertEquals(1234, c.gcGraceMs);
+    assertEquals(3, c.snapshotKeep, "the environment wins over the file");
+    Files.writeString(f, "{\"gc\":{\"graceMS\":1}}");
+    assertEquals("config key 'gc.graceMS': unknown key",
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(f, Map.of())).getMessage());
+    Files.writeString(f, "{\"http\":{\"port\":\"eighty\"}}");
+    assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(f, Map.of())).getMessage().contains("http.port"));
+    Files.writeString(f, "{not json");
+    assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(f, Map.of())).getMessage().contains("--conf"));
+  }
+
+  private static void assertMessage(String key, Map<String, String> env) {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env));
+    assertTrue(e.getMessage().contains("'" + key + "'"), e.getMessage());
+  }
+}

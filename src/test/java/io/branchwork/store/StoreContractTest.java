@@ -1,0 +1,189 @@
+package io.branchwork.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.ErrorCode;
+import io.branchwork.store.Records.SnapshotMeta;
+import io.branchwork.store.Records.WorkspaceSession;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The store contract. Every engine runs this same suite unchanged, so none of them drifts: a
+ * subclass only says how to open a fresh, empty store with {@link #CHUNK} byte chunks and
+ * keeping {@link #KEEP} versions.
+ */
+@Timeout(120)
+public abstract class StoreContractTest {
+
+  protected static final int CHUNK = 4096;
+  protected static final int KEEP = 3;
+
+  @TempDir
+  protected Path dir;
+
+  protected Vertx vertx;
+  protected Store store;
+
+  protected abstract Future<Store> open(Vertx vertx, Path dir);
+
+  @BeforeEach
+  void setUp() throws Exception {
+    vertx = Vertx.vertx();
+    store = await(open(vertx, dir));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    await(store.close());
+    await(vertx.close());
+  }
+
+  protected static <T> T await(Future<T> f) throws Exception {
+    return f.await(60, TimeUnit.SECONDS);
+  }
+
+  private static ErrorCode code(Future<?> f) {
+    BranchworkException e = assertThrows(BranchworkException.class, () -> await(f));
+    return e.code();
+  }
+
+  private Path file(String name, int size, long seed) throws Exception {
+    byte[] b = new byte[size];
+    new Random(seed).nextBytes(b);
+    Path p = dir.resolve(name);
+    Files.write(p, b);
+    return p;
+  }
+
+  private void project(String id, String owner) throws Exception {
+    await(store.createUser(owner, "hash"));
+    await(store.createProject(id, id, owner));
+  }
+
+  @Test
+  @DisplayName("Verifies that a user name can be taken once")
+  void users() throws Exception {
+    await(store.createUser("ann", "h1"));
+    assertEquals(ErrorCode.CONFLICT, code(store.createUser("ann", "h2")));
+    assertEquals("h1", await(store.findUser("ann")).orElseThrow().passwordHash());
+    assertTrue(await(store.findUser("nobody")).isEmpty());
+  }
+
+  @Test
+  @DisplayName("Verifies that tokens are found by hash, deleted, and expired ones swept")
+  void tokens() throws Exception {
+    await(store.createUser("ann", "h"));
+    await(store.createToken("a".repeat(64), "ann", 1000));
+    await(store.createToken("b".repeat(64), "ann", Long.MAX_VALUE / 2));
+    assertEquals("ann", await(store.findToken("a".repeat(64))).orElseThrow().username());
+    assertEquals(1, await(store.deleteExpiredTokens(2000)));
+    assertTrue(await(store.findToken("a".repeat(64))).isEmpty());
+    await(store.deleteToken("b".repeat(64)));
+    assertTrue(await(store.findToken("b".repeat(64))).isEmpty());
+  }
+
+  @Test
+  @DisplayName("Verifies projects, their owner, members and roles")
+  void projectsAndMembers() throws Exception {
+    project("p1", "ann");
+    await(store.createUser("ben", "h"));
+    assertEquals(ErrorCode.CONFLICT, code(store.createProject("p1", "again", "ben")));
+    assertEquals(Role.OWNER, await(store.role("p1", "ann")).orElseThrow());
+    assertTrue(await(store.role("p1", "ben")).isEmpty());
+    await(store.setMember("p1", "ben", Role.READER));
+    await(store.setMember("p1", "ben", Role.WRITER));
+    assertEquals(Role.WRITER, await(store.role("p1", "ben")).orElseThrow());
+    assertEquals(List.of(new Records.ProjectRole("p1", "p1", Role.WRITER)), await(store.listProjects("ben")));
+    assertEquals(ErrorCode.NOT_FOUND, code(store.setMember("p1", "ghost", Role.READER)));
+    assertEquals(ErrorCode.NOT_FOUND, code(store.setMember("nope", "ben", Role.READER)));
+    assertTrue(await(store.projectExists("p1")));
+    await(store.deleteProject("p1"));
+    assertTrue(!await(store.projectExists("p1")));
+    assertTrue(await(store.listProjects("ben")).isEmpty());
+  }
+
+  @Test
+  @DisplayName("Verifies that a snapshot spanning many chunks reads back byte for byte")
+  void snapshotRoundTrip() throws Exception {
+    project("p", "ann");
+    Path in = file("in", CHUNK * 10 + 123, 1);
+    SnapshotMeta meta = await(store.writeSnapshot("p", "feature/x", "abc", in, 0L));
+    assertEquals(1, meta.version());
+    assertEquals(Files.size(in), meta.bytes());
+    Path out = dir.resolve("out");
+    await(store.readSnapshot(meta, out));
+    assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(out));
+    assertEquals(meta, await(store.latestSnapshot("p", "feature/x")).orElseThrow());
+    assertEquals(List.of(new Records.BranchHead("feature/x", "abc")), await(store.listBranches("p")));
+  }
+
+  @Test
+  @DisplayName("Verifies that versions count up, the newest KEEP are kept, and the expected version fences writers")
+  void versionsAndFencing() throws Exception {
+    project("p", "ann");
+    Path in = file("in", 100, 2);
+    for (long v = 1; v <= 5; v++) {
+      assertEquals(v, await(store.writeSnapshot("p", "main", "h" + v, in, v - 1)).version());
+    }
+    assertEquals(ErrorCode.CONFLICT, code(store.writeSnapshot("p", "main", "stale", in, 3L)));
+    assertEquals(ErrorCode.CONFLICT, code(store.writeSnapshot("p", "main", "stale", in, 0L)));
+    SnapshotMeta latest = await(store.latestSnapshot("p", "main")).orElseThrow();
+    assertEquals(5, latest.version());
+    assertEquals("h5", latest.head());
+    // pruned: version 2 is gone, version 3 (5 - KEEP + 1) still reads
+    SnapshotMeta old = new SnapshotMeta("p", "main", 2, "h2", 100, 0);
+    assertEquals(ErrorCode.NOT_FOUND, code(store.readSnapshot(old, dir.resolve("o2"))));
+    await(store.readSnapshot(new SnapshotMeta("p", "main", 5 - KEEP + 1, "h3", 100, 0), dir.resolve("o3")));
+    // without an expected version any writer goes
+    assertEquals(6, await(store.writeSnapshot("p", "main", "h6", in, null)).version());
+    assertEquals(ErrorCode.NOT_FOUND, code(store.writeSnapshot("nope", "main", "h", in, null)));
+  }
+
+  @Test
+  @DisplayName("Verifies that a write that fails midway leaves the previous version the latest and readable")
+  void failedWriteKeepsPrevious() throws Exception {
+    project("p", "ann");
+    Path in = file("in", CHUNK * 3, 3);
+    await(store.writeSnapshot("p", "main", "good", in, 0L));
+    Path missing = dir.resolve("vanished");
+    assertTrue(assertThrows(Exception.class, () -> await(store.writeSnapshot("p", "main", "bad", missing, 1L))) != null);
+    SnapshotMeta latest = await(store.latestSnapshot("p", "main")).orElseThrow();
+    assertEquals(1, latest.version());
+    await(store.readSnapshot(latest, dir.resolve("back")));
+    assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(dir.resolve("back")));
+  }
+
+  @Test
+  @DisplayName("Verifies session rows: put, holders, and a server's rows wiped by its tag")
+  void sessions() throws Exception {
+    await(store.putWorkspaceSession(new WorkspaceSession("p", "main", "n1", 1, 0)));
+    await(store.putWorkspaceSession(new WorkspaceSession("p", "main", "n1", 2, 0)));
+    await(store.addHolder("p", "main", "h1", "n1"));
+    await(store.addHolder("p", "main", "h1", "n1"));
+    await(store.putWorkspaceSession(new WorkspaceSession("q", "dev", "n2", 0, 77)));
+    assertEquals(List.of(new WorkspaceSession("p", "main", "n1", 2, 0), new WorkspaceSession("q", "dev", "n2", 0, 77)),
+        await(store.listWorkspaceSessions()));
+    await(store.removeHolder("p", "main", "h1"));
+    assertEquals(1, await(store.wipeServer("n1")));
+    assertEquals(List.of(new WorkspaceSession("q", "dev", "n2", 0, 77)), await(store.listWorkspaceSessions()));
+    await(store.deleteWorkspaceSession("q", "dev"));
+    assertTrue(await(store.listWorkspaceSessions()).isEmpty());
+    await(store.ping());
+  }
+}
