@@ -10,7 +10,6 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,14 +44,15 @@ public final class Main {
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      CountDownLatch done = new CountDownLatch(1);
-      node.stop().eventually(vertx::close).onComplete(ar -> done.countDown());
       try {
-        if (!done.await(SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS)) {
-          log.warn("shutdown did not finish within {} s", SHUTDOWN_TIMEOUT_S);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        node.stop().await(SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("shutdown did not finish cleanly: {}", e.toString());
+      }
+      try {
+        vertx.close().await(SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("Vert.x did not close cleanly: {}", e.toString());
       }
     }, "branchwork-shutdown"));
   }

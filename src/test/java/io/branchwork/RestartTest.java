@@ -74,4 +74,17 @@ class RestartTest {
       assertTrue(Files.notExists(dir.resolve("workspaces/ws-stale")));
     }
   }
+
+  @Test
+  @DisplayName("A start that cannot bind its port fails, and releases the store so a retry can open it")
+  void failedStartReleasesEverything() {
+    try (TestNode first = TestNode.start(dir.resolve("one"))) {
+      JsonObject samePort = new JsonObject().put("http", new JsonObject().put("port", first.node.port()));
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+          () -> TestNode.start(dir.resolve("two"), samePort));
+      try (TestNode retry = TestNode.start(dir.resolve("two"))) {
+        retry.login("zed");
+      }
+    }
+  }
 }

@@ -76,7 +76,7 @@ public final class WorkspaceVerticle extends VerticleBase {
           consumer = vertx.eventBus().consumer(key.address(), this::onMessage);
           return consumer.completion();
         })
-        .onSuccess(v -> LOG.info("workspace {} loaded version {} in {} ms", key, version,
+        .onSuccess(v -> LOG.debug("workspace {} loaded version {} in {} ms", key, version,
             (System.nanoTime() - t0) / 1_000_000))
         .onFailure(e -> cleanUp());
   }
