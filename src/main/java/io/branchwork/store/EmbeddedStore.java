@@ -145,6 +145,37 @@ public final class EmbeddedStore implements Store {
     }
   }
 
+  @FunctionalInterface
+  private interface RowMapper<T> {
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  /** The first row of a query, mapped, or empty. */
+  private static <T> Optional<T> queryOne(Connection c, String sql, RowMapper<T> mapper, Object... args)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      bind(ps, args);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.ofNullable(mapper.map(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  /** Every row of a query, mapped. */
+  private static <T> List<T> queryList(Connection c, String sql, RowMapper<T> mapper, Object... args)
+      throws SQLException {
+    List<T> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      bind(ps, args);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(mapper.map(rs));
+        }
+      }
+    }
+    return out;
+  }
+
   // --- users and tokens
 
   @Override
@@ -165,15 +196,8 @@ public final class EmbeddedStore implements Store {
 
   @Override
   public Future<Optional<User>> findUser(String username) {
-    return tx(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT username, password_hash FROM users WHERE username = ?")) {
-        bind(ps, username);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(new User(rs.getString(1), rs.getString(2))) : Optional.empty();
-        }
-      }
-    });
+    return tx(c -> queryOne(c, "SELECT username, password_hash FROM users WHERE username = ?",
+        rs -> new User(rs.getString(1), rs.getString(2)), username));
   }
 
   @Override
@@ -187,15 +211,8 @@ public final class EmbeddedStore implements Store {
 
   @Override
   public Future<Optional<Token>> findToken(String tokenHash) {
-    return tx(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT username, expires_at FROM tokens WHERE token_hash = ?")) {
-        bind(ps, tokenHash);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(new Token(rs.getString(1), rs.getLong(2))) : Optional.empty();
-        }
-      }
-    });
+    return tx(c -> queryOne(c, "SELECT username, expires_at FROM tokens WHERE token_hash = ?",
+        rs -> new Token(rs.getString(1), rs.getLong(2)), tokenHash));
   }
 
   @Override
@@ -241,32 +258,14 @@ public final class EmbeddedStore implements Store {
 
   @Override
   public Future<Boolean> projectExists(String id) {
-    return tx(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM projects WHERE id = ?")) {
-        bind(ps, id);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next();
-        }
-      }
-    });
+    return tx(c -> queryOne(c, "SELECT 1 FROM projects WHERE id = ?", rs -> true, id).isPresent());
   }
 
   @Override
   public Future<List<ProjectRole>> listProjects(String username) {
-    return tx(c -> {
-      List<ProjectRole> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT p.id, p.name, m.role FROM projects p JOIN members m ON m.project_id = p.id"
-              + " WHERE m.username = ? ORDER BY p.id")) {
-        bind(ps, username);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(new ProjectRole(rs.getString(1), rs.getString(2), Role.fromWire(rs.getString(3))));
-          }
-        }
-      }
-      return out;
-    });
+    return tx(c -> queryList(c, "SELECT p.id, p.name, m.role FROM projects p JOIN members m"
+        + " ON m.project_id = p.id WHERE m.username = ? ORDER BY p.id",
+        rs -> new ProjectRole(rs.getString(1), rs.getString(2), Role.fromWire(rs.getString(3))), username));
   }
 
   @Override
@@ -291,15 +290,8 @@ public final class EmbeddedStore implements Store {
 
   @Override
   public Future<Optional<Role>> role(String projectId, String username) {
-    return tx(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT role FROM members WHERE project_id = ? AND username = ?")) {
-        bind(ps, projectId, username);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.ofNullable(Role.fromWire(rs.getString(1))) : Optional.empty();
-        }
-      }
-    });
+    return tx(c -> queryOne(c, "SELECT role FROM members WHERE project_id = ? AND username = ?",
+        rs -> Role.fromWire(rs.getString(1)), projectId, username));
   }
 
   // --- snapshots
@@ -373,20 +365,11 @@ public final class EmbeddedStore implements Store {
 
   @Override
   public Future<Optional<SnapshotMeta>> latestSnapshot(String project, String branch) {
-    return tx(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT s.version, s.head, s.bytes, s.created_at FROM branches b JOIN snapshots s"
-              + " ON s.project_id = b.project_id AND s.branch = b.branch AND s.version = b.latest_version"
-              + " WHERE b.project_id = ? AND b.branch = ?")) {
-        bind(ps, project, branch);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next()
-              ? Optional.of(new SnapshotMeta(project, branch, rs.getLong(1), rs.getString(2),
-                  rs.getLong(3), rs.getLong(4)))
-              : Optional.empty();
-        }
-      }
-    });
+    return tx(c -> queryOne(c, "SELECT s.version, s.head, s.bytes, s.created_at FROM branches b"
+        + " JOIN snapshots s ON s.project_id = b.project_id AND s.branch = b.branch"
+        + " AND s.version = b.latest_version WHERE b.project_id = ? AND b.branch = ?",
+        rs -> new SnapshotMeta(project, branch, rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4)),
+        project, branch));
   }
 
   @Override
@@ -427,19 +410,8 @@ public final class EmbeddedStore implements Store {
 
   @Override
   public Future<List<BranchHead>> listBranches(String project) {
-    return tx(c -> {
-      List<BranchHead> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT branch, head FROM branches WHERE project_id = ? AND latest_version > 0 ORDER BY branch")) {
-        bind(ps, project);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(new BranchHead(rs.getString(1), rs.getString(2)));
-          }
-        }
-      }
-      return out;
-    });
+    return tx(c -> queryList(c, "SELECT branch, head FROM branches WHERE project_id = ?"
+        + " AND latest_version > 0 ORDER BY branch", rs -> new BranchHead(rs.getString(1), rs.getString(2)), project));
   }
 
   // --- workspace sessions
@@ -491,18 +463,9 @@ public final class EmbeddedStore implements Store {
 
   @Override
   public Future<List<WorkspaceSession>> listWorkspaceSessions() {
-    return tx(c -> {
-      List<WorkspaceSession> out = new ArrayList<>();
-      try (Statement s = c.createStatement();
-           ResultSet rs = s.executeQuery("SELECT project_id, branch, server_tag, ref_count, time_zeroed"
-               + " FROM workspace_sessions ORDER BY project_id, branch")) {
-        while (rs.next()) {
-          out.add(new WorkspaceSession(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-              rs.getLong(5)));
-        }
-      }
-      return out;
-    });
+    return tx(c -> queryList(c, "SELECT project_id, branch, server_tag, ref_count, time_zeroed"
+        + " FROM workspace_sessions ORDER BY project_id, branch",
+        rs -> new WorkspaceSession(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getLong(5))));
   }
 
   @Override
