@@ -5,6 +5,7 @@ import io.branchwork.allocator.LocalWorkspaceTable;
 import io.branchwork.api.HttpVerticle;
 import io.branchwork.auth.AuthService;
 import io.branchwork.config.Config;
+import io.branchwork.gateway.ConnectionLimiter;
 import io.branchwork.metrics.BranchworkMetrics;
 import io.branchwork.store.EmbeddedStore;
 import io.branchwork.store.Store;
@@ -62,7 +63,8 @@ public final class Node {
         .compose(v -> openStore(vertx, config))
         .compose(store -> {
           services.set(new Services(config, store, new AuthService(vertx, store, config), metrics,
-              workRoot.toAbsolutePath(), tmpRoot.toAbsolutePath()));
+              workRoot.toAbsolutePath(), tmpRoot.toAbsolutePath(),
+              new ConnectionLimiter(config.wsMaxConnections)));
           return store.wipeServer(config.nodeTag)
               .onSuccess(n -> {
                 if (n > 0) {

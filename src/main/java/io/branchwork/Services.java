@@ -2,6 +2,7 @@ package io.branchwork;
 
 import io.branchwork.auth.AuthService;
 import io.branchwork.config.Config;
+import io.branchwork.gateway.ConnectionLimiter;
 import io.branchwork.metrics.BranchworkMetrics;
 import io.branchwork.store.Store;
 import java.nio.file.Path;
@@ -11,4 +12,4 @@ import java.nio.file.Path;
  * directories for working copies and temporary archives. Built once by {@link Node}.
  */
 public record Services(Config config, Store store, AuthService auth, BranchworkMetrics metrics,
-    Path workRoot, Path tmpRoot) {}
+    Path workRoot, Path tmpRoot, ConnectionLimiter connections) {}

@@ -248,7 +248,10 @@ public final class AllocatorVerticle extends VerticleBase {
     long t0 = System.nanoTime();
     new WorkspaceEvents(vertx.eventBus(), key).publish(WorkspaceEvents.CLOSING,
         new JsonObject().put("reason", reason), null);
-    return vertx.undeploy(a.deploymentId)
+    // When the allocator itself is undeployed, Vert.x has already undeployed its children.
+    Future<Void> undeployed = vertx.deploymentIDs().contains(a.deploymentId)
+        ? vertx.undeploy(a.deploymentId) : Future.succeededFuture();
+    return undeployed
         .onFailure(e -> LOG.error("workspace {} did not undeploy cleanly", key, e))
         .transform(ar -> {
           activations.remove(key, a);

@@ -1,6 +1,8 @@
 package io.branchwork.api;
 
 import io.branchwork.Services;
+import io.branchwork.gateway.EventBusBridge;
+import io.branchwork.gateway.WebSocketGateway;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -13,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP server instance (deployed once per event loop, all sharing the port): the REST API,
- * {@code /health} and {@code /metrics}. Starts only once the server is listening.
+ * {@code /health}, {@code /metrics}, the {@code /ws} WebSocket gateway and the {@code /eventbus}
+ * SockJS bridge. Starts only once the server is listening.
  */
 public final class HttpVerticle extends VerticleBase {
 
@@ -21,6 +24,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private final Services services;
   private HttpServer server;
+  private WebSocketGateway gateway;
 
   public HttpVerticle(Services services) {
     this.services = services;
@@ -36,6 +40,9 @@ public final class HttpVerticle extends VerticleBase {
     new ProjectRoutes(services, snapshots).mount(router, json, accounts::authenticate);
     new SnapshotRoutes(vertx, services, snapshots).mount(router, accounts::authenticate);
     new OpsRoutes(vertx, services).mount(router);
+    gateway = new WebSocketGateway(vertx, services);
+    gateway.mount(router);
+    new EventBusBridge(vertx, services).mount(router);
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(ApiSupport::failureHandler);
 
@@ -44,11 +51,19 @@ public final class HttpVerticle extends VerticleBase {
         .setPort(services.config().httpPort)
         .setMaxWebSocketFrameSize(services.config().maxFrameBytes)
         .setMaxWebSocketMessageSize(services.config().maxFrameBytes);
-    return vertx.createHttpServer(options).requestHandler(router).listen()
+    return gateway.start()
+        .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
         .onSuccess(s -> {
           server = s;
           LOG.debug("HTTP instance listening on {}:{}", services.config().httpHost, s.actualPort());
         });
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Close the connections first, so each gives its workspace reference back while the
+    // allocator still runs; the server itself is closed by the undeploy.
+    return gateway.stop();
   }
 
   /** The port this instance listens on (useful with {@code http.port} 0). */

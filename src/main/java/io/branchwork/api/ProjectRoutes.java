@@ -5,6 +5,7 @@ import static io.branchwork.api.ApiSupport.respond;
 import static io.branchwork.api.ApiSupport.user;
 
 import io.branchwork.Services;
+import io.branchwork.core.Addresses;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
@@ -90,7 +91,9 @@ final class ProjectRoutes {
       throw BranchworkException.conflict("an owner cannot demote themself");
     }
     Future<Void> f = services.auth().requireRole(project, user(ctx), Role.OWNER)
-        .compose(r -> services.store().setMember(project, username, role));
+        .compose(r -> services.store().setMember(project, username, role))
+        .onSuccess(v -> ctx.vertx().eventBus().publish(Addresses.MEMBER_CHANGED,
+            new JsonObject().put("project", project).put("username", username)));
     respond(ctx, f, v -> ApiSupport.noContent(ctx));
   }
 

@@ -46,6 +46,10 @@ public final class Config {
   public final long authTimeoutMs;
   public final String emailDomain;
   public final long requestTimeoutMs;
+  public final long wsIdleTimeoutMs;
+  public final long wsPingIntervalMs;
+  public final int wsMaxConnections;
+  public final int wsMaxInFlight;
   public final boolean clusterEnabled;
   public final String clusterHost;
   public final int clusterPort;
@@ -83,6 +87,10 @@ public final class Config {
     authTimeoutMs = range("auth.timeoutMs", 1, Integer.MAX_VALUE);
     emailDomain = nonEmpty("git.emailDomain");
     requestTimeoutMs = range("bus.requestTimeoutMs", 1, Integer.MAX_VALUE);
+    wsIdleTimeoutMs = range("ws.idleTimeoutMs", 100, Integer.MAX_VALUE);
+    wsPingIntervalMs = range("ws.pingIntervalMs", 50, Integer.MAX_VALUE);
+    wsMaxConnections = (int) range("ws.maxConnections", 1, 10_000_000);
+    wsMaxInFlight = (int) range("ws.maxInFlight", 1, 100_000);
     clusterEnabled = bool("cluster.enabled");
     clusterHost = nonEmpty("cluster.host");
     clusterPort = (int) range("cluster.port", 1, 65535);

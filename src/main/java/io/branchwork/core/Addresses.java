@@ -15,5 +15,8 @@ public final class Addresses {
   /** Published with a token hash when a session token is revoked, so open connections drop it. */
   public static final String TOKEN_REVOKED = "branchwork.token.revoked";
 
+  /** Published with {@code project} and {@code username} when a member's role changes. */
+  public static final String MEMBER_CHANGED = "branchwork.member.changed";
+
   private Addresses() {}
 }

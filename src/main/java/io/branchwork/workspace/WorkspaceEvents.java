@@ -10,6 +10,8 @@ public final class WorkspaceEvents {
   public static final String CHANGED = "changed";
   public static final String SAVED = "saved";
   public static final String CLOSING = "closing";
+  public static final String JOINED = "joined";
+  public static final String LEFT = "left";
 
   private final EventBus bus;
   private final String address;

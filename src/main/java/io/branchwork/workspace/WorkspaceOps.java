@@ -9,6 +9,12 @@ public final class WorkspaceOps {
   public static final String DELETE = "delete";
   public static final String MOVE = "move";
   public static final String SAVE = "save";
+  public static final String WHO = "who";
+
+  /** Internal: a gateway session joined (pushes {@code joined}); not a client op. */
+  public static final String SESSION_JOIN = "session.join";
+  /** Internal: a gateway session left (pushes {@code left}); not a client op. */
+  public static final String SESSION_LEAVE = "session.leave";
 
   /** Request field: the op name. */
   public static final String FIELD_OP = "op";

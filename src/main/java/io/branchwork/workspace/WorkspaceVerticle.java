@@ -50,6 +50,7 @@ public final class WorkspaceVerticle extends VerticleBase {
   private Path workTree;
   private Repository repo;
   private long version;
+  private String head;
   private boolean dirty;
 
   public WorkspaceVerticle(WorkspaceKey key, Services services) {
@@ -73,6 +74,7 @@ public final class WorkspaceVerticle extends VerticleBase {
           new FileOps(vertx, new WorkingCopy(workTree, services.config().maxFileBytes), events,
               this::markDirty).register(ops);
           ops.put(WorkspaceOps.SAVE, this::save);
+          new Presence(events, () -> head).register(ops);
           consumer = vertx.eventBus().consumer(key.address(), this::onMessage);
           return consumer.completion();
         })
@@ -85,6 +87,7 @@ public final class WorkspaceVerticle extends VerticleBase {
     workTree = dir.resolve("wc").toRealPath();
     repo = Repos.open(workTree);
     version = meta.version();
+    head = Repos.head(repo);
     return null;
   }
 
@@ -154,7 +157,7 @@ public final class WorkspaceVerticle extends VerticleBase {
   private Future<SnapshotMeta> saveNow(Request cause) {
     long t0 = System.nanoTime();
     return vertx.executeBlocking(() -> Repos.head(repo), false)
-        .compose(head -> snapshots.save(key, workTree, head, version))
+        .compose(h -> snapshots.save(key, workTree, h, version))
         .onSuccess(meta -> {
           version = meta.version();
           dirty = false;

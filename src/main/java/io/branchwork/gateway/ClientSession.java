@@ -1,0 +1,351 @@
+package io.branchwork.gateway;
+
+import io.branchwork.Services;
+import io.branchwork.allocator.AllocatorOps;
+import io.branchwork.auth.Tokens;
+import io.branchwork.core.Addresses;
+import io.branchwork.core.Args;
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.Bus;
+import io.branchwork.core.ErrorCode;
+import io.branchwork.core.Failures;
+import io.branchwork.core.WorkspaceKey;
+import io.branchwork.store.Role;
+import io.branchwork.workspace.WorkspaceEvents;
+import io.branchwork.workspace.WorkspaceOps;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * One WebSocket connection. Its static part is the authenticated user and token; its dynamic
+ * part the open workspace, the role there and the subscription to its events. It keeps the
+ * ids of its requests in flight, and on close gives back everything it took: its workspace
+ * reference, its presence (so others see {@code left}), its subscription and its slot.
+ */
+final class ClientSession {
+
+  private final Vertx vertx;
+  private final Services services;
+  private final ServerWebSocket ws;
+  private final WebSocketGateway gateway;
+  private final String holder = "ws-" + UUID.randomUUID();
+  private final Set<Long> inFlight = new HashSet<>();
+
+  private String user;
+  private String tokenHash;
+  private long tokenExpiresAt = Long.MAX_VALUE;
+  private long lastSeen = System.currentTimeMillis();
+  private long authTimer = -1;
+  private boolean closed;
+
+  private WorkspaceKey openKey;
+  private Role role;
+  private MessageConsumer<JsonObject> events;
+  /** Opens and closes run one after another, so a session never holds two workspaces. */
+  private Future<?> switching = Future.succeededFuture();
+
+  ClientSession(Vertx vertx, Services services, ServerWebSocket ws, WebSocketGateway gateway) {
+    this.vertx = vertx;
+    this.services = services;
+    this.ws = ws;
+    this.gateway = gateway;
+  }
+
+  /** Starts serving; {@code bearer} is the token the upgrade carried, or null. */
+  void start(String bearer) {
+    ws.binaryMessageHandler(this::onFrame);
+    ws.textMessageHandler(t -> ws.close((short) 1003, "binary MessagePack frames only"));
+    ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
+    ws.exceptionHandler(this::onError);
+    ws.closeHandler(v -> cleanUp());
+    if (bearer == null) {
+      authTimer = vertx.setTimer(services.config().authTimeoutMs, id -> {
+        if (this.user == null) {
+          ws.close((short) 1008, "authentication timeout");
+        }
+      });
+      return;
+    }
+    ws.pause();
+    auth(bearer).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ws.resume();
+      } else {
+        ws.close((short) 1008, "the bearer token is not valid");
+      }
+    });
+  }
+
+  /**
+   * Vert.x reports a message past {@code limits.maxFrameBytes} (sent as several frames) through
+   * the exception handler and drops it; the contract wants the connection closed with 1009.
+   * A single over-size frame is closed with 1009 by the WebSocket decoder itself.
+   */
+  private void onError(Throwable e) {
+    if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("max message size")) {
+      ws.close((short) 1009, "frame larger than " + services.config().maxFrameBytes + " bytes");
+    }
+  }
+
+  String user() {
+    return user;
+  }
+
+  String tokenHash() {
+    return tokenHash;
+  }
+
+  WorkspaceKey openKey() {
+    return openKey;
+  }
+
+  /** Called by the gateway's sweep: closes an idle or expired connection, else pings it. */
+  void sweep(long now) {
+    if (now - lastSeen > services.config().wsIdleTimeoutMs) {
+      ws.close((short) 1001, "idle");
+    } else if (user != null && now >= tokenExpiresAt) {
+      ws.close((short) 1008, "token expired");
+    } else {
+      ws.writePing(Buffer.buffer());
+    }
+  }
+
+  void kick(short code, String reason) {
+    ws.close(code, reason);
+  }
+
+  /** Re-reads the role after a membership change; losing access closes the workspace. */
+  void refreshRole() {
+    WorkspaceKey key = openKey;
+    if (key == null) {
+      return;
+    }
+    services.store().role(key.project(), user).onSuccess(r -> {
+      if (!key.equals(openKey)) {
+        return;
+      }
+      if (r.isPresent()) {
+        role = r.get();
+      } else {
+        send(new JsonObject().put("event", WorkspaceEvents.CLOSING).put("reason", "access revoked"));
+        switching = switching.transform(ar -> leave());
+      }
+    });
+  }
+
+  private void authenticated(String user, String token, long expiresAt) {
+    this.user = user;
+    this.tokenHash = Tokens.hash(token);
+    this.tokenExpiresAt = expiresAt;
+    vertx.cancelTimer(authTimer);
+  }
+
+  // --- frames
+
+  private void onFrame(Buffer frame) {
+    lastSeen = System.currentTimeMillis();
+    JsonObject req;
+    try {
+      req = WireCodec.decode(frame);
+    } catch (BranchworkException e) {
+      sendError(null, e);
+      return;
+    }
+    Object idValue = req.getValue("id");
+    if (!(idValue instanceof Long id) || id <= 0) {
+      sendError(null, BranchworkException.badRequest("'id' must be a positive integer"));
+      return;
+    }
+    if (inFlight.contains(id)) {
+      sendError(null, BranchworkException.badRequest("request " + id + " is already in flight"));
+      return;
+    }
+    if (inFlight.size() >= services.config().wsMaxInFlight) {
+      sendError(id, new BranchworkException(ErrorCode.OVERLOADED,
+          "more than " + services.config().wsMaxInFlight + " requests in flight"));
+      return;
+    }
+    inFlight.add(id);
+    Future<JsonObject> result;
+    try {
+      result = dispatch(req);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onComplete(ar -> {
+      inFlight.remove(id);
+      if (ar.succeeded()) {
+        send(new JsonObject().put("id", id).put("ok", true).put("result", ar.result()));
+      } else {
+        sendError(id, ar.cause());
+      }
+    });
+  }
+
+  private Future<JsonObject> dispatch(JsonObject req) {
+    String op = Args.string(req, "op");
+    if (op.equals(ClientOps.AUTH)) {
+      return auth(Args.string(req, "token"));
+    }
+    if (user == null) {
+      throw BranchworkException.unauthenticated("the first request must be auth");
+    }
+    switch (op) {
+      case ClientOps.PING:
+        return Future.succeededFuture(new JsonObject());
+      case ClientOps.OPEN: {
+        WorkspaceKey key = new WorkspaceKey(Args.string(req, "project"), Args.string(req, "branch"));
+        return serialized(() -> open(key));
+      }
+      case ClientOps.CLOSE:
+        return serialized(() -> leave().map(new JsonObject()));
+      default:
+        return forward(op, req);
+    }
+  }
+
+  private Future<JsonObject> auth(String token) {
+    return services.auth().authenticate(token).compose(u ->
+        services.store().findToken(Tokens.hash(token)).map(t -> {
+          authenticated(u, token, t.map(x -> x.expiresAt()).orElse(Long.MAX_VALUE));
+          return new JsonObject().put("user", u);
+        }));
+  }
+
+  private Future<JsonObject> forward(String op, JsonObject req) {
+    Role needed = ClientOps.workspaceRole(op);
+    if (needed == null) {
+      throw BranchworkException.badRequest("unknown op '" + op + "'");
+    }
+    WorkspaceKey key = openKey;
+    if (key == null) {
+      throw new BranchworkException(ErrorCode.NO_WORKSPACE, "open a workspace first");
+    }
+    if (!role.allows(needed)) {
+      throw BranchworkException.forbidden(op + " needs the " + needed.wire() + " role");
+    }
+    req.remove("id");
+    req.put(WorkspaceOps.FIELD_USER, user).put(WorkspaceOps.FIELD_HOLDER, holder);
+    return Bus.request(vertx, key.address(), req, services.config().requestTimeoutMs).map(result -> {
+      if (op.equals(WorkspaceOps.READ) && result.containsKey("content")) {
+        // Over a cluster the bytes arrive as base64; clients always get binary.
+        result.put("content", result.getBinary("content"));
+      }
+      return result;
+    });
+  }
+
+  // --- open and close
+
+  private <T> Future<T> serialized(java.util.function.Supplier<Future<T>> step) {
+    Future<T> next = switching.transform(ar -> step.get());
+    switching = next;
+    return next;
+  }
+
+  private Future<JsonObject> open(WorkspaceKey key) {
+    return services.auth().requireRole(key.project(), user, Role.READER).compose(r ->
+        leave().compose(v -> {
+          MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(key.eventAddress(), m -> onEvent(key, m.body()));
+          JsonObject reg = new JsonObject().put("op", AllocatorOps.REGISTER).put("project", key.project())
+              .put("branch", key.branch()).put("holder", holder);
+          return consumer.completion()
+              .compose(x -> Bus.request(vertx, Addresses.ALLOCATOR, reg, services.config().loadTimeoutMs))
+              .compose(registered -> Bus.request(vertx, key.address(), new JsonObject()
+                      .put("op", WorkspaceOps.SESSION_JOIN).put("user", user).put("holder", holder),
+                  services.config().requestTimeoutMs)
+                  .map(joined -> {
+                    if (closed) {
+                      throw new BranchworkException(ErrorCode.NO_WORKSPACE, "the connection closed");
+                    }
+                    openKey = key;
+                    role = r;
+                    events = consumer;
+                    return new JsonObject().put("project", key.project()).put("branch", key.branch())
+                        .put("head", joined.getString("head")).put("address", key.address());
+                  }))
+              .recover(e -> {
+                consumer.unregister();
+                return deregister(key).transform(ar -> Future.failedFuture(e));
+              });
+        }));
+  }
+
+  /** Leaves the open workspace, if any: presence, subscription, reference. Never fails. */
+  private Future<Void> leave() {
+    WorkspaceKey key = openKey;
+    if (key == null) {
+      return Future.succeededFuture();
+    }
+    openKey = null;
+    role = null;
+    MessageConsumer<JsonObject> consumer = events;
+    events = null;
+    if (consumer != null) {
+      consumer.unregister();
+    }
+    JsonObject leaveMsg = new JsonObject().put("op", WorkspaceOps.SESSION_LEAVE).put("user", user).put("holder", holder);
+    return Bus.request(vertx, key.address(), leaveMsg, services.config().requestTimeoutMs)
+        .transform(ar -> deregister(key));
+  }
+
+  private Future<Void> deregister(WorkspaceKey key) {
+    JsonObject dereg = new JsonObject().put("op", AllocatorOps.DEREGISTER).put("project", key.project())
+        .put("branch", key.branch()).put("holder", holder);
+    return Bus.request(vertx, Addresses.ALLOCATOR, dereg, services.config().requestTimeoutMs)
+        .transform(ar -> Future.succeededFuture());
+  }
+
+  private void onEvent(WorkspaceKey key, JsonObject event) {
+    if (!key.equals(openKey) || holder.equals(event.getString("origin"))) {
+      return;
+    }
+    JsonObject out = event.copy();
+    out.remove("origin");
+    send(out);
+    if (WorkspaceEvents.CLOSING.equals(event.getString("event"))) {
+      // The allocator dropped every reference along with the workspace.
+      openKey = null;
+      role = null;
+      if (events != null) {
+        events.unregister();
+        events = null;
+      }
+    }
+  }
+
+  Future<Void> cleanUp() {
+    if (closed) {
+      return switching.transform(ar -> Future.succeededFuture());
+    }
+    closed = true;
+    vertx.cancelTimer(authTimer);
+    gateway.closed(this);
+    Future<Void> left = serialized(this::leave);
+    return left;
+  }
+
+  // --- output
+
+  private void send(JsonObject message) {
+    if (!closed) {
+      ws.writeBinaryMessage(WireCodec.encode(message));
+    }
+  }
+
+  private void sendError(Long id, Throwable t) {
+    BranchworkException e = Failures.normalize(t);
+    JsonObject msg = new JsonObject();
+    if (id != null) {
+      msg.put("id", id);
+    }
+    send(msg.put("ok", false).put("error", new JsonObject().put("code", e.code().wire()).put("message", e.getMessage())));
+  }
+}

@@ -1,0 +1,64 @@
+package io.branchwork.workspace;
+
+import io.branchwork.core.BranchworkException;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Who is on a workspace: the gateway sessions that joined it, by holder id, with their user.
+ * The workspace answers {@code who} from this, its own view, and pushes {@code joined} and
+ * {@code left} as sessions come and go.
+ */
+final class Presence {
+
+  private final Map<String, String> userByHolder = new HashMap<>();
+  private final WorkspaceEvents events;
+  private final java.util.function.Supplier<String> head;
+
+  Presence(WorkspaceEvents events, java.util.function.Supplier<String> head) {
+    this.events = events;
+    this.head = head;
+  }
+
+  void register(Map<String, WorkspaceVerticle.Op> ops) {
+    ops.put(WorkspaceOps.SESSION_JOIN, this::join);
+    ops.put(WorkspaceOps.SESSION_LEAVE, this::leave);
+    ops.put(WorkspaceOps.WHO, this::who);
+  }
+
+  /** Answers the head the session starts from, so {@code open} needs no second round trip. */
+  private Future<JsonObject> join(Request r) {
+    String holder = requireHolder(r);
+    if (userByHolder.put(holder, r.user()) == null) {
+      events.publish(WorkspaceEvents.JOINED, new JsonObject().put("user", r.user()), r);
+    }
+    return Future.succeededFuture(new JsonObject().put("head", head.get()));
+  }
+
+  private Future<JsonObject> leave(Request r) {
+    String user = userByHolder.remove(requireHolder(r));
+    if (user != null) {
+      events.publish(WorkspaceEvents.LEFT, new JsonObject().put("user", user), r);
+    }
+    return Future.succeededFuture(new JsonObject());
+  }
+
+  private Future<JsonObject> who(Request r) {
+    Map<String, Integer> sessions = new TreeMap<>();
+    userByHolder.values().forEach(u -> sessions.merge(u, 1, Integer::sum));
+    JsonArray users = new JsonArray();
+    sessions.forEach((u, n) -> users.add(new JsonObject().put("user", u).put("sessions", n)));
+    return Future.succeededFuture(new JsonObject().put("users", users));
+  }
+
+  private static String requireHolder(Request r) {
+    if (r.origin() == null || r.origin().isEmpty()) {
+      throw BranchworkException.badRequest("'holder' is required");
+    }
+    return r.origin();
+  }
+}
