@@ -34,7 +34,6 @@ public final class Node {
   private final String allocatorId;
   private final String httpId;
   private final int port;
-  private Future<?> fsProbe = Future.succeededFuture();
 
   private Node(Vertx vertx, Services services, String allocatorId, String httpId, int port) {
     this.vertx = vertx;
@@ -46,7 +45,7 @@ public final class Node {
 
   public static Future<Node> start(Vertx vertx, Config config, BranchworkMetrics metrics) {
     long t0 = System.nanoTime();
-    GitEnvironment.isolate();
+    GitEnvironment.isolate(config.dataDir.resolve("jgit.config").toAbsolutePath());
     Path workRoot = config.dataDir.resolve("workspaces");
     Path tmpRoot = config.dataDir.resolve("tmp");
     AtomicReference<Services> services = new AtomicReference<>();
@@ -58,6 +57,9 @@ public final class Node {
           FileTrees.deleteRecursively(tmpRoot);
           Files.createDirectories(workRoot);
           Files.createDirectories(tmpRoot);
+          long m0 = System.nanoTime();
+          var attrs = GitEnvironment.measure(tmpRoot);
+          LOG.debug("file system timestamps: {} ({} ms)", attrs, (System.nanoTime() - m0) / 1_000_000);
           return null;
         }, false)
         .compose(v -> openStore(vertx, config))
@@ -86,7 +88,6 @@ public final class Node {
         })
         .map(httpId -> {
           Node node = new Node(vertx, services.get(), allocatorId.get(), httpId, firstHttp.get().actualPort());
-          node.fsProbe = probeFileSystem(vertx, tmpRoot);
           LOG.info("node {} serving http://{}:{} with the {} store in {} ms", config.nodeTag, config.httpHost,
               node.port, config.store.name().toLowerCase(java.util.Locale.ROOT), (System.nanoTime() - t0) / 1_000_000);
           return node;
@@ -100,20 +101,6 @@ public final class Node {
               .transform(ar -> s == null ? Future.<Void>succeededFuture() : s.store().close())
               .transform(ar -> Future.failedFuture(e));
         });
-  }
-
-  /**
-   * JGit measures the file system's timestamp resolution once per JVM (seconds, on some disks).
-   * Done here, after the node already serves and in a directory nobody deletes while it runs;
-   * repository work meanwhile uses JGit's conservative fallback, which is correct, only slower.
-   */
-  private static Future<?> probeFileSystem(Vertx vertx, Path dir) {
-    return vertx.executeBlocking(() -> {
-      long t0 = System.nanoTime();
-      var attrs = GitEnvironment.measure(dir);
-      LOG.debug("file system timestamps: {} (measured in {} ms)", attrs, (System.nanoTime() - t0) / 1_000_000);
-      return null;
-    }, false);
   }
 
   private static Future<Store> openStore(Vertx vertx, Config config) {
@@ -146,7 +133,6 @@ public final class Node {
     long t0 = System.nanoTime();
     return vertx.undeploy(httpId)
         .transform(ar -> vertx.undeploy(allocatorId))
-        .transform(ar -> fsProbe.transform(p -> Future.<Void>succeededFuture()))
         .transform(ar -> services.store().close())
         .onComplete(ar -> LOG.info("node {} stopped in {} ms", services.config().nodeTag,
             (System.nanoTime() - t0) / 1_000_000));

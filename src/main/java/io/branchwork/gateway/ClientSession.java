@@ -106,13 +106,18 @@ final class ClientSession {
     return openKey;
   }
 
-  /** Called by the gateway's sweep: closes an idle or expired connection, else pings it. */
+  /**
+   * Called by the gateway's sweep: closes an idle or expired connection, and pings one that has
+   * been quiet for a ping interval (never one that just connected, whose client may still be
+   * finishing its handshake).
+   */
   void sweep(long now) {
-    if (now - lastSeen > services.config().wsIdleTimeoutMs) {
+    long quiet = now - lastSeen;
+    if (quiet > services.config().wsIdleTimeoutMs) {
       ws.close((short) 1001, "idle");
     } else if (user != null && now >= tokenExpiresAt) {
       ws.close((short) 1008, "token expired");
-    } else {
+    } else if (quiet >= services.config().wsPingIntervalMs) {
       ws.writePing(Buffer.buffer());
     }
   }

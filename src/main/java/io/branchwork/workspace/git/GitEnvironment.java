@@ -8,8 +8,10 @@ import org.eclipse.jgit.util.SystemReader;
 
 /**
  * Cuts JGit off from the machine's git set-up: no system, user or XDG config (which could sign
- * commits, set filters or hooks paths, or name another identity). Installed once per JVM at
- * start, before any repository is opened.
+ * commits, set filters or hooks paths, or name another identity). JGit's own config, where it
+ * keeps the measured timestamp resolution of each file system, is a file in Branchwork's data
+ * directory, so the measurement (seconds on some disks) happens once, not at every start.
+ * Installed once per JVM at start, before any repository is opened.
  */
 public final class GitEnvironment {
 
@@ -17,10 +19,11 @@ public final class GitEnvironment {
 
   private GitEnvironment() {}
 
-  public static synchronized void isolate() {
+  public static synchronized void isolate(java.nio.file.Path jgitConfig) {
     if (installed) {
       return;
     }
+    File jgitConfigFile = jgitConfig.toFile();
     SystemReader.setInstance(new SystemReader.Delegate(SystemReader.getInstance()) {
       @Override
       public FileBasedConfig openUserConfig(Config parent, FS fs) {
@@ -34,16 +37,16 @@ public final class GitEnvironment {
 
       @Override
       public FileBasedConfig openJGitConfig(Config parent, FS fs) {
-        return new EmptyConfig(parent, fs);
+        return new FileBasedConfig(parent, jgitConfigFile, fs);
       }
     });
     installed = true;
   }
 
   /**
-   * Measures the timestamp resolution of the file system that holds {@code dir}, once per JVM,
-   * where JGit would otherwise do it on first use inside some repository, or in a background
-   * thread that drops probe files into directories while they are being deleted. Blocking.
+   * Measures (or reads from JGit's config) the timestamp resolution of the file system that
+   * holds {@code dir}, before any repository needs it; JGit would otherwise do it on first use
+   * inside some repository. Blocking: call it before the node serves.
    */
   public static FS.FileStoreAttributes measure(java.nio.file.Path dir) {
     return FS.FileStoreAttributes.get(dir);

@@ -1,0 +1,193 @@
+package io.branchwork.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.branchwork.core.WorkspaceKey;
+import io.branchwork.support.Await;
+import io.branchwork.support.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The SockJS bridge, driven through SockJS's raw WebSocket transport with the bridge's JSON frames. */
+@Timeout(120)
+class BridgeTest {
+
+  @TempDir
+  static Path dir;
+
+  static TestNode node;
+  static Vertx clientVertx;
+  static String owner;
+  static String reader;
+  static String outsider;
+  static final WorkspaceKey KEY = new WorkspaceKey("br", "main");
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(dir);
+    clientVertx = Vertx.vertx();
+    owner = node.login("olga");
+    reader = node.login("rita");
+    outsider = node.login("otto");
+    node.createProject(owner, "br");
+    node.http.postJson("/api/projects/br/members", owner, new JsonObject().put("username", "rita").put("role", "reader")).expect(204);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    node.close();
+    clientVertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  /** A bridge connection: sends the bridge's JSON frames, collects what comes back. */
+  static final class Bridge implements AutoCloseable {
+    final WebSocket ws;
+    final BlockingQueue<JsonObject> in = new LinkedBlockingQueue<>();
+    final AtomicInteger replies = new AtomicInteger();
+
+    Bridge() throws Exception {
+      ws = clientVertx.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+          .setPort(node.node.port()).setURI("/eventbus/websocket")).await(10, TimeUnit.SECONDS);
+      ws.handler(buf -> in.add(new JsonObject(buf.toString(StandardCharsets.UTF_8))));
+    }
+
+    JsonObject send(String address, String token, JsonObject body) throws Exception {
+      String reply = "reply-" + replies.incrementAndGet();
+      JsonObject frame = new JsonObject().put("type", "send").put("address", address).put("body", body)
+          .put("replyAddress", reply);
+      if (token != null) {
+        frame.put("headers", new JsonObject().put("token", token));
+      }
+      ws.writeTextMessage(frame.encode());
+      return next();
+    }
+
+    void register(String address, String token) {
+      ws.writeTextMessage(new JsonObject().put("type", "register").put("address", address)
+          .put("headers", new JsonObject().put("token", token)).encode());
+    }
+
+    JsonObject next() throws Exception {
+      JsonObject m = in.poll(10, TimeUnit.SECONDS);
+      assertTrue(m != null, "nothing came back");
+      return m;
+    }
+
+    @Override
+    public void close() {
+      ws.close();
+    }
+  }
+
+  /** The bridge refuses with an "err" frame: "rejected" by our checks, "access_denied" by its address list. */
+  private static void assertDenied(JsonObject reply) {
+    assertEquals("err", reply.getString("type"), reply::encode);
+    String body = reply.getString("body");
+    assertTrue("rejected".equals(body) || "access_denied".equals(body), reply::encode);
+  }
+
+  private static JsonObject op(String op) {
+    return new JsonObject().put("op", op).put("project", "br").put("branch", "main");
+  }
+
+  private static int holders() {
+    try {
+      return node.allocator("lookup", KEY, null).getInteger("holders");
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
+  @Test
+  @DisplayName("A reader registers through the bridge and reads the workspace; a write is refused for the reader role")
+  void permittedAndRefused() throws Exception {
+    try (Bridge b = new Bridge()) {
+      JsonObject reg = b.send("allocator", reader, op("register").put("holder", "tab-1"));
+      assertEquals("rec", reg.getString("type"), reg::encode);
+      assertEquals("workspace.br.main", reg.getJsonObject("body").getString("address"));
+      JsonObject list = b.send("workspace.br.main", reader, new JsonObject().put("op", "list"));
+      assertEquals("rec", list.getString("type"), list::encode);
+      JsonObject write = b.send("workspace.br.main", reader, new JsonObject().put("op", "write").put("path", "x")
+          .put("content", "eA=="));
+      assertDenied(write);
+    }
+  }
+
+  @Test
+  @DisplayName("No token, a dead token, a stranger, an internal op or an unlisted address: access_denied")
+  void tokenAndAddressChecks() throws Exception {
+    try (Bridge b = new Bridge()) {
+      assertDenied(b.send("allocator", null, op("register").put("holder", "h")));
+      assertDenied(b.send("allocator", "dead", op("register").put("holder", "h")));
+      assertDenied(b.send("allocator", outsider, op("register").put("holder", "h")));
+      assertDenied(b.send("allocator", owner, op("kill")));
+      assertDenied(b.send("workspace.br.main", owner,
+          new JsonObject().put("op", "session.join")));
+      assertDenied(b.send("branchwork.token.revoked", owner, new JsonObject()));
+    }
+  }
+
+  @Test
+  @DisplayName("The server sets 'user' itself: a forged user is overwritten")
+  void userIsSetByServer() throws Exception {
+    try (Bridge b = new Bridge()) {
+      b.send("allocator", owner, op("register").put("holder", "h"));
+      JsonObject w = b.send("workspace.br.main", owner, new JsonObject().put("op", "write").put("path", "who.txt")
+          .put("content", "aGk=").put("user", "mallory"));
+      assertEquals("rec", w.getString("type"), w::encode);
+      var log = node.ws(KEY, "olga", "read", new JsonObject().put("path", "who.txt"));
+      assertEquals("hi", new String(log.getBinary("content"), StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  @DisplayName("Events reach a subscriber that may read the project; a stranger may not subscribe")
+  void eventDelivery() throws Exception {
+    try (Bridge sub = new Bridge(); Bridge stranger = new Bridge(); Bridge writer = new Bridge()) {
+      sub.register("events.workspace.br.main", reader);
+      stranger.register("events.workspace.br.main", outsider);
+      JsonObject denied = stranger.next();
+      assertEquals("err", denied.getString("type"));
+      writer.send("allocator", owner, op("register").put("holder", "w"));
+      // the registration is confirmed by the first event arriving; write until it does
+      Await.until("an event at the subscriber", 10_000, () -> {
+        try {
+          writer.send("workspace.br.main", owner, new JsonObject().put("op", "write").put("path", "e.txt").put("content", "ZQ=="));
+          JsonObject m = sub.in.poll(200, TimeUnit.MILLISECONDS);
+          return m != null && "rec".equals(m.getString("type"))
+              && "changed".equals(m.getJsonObject("body").getString("event"))
+              && "olga".equals(m.getJsonObject("body").getString("by"));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+    }
+  }
+
+  @Test
+  @DisplayName("References a socket took with register are dropped when the socket closes")
+  void closeDropsReferences() throws Exception {
+    int before = holders();
+    Bridge b = new Bridge();
+    b.send("allocator", reader, op("register").put("holder", "one"));
+    b.send("allocator", reader, op("register").put("holder", "two"));
+    assertEquals(before + 2, holders());
+    b.close();
+    Await.until("references dropped", 10_000, () -> holders() == before);
+  }
+}
