@@ -105,14 +105,6 @@ class BridgeTest {
     return new JsonObject().put("op", op).put("project", "br").put("branch", "main");
   }
 
-  private static int holders() {
-    try {
-      return node.allocator("lookup", KEY, null).getInteger("holders");
-    } catch (RuntimeException e) {
-      return 0;
-    }
-  }
-
   @Test
   @DisplayName("A reader registers through the bridge and reads the workspace; a write is refused for the reader role")
   void permittedAndRefused() throws Exception {
@@ -182,12 +174,12 @@ class BridgeTest {
   @Test
   @DisplayName("References a socket took with register are dropped when the socket closes")
   void closeDropsReferences() throws Exception {
-    int before = holders();
+    int before = node.holders(KEY);
     Bridge b = new Bridge();
     b.send("allocator", reader, op("register").put("holder", "one"));
     b.send("allocator", reader, op("register").put("holder", "two"));
-    assertEquals(before + 2, holders());
+    assertEquals(before + 2, node.holders(KEY));
     b.close();
-    Await.until("references dropped", 10_000, () -> holders() == before);
+    Await.until("references dropped", 10_000, () -> node.holders(KEY) == before);
   }
 }

@@ -63,14 +63,6 @@ class GatewayTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static int holders() {
-    try {
-      return node.allocator("lookup", KEY, null).getInteger("holders");
-    } catch (RuntimeException e) {
-      return 0;
-    }
-  }
-
   @Test
   @DisplayName("Auth by first frame answers the user; any other op before auth is unauthenticated; a bad token too")
   void authByFrame() {
@@ -179,16 +171,16 @@ class GatewayTest {
   @Test
   @DisplayName("A disconnect gives back the workspace reference; open switches from the workspace open before")
   void disconnectReleases() {
-    int before = holders();
+    int before = node.holders(KEY);
     WsClient c = client(bob);
     c.ok("open", "project", "gw", "branch", "main");
-    assertEquals(before + 1, holders());
+    assertEquals(before + 1, node.holders(KEY));
     c.ok("close");
-    assertEquals(before, holders());
+    assertEquals(before, node.holders(KEY));
     c.ok("open", "project", "gw", "branch", "main");
-    assertEquals(before + 1, holders());
+    assertEquals(before + 1, node.holders(KEY));
     c.close();
-    Await.until("reference released", 10_000, () -> holders() == before);
+    Await.until("reference released", 10_000, () -> node.holders(KEY) == before);
   }
 
   @Test

@@ -90,6 +90,15 @@ public final class TestNode implements AutoCloseable {
     return request(Addresses.ALLOCATOR, body);
   }
 
+  /** How many holders the allocator counts on {@code key}; 0 when it is not open. */
+  public int holders(WorkspaceKey key) {
+    try {
+      return allocator("lookup", key, null).getInteger("holders");
+    } catch (io.branchwork.core.BranchworkException e) {
+      return 0;
+    }
+  }
+
   /** Sends {@code op} to the workspace of {@code key} as {@code user}. */
   public JsonObject ws(WorkspaceKey key, String user, String op, JsonObject args) {
     return request(key.address(), args.copy().put("op", op).put("user", user));
