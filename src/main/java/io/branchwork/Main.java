@@ -38,7 +38,8 @@ public final class Main {
     try {
       node = Node.start(vertx, config, metrics).await(config.loadTimeoutMs, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
-      log.error("cannot start: {}", e.getMessage(), e);
+      log.error("cannot start: {}", e.getMessage());
+      log.debug("start failure", e);
       vertx.close();
       System.exit(1);
       return;

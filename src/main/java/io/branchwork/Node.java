@@ -8,6 +8,7 @@ import io.branchwork.config.Config;
 import io.branchwork.gateway.ConnectionLimiter;
 import io.branchwork.metrics.BranchworkMetrics;
 import io.branchwork.store.EmbeddedStore;
+import io.branchwork.store.PgStore;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.git.GitEnvironment;
@@ -110,8 +111,8 @@ public final class Node {
             config.snapshotKeep);
       case PG:
       default:
-        return Future.failedFuture(new IllegalStateException(
-            "store 'pg' is not available in this build yet; use store 'embedded'"));
+        return PgStore.open(vertx, config.pgUrl, config.pgSchema, config.pgPoolSize, config.snapshotChunkBytes,
+            config.snapshotKeep);
     }
   }
 

@@ -25,6 +25,7 @@ public final class Config {
   public final StoreKind store;
   public final String pgUrl;
   public final int pgPoolSize;
+  public final String pgSchema;
   public final long gcIntervalMs;
   public final long gcGraceMs;
   public final boolean saveOnEvict;
@@ -66,6 +67,10 @@ public final class Config {
     store = storeKind(string("store"));
     pgUrl = nonEmpty("pg.url");
     pgPoolSize = (int) range("pg.poolSize", 1, 1024);
+    pgSchema = nonEmpty("pg.schema");
+    if (!pgSchema.matches("[a-z_][a-z0-9_]{0,62}")) {
+      throw new ConfigException("pg.schema", "must match [a-z_][a-z0-9_]{0,62}, got '" + pgSchema + "'");
+    }
     gcIntervalMs = range("gc.intervalMs", 10, Integer.MAX_VALUE);
     gcGraceMs = range("gc.graceMs", 0, Long.MAX_VALUE / 2);
     saveOnEvict = bool("workspace.saveOnEvict");
