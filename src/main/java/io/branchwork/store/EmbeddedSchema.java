@@ -31,12 +31,13 @@ final class EmbeddedSchema {
           "CREATE TABLE snapshots (project_id VARCHAR(64) NOT NULL, branch VARCHAR(255) NOT NULL,"
               + " version BIGINT NOT NULL, head VARCHAR(64), bytes BIGINT NOT NULL, chunks INT NOT NULL,"
               + " created_at BIGINT NOT NULL, PRIMARY KEY (project_id, branch, version),"
-              + " FOREIGN KEY (project_id, branch) REFERENCES branches(project_id, branch) ON DELETE CASCADE)",
+              + " FOREIGN KEY (project_id, branch) REFERENCES branches(project_id, branch)"
+              + " ON DELETE CASCADE ON UPDATE CASCADE)",
           "CREATE TABLE snapshot_chunks (project_id VARCHAR(64) NOT NULL, branch VARCHAR(255) NOT NULL,"
               + " version BIGINT NOT NULL, seq INT NOT NULL, data VARBINARY(67108864) NOT NULL,"
               + " PRIMARY KEY (project_id, branch, version, seq),"
               + " FOREIGN KEY (project_id, branch, version) REFERENCES snapshots(project_id, branch, version)"
-              + " ON DELETE CASCADE)",
+              + " ON DELETE CASCADE ON UPDATE CASCADE)",
           "CREATE TABLE workspace_sessions (project_id VARCHAR(64) NOT NULL, branch VARCHAR(255) NOT NULL,"
               + " server_tag VARCHAR(255) NOT NULL, ref_count INT NOT NULL, time_zeroed BIGINT NOT NULL,"
               + " updated_at BIGINT NOT NULL, PRIMARY KEY (project_id, branch))",

@@ -409,6 +409,35 @@ public final class EmbeddedStore implements Store {
   }
 
   @Override
+  public Future<Void> renameBranch(String project, String from, String to) {
+    return tx(c -> {
+      try {
+        if (update(c, "UPDATE branches SET branch = ? WHERE project_id = ? AND branch = ?", to, project, from) == 0) {
+          throw BranchworkException.notFound("no branch " + from);
+        }
+      } catch (SQLException e) {
+        if (isState(e, UNIQUE_VIOLATION)) {
+          throw BranchworkException.conflict("branch " + to + " already exists");
+        }
+        throw e;
+      }
+      update(c, "UPDATE workspace_sessions SET branch = ? WHERE project_id = ? AND branch = ?", to, project, from);
+      update(c, "UPDATE workspace_holders SET branch = ? WHERE project_id = ? AND branch = ?", to, project, from);
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> deleteBranch(String project, String branch) {
+    return tx(c -> {
+      if (update(c, "DELETE FROM branches WHERE project_id = ? AND branch = ?", project, branch) == 0) {
+        throw BranchworkException.notFound("no branch " + branch);
+      }
+      return null;
+    });
+  }
+
+  @Override
   public Future<List<BranchHead>> listBranches(String project) {
     return tx(c -> queryList(c, "SELECT branch, head FROM branches WHERE project_id = ?"
         + " AND latest_version > 0 ORDER BY branch", rs -> new BranchHead(rs.getString(1), rs.getString(2)), project));

@@ -351,6 +351,25 @@ public final class PgStore implements Store {
   }
 
   @Override
+  public Future<Void> renameBranch(String project, String from, String to) {
+    return translate(guard(pool.withTransaction(c ->
+        q(c, "UPDATE branches SET branch = $1 WHERE project_id = $2 AND branch = $3", to, project, from)
+            .compose(r -> r.rowCount() == 0
+                ? Future.failedFuture(BranchworkException.notFound("no branch " + from))
+                : q(c, "UPDATE workspace_sessions SET branch = $1 WHERE project_id = $2 AND branch = $3", to, project, from))
+            .compose(r -> q(c, "UPDATE workspace_holders SET branch = $1 WHERE project_id = $2 AND branch = $3",
+                to, project, from)))), UNIQUE_VIOLATION, BranchworkException.conflict("branch " + to + " already exists"))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<Void> deleteBranch(String project, String branch) {
+    return update("DELETE FROM branches WHERE project_id = $1 AND branch = $2", project, branch)
+        .compose(n -> n == 0 ? Future.failedFuture(BranchworkException.notFound("no branch " + branch))
+            : Future.<Void>succeededFuture());
+  }
+
+  @Override
   public Future<List<BranchHead>> listBranches(String project) {
     return list("SELECT branch, head FROM branches WHERE project_id = $1 AND latest_version > 0 ORDER BY branch",
         r -> new BranchHead(r.getString(0), r.getString(1)), project);

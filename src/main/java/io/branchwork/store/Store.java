@@ -68,6 +68,15 @@ public interface Store {
   /** Writes the archive of that version to {@code target}, chunk by chunk. */
   Future<Void> readSnapshot(SnapshotMeta meta, Path target);
 
+  /**
+   * Renames a branch with all its snapshot versions (and its session row); {@code conflict}
+   * when {@code to} has data, {@code not_found} when {@code from} has none.
+   */
+  Future<Void> renameBranch(String project, String from, String to);
+
+  /** Deletes a branch and all its snapshot versions; {@code not_found} when it has none. */
+  Future<Void> deleteBranch(String project, String branch);
+
   /** The branches of a project that have a snapshot, with the head of the latest one. */
   Future<List<BranchHead>> listBranches(String project);
 

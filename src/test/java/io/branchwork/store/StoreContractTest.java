@@ -170,6 +170,28 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  @DisplayName("Verifies that a branch renames with every version it has, and deletes with them")
+  void renameAndDeleteBranch() throws Exception {
+    project("p", "ann");
+    Path in = file("in", CHUNK * 2 + 5, 4);
+    await(store.writeSnapshot("p", "old", "h1", in, 0L));
+    await(store.writeSnapshot("p", "old", "h2", in, 1L));
+    await(store.writeSnapshot("p", "taken", "t1", in, 0L));
+    assertEquals(ErrorCode.CONFLICT, code(store.renameBranch("p", "old", "taken")));
+    assertEquals(ErrorCode.NOT_FOUND, code(store.renameBranch("p", "nothing", "x")));
+    await(store.renameBranch("p", "old", "feature/new"));
+    assertTrue(await(store.latestSnapshot("p", "old")).isEmpty());
+    SnapshotMeta moved = await(store.latestSnapshot("p", "feature/new")).orElseThrow();
+    assertEquals(2, moved.version());
+    await(store.readSnapshot(moved, dir.resolve("moved")));
+    assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(dir.resolve("moved")));
+    assertEquals(3, await(store.writeSnapshot("p", "feature/new", "h3", in, 2L)).version());
+    await(store.deleteBranch("p", "taken"));
+    assertEquals(ErrorCode.NOT_FOUND, code(store.deleteBranch("p", "taken")));
+    assertEquals(List.of(new Records.BranchHead("feature/new", "h3")), await(store.listBranches("p")));
+  }
+
+  @Test
   @DisplayName("Verifies session rows: put, holders, and a server's rows wiped by its tag")
   void sessions() throws Exception {
     await(store.putWorkspaceSession(new WorkspaceSession("p", "main", "n1", 1, 0)));
