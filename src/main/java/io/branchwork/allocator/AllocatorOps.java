@@ -8,6 +8,8 @@ public final class AllocatorOps {
   public static final String LOOKUP = "lookup";
   public static final String KILL = "kill";
   public static final String STATS = "stats";
+  /** Internal: a workspace renamed its branch and moves to the new key. Not for clients. */
+  public static final String RENAME = "rename";
 
   private AllocatorOps() {}
 }

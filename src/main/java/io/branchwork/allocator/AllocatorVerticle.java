@@ -7,6 +7,7 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.workspace.WorkspaceEvents;
+import io.branchwork.workspace.WorkspaceOps;
 import io.branchwork.workspace.WorkspaceVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -94,6 +95,7 @@ public final class AllocatorVerticle extends VerticleBase {
         case AllocatorOps.LOOKUP -> result = lookup(key(body));
         case AllocatorOps.KILL -> result = kill(key(body));
         case AllocatorOps.STATS -> result = stats();
+        case AllocatorOps.RENAME -> result = rename(key(body), Args.string(body, "to"));
         default -> throw BranchworkException.badRequest("unknown allocator op '" + op + "'");
       }
     } catch (RuntimeException e) {
@@ -166,8 +168,29 @@ public final class AllocatorVerticle extends VerticleBase {
   private Future<JsonObject> deregister(WorkspaceKey key, String holder) {
     return table.removeHolder(key, holder, System.currentTimeMillis()).map(entry -> {
       entry.ifPresent(e -> book.released(key, holder, e.holders().size(), e.timeZeroed()));
+      Activation a = activations.get(key);
+      if (a != null && a.state == State.LIVE) {
+        // A lock dies with its holder's reference (for holders that never joined as a session).
+        vertx.eventBus().send(key.address(), new JsonObject().put("op", WorkspaceOps.HOLDER_RELEASED)
+            .put("user", "branchwork").put("holder", holder));
+      }
       return new JsonObject();
     });
+  }
+
+  /** A workspace renamed its branch: its row and deployment now answer to the new key. */
+  private Future<JsonObject> rename(WorkspaceKey from, String toBranch) {
+    WorkspaceKey to = new WorkspaceKey(from.project(), toBranch);
+    Activation a = activations.get(from);
+    if (a == null) {
+      return Future.failedFuture(BranchworkException.notFound("workspace " + from + " is not open"));
+    }
+    if (activations.containsKey(to)) {
+      return Future.failedFuture(BranchworkException.conflict("workspace " + to + " is open"));
+    }
+    activations.remove(from);
+    activations.put(to, a);
+    return table.rename(from, to).map(v -> new JsonObject());
   }
 
   private Future<JsonObject> lookup(WorkspaceKey key) {

@@ -64,6 +64,15 @@ public final class LocalWorkspaceTable implements WorkspaceTable {
     return Future.succeededFuture();
   }
 
+  @Override
+  public Future<Void> rename(WorkspaceKey from, WorkspaceKey to) {
+    Row row = rows.remove(from);
+    if (row != null) {
+      rows.put(to, row);
+    }
+    return Future.succeededFuture();
+  }
+
   private static Entry entry(WorkspaceKey key, Row row) {
     return new Entry(key, row.node, Set.copyOf(row.holders), row.timeZeroed);
   }

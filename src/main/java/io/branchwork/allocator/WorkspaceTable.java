@@ -27,4 +27,7 @@ public interface WorkspaceTable {
   Future<List<Entry>> entries();
 
   Future<Void> remove(WorkspaceKey key);
+
+  /** Moves the row of {@code from} to {@code to}, holders and all. */
+  Future<Void> rename(WorkspaceKey from, WorkspaceKey to);
 }

@@ -243,6 +243,9 @@ final class ClientSession {
         // Over a cluster the bytes arrive as base64; clients always get binary.
         result.put("content", result.getBinary("content"));
       }
+      if (op.equals(WorkspaceOps.BRANCH_RENAME) && key.equals(openKey)) {
+        follow(key, result.getString("name"));
+      }
       return result;
     });
   }
@@ -308,8 +311,25 @@ final class ClientSession {
         .transform(ar -> Future.succeededFuture());
   }
 
+  /** The open branch was renamed: the session's key and subscription move with it. */
+  private void follow(WorkspaceKey from, String branch) {
+    WorkspaceKey to = new WorkspaceKey(from.project(), branch);
+    MessageConsumer<JsonObject> old = events;
+    openKey = to;
+    events = vertx.eventBus().consumer(to.eventAddress(), m -> onEvent(to, m.body()));
+    if (old != null) {
+      old.unregister();
+    }
+  }
+
   private void onEvent(WorkspaceKey key, JsonObject event) {
-    if (!key.equals(openKey) || holder.equals(event.getString("origin"))) {
+    if (!key.equals(openKey)) {
+      return;
+    }
+    if (WorkspaceEvents.RENAMED.equals(event.getString("event"))) {
+      follow(key, event.getString("branch"));
+    }
+    if (holder.equals(event.getString("origin"))) {
       return;
     }
     JsonObject out = event.copy();

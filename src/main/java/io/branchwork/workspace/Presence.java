@@ -18,10 +18,13 @@ final class Presence {
   private final Map<String, String> userByHolder = new HashMap<>();
   private final WorkspaceEvents events;
   private final java.util.function.Supplier<String> head;
+  private final java.util.function.Consumer<String> onLeave;
 
-  Presence(WorkspaceEvents events, java.util.function.Supplier<String> head) {
+  Presence(WorkspaceEvents events, java.util.function.Supplier<String> head,
+      java.util.function.Consumer<String> onLeave) {
     this.events = events;
     this.head = head;
+    this.onLeave = onLeave;
   }
 
   void register(Map<String, WorkspaceVerticle.Op> ops) {
@@ -40,7 +43,9 @@ final class Presence {
   }
 
   private Future<JsonObject> leave(Request r) {
-    String user = userByHolder.remove(requireHolder(r));
+    String holder = requireHolder(r);
+    onLeave.accept(holder);
+    String user = userByHolder.remove(holder);
     if (user != null) {
       events.publish(WorkspaceEvents.LEFT, new JsonObject().put("user", user), r);
     }

@@ -12,12 +12,21 @@ public final class WorkspaceEvents {
   public static final String CLOSING = "closing";
   public static final String JOINED = "joined";
   public static final String LEFT = "left";
+  public static final String COMMITTED = "committed";
+  public static final String RENAMED = "renamed";
+  public static final String LOCKED = "locked";
+  public static final String UNLOCKED = "unlocked";
 
   private final EventBus bus;
-  private final String address;
+  private String address;
 
   public WorkspaceEvents(EventBus bus, WorkspaceKey key) {
     this.bus = bus;
+    this.address = key.eventAddress();
+  }
+
+  /** From now on, publish at the event address of {@code key} (after a branch rename). */
+  public void moveTo(WorkspaceKey key) {
     this.address = key.eventAddress();
   }
 

@@ -10,6 +10,23 @@ public final class WorkspaceOps {
   public static final String MOVE = "move";
   public static final String SAVE = "save";
   public static final String WHO = "who";
+  public static final String STATUS = "status";
+  public static final String DIFF = "diff";
+  public static final String COMMIT = "commit";
+  public static final String LOG = "log";
+  public static final String BRANCHES = "branches";
+  public static final String BRANCH_CREATE = "branch.create";
+  public static final String BRANCH_RENAME = "branch.rename";
+  public static final String BRANCH_DELETE = "branch.delete";
+  public static final String LOCK = "lock";
+  public static final String UNLOCK = "unlock";
+
+  /** Internal: the allocator tells the workspace that a holder let go (drops its lock). */
+  public static final String HOLDER_RELEASED = "holder.released";
+
+  /** Ops that change the working copy or the repository; they wait while another session holds the lock. */
+  public static final java.util.Set<String> MUTATING = java.util.Set.of(WRITE, DELETE, MOVE, COMMIT,
+      BRANCH_CREATE, BRANCH_RENAME, BRANCH_DELETE, SAVE, LOCK);
 
   /** Internal: a gateway session joined (pushes {@code joined}); not a client op. */
   public static final String SESSION_JOIN = "session.join";

@@ -7,9 +7,11 @@ import io.branchwork.core.WorkspaceKey;
 import io.branchwork.store.Records.SnapshotMeta;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.WorkingCopy;
+import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.git.Repos;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * The one owner of a (project, branch) working copy. Deployed by the allocator; {@code start()}
  * loads the latest snapshot into a directory of its own and completes once the workspace
  * answers on {@code workspace.<project>.<branch>}. Ops run one at a time in arrival order
- * through {@link OpQueue}. {@code stop()} saves unsaved changes (when configured) and deletes
+ * through {@link OpQueue}; mutating ops of other sessions wait in {@link LockGate} while one
+ * session holds the lock. {@code stop()} saves unsaved changes (when configured) and deletes
  * the directory.
  */
 public final class WorkspaceVerticle extends VerticleBase {
@@ -39,10 +42,11 @@ public final class WorkspaceVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkspaceVerticle.class);
 
-  private final WorkspaceKey key;
   private final Services services;
   private final Map<String, Op> ops = new HashMap<>();
+  private WorkspaceKey key;
   private OpQueue queue;
+  private LockGate lock;
   private SnapshotService snapshots;
   private WorkspaceEvents events;
   private MessageConsumer<JsonObject> consumer;
@@ -52,6 +56,7 @@ public final class WorkspaceVerticle extends VerticleBase {
   private long version;
   private String head;
   private boolean dirty;
+  private long arrivals;
 
   public WorkspaceVerticle(WorkspaceKey key, Services services) {
     this.key = key;
@@ -64,6 +69,7 @@ public final class WorkspaceVerticle extends VerticleBase {
     queue = new OpQueue(services.config().queueLimit);
     snapshots = new SnapshotService(vertx, services);
     events = new WorkspaceEvents(vertx.eventBus(), key);
+    lock = new LockGate(vertx, events, services.config().opTimeoutMs, services.config().queueLimit);
     return vertx.executeBlocking(() -> Files.createTempDirectory(services.workRoot(), "ws-"), false)
         .compose(d -> {
           dir = d;
@@ -73,8 +79,10 @@ public final class WorkspaceVerticle extends VerticleBase {
         .compose(v -> {
           new FileOps(vertx, new WorkingCopy(workTree, services.config().maxFileBytes), events,
               this::markDirty).register(ops);
+          new GitHandlers(vertx, services, this, new GitOps(repo), snapshots, events).register(ops);
+          new Presence(events, () -> head, lock::holderGone).register(ops);
+          lock.register(ops);
           ops.put(WorkspaceOps.SAVE, this::save);
-          new Presence(events, () -> head).register(ops);
           consumer = vertx.eventBus().consumer(key.address(), this::onMessage);
           return consumer.completion();
         })
@@ -136,7 +144,8 @@ public final class WorkspaceVerticle extends VerticleBase {
       return;
     }
     Request request = new Request((String) opName, body, user, body.getString(WorkspaceOps.FIELD_HOLDER));
-    queue.submit(() -> op.run(request)).onComplete(ar -> {
+    Promise<JsonObject> reply = Promise.promise();
+    reply.future().onComplete(ar -> {
       services.metrics().op(request.op(), System.nanoTime() - t0);
       if (ar.succeeded()) {
         msg.reply(ar.result());
@@ -144,17 +153,73 @@ public final class WorkspaceVerticle extends VerticleBase {
         Failures.reply(msg, ar.cause());
       }
     });
+    accept(request, op, ++arrivals, reply);
   }
 
-  private void markDirty() {
+  /**
+   * Puts an op in the mailbox. When its turn comes a mutating op of a session that does not
+   * hold the lock is parked in the gate instead (the mailbox moves on), and comes back here
+   * when the lock is gone, keeping its place by arrival number.
+   */
+  private void accept(Request r, Op op, long seq, Promise<JsonObject> reply) {
+    queue.<Object>submit(() -> {
+      if (WorkspaceOps.MUTATING.contains(r.op()) && lock.blocks(r.origin())) {
+        lock.park(seq, () -> accept(r, op, seq, reply), reply);
+        return Future.succeededFuture();
+      }
+      Future<JsonObject> done;
+      try {
+        done = op.run(r);
+      } catch (RuntimeException e) {
+        done = Future.failedFuture(e);
+      }
+      return done.andThen(ar -> {
+        if (ar.succeeded()) {
+          reply.tryComplete(ar.result());
+        } else {
+          reply.tryFail(ar.cause());
+        }
+      }).transform(ar -> Future.succeededFuture());
+    }).onFailure(reply::tryFail);
+  }
+
+  // --- what the op handlers may ask of their workspace
+
+  WorkspaceKey key() {
+    return key;
+  }
+
+  Path workTree() {
+    return workTree;
+  }
+
+  void markDirty() {
     dirty = true;
+  }
+
+  void committed(String commit) {
+    head = commit;
+    dirty = true;
+  }
+
+  /** Moves this workspace to the address of {@code target} (after a branch rename). */
+  Future<Void> rekey(WorkspaceKey target) {
+    MessageConsumer<JsonObject> old = consumer;
+    MessageConsumer<JsonObject> moved = vertx.eventBus().consumer(target.address(), this::onMessage);
+    return moved.completion().compose(v -> {
+      LOG.info("workspace {} renamed to {}", key, target);
+      key = target;
+      consumer = moved;
+      events.moveTo(target);
+      return old.unregister();
+    });
   }
 
   private Future<JsonObject> save(Request r) {
     return saveNow(r).map(meta -> new JsonObject().put("version", meta.version()).put("bytes", meta.bytes()));
   }
 
-  private Future<SnapshotMeta> saveNow(Request cause) {
+  Future<SnapshotMeta> saveNow(Request cause) {
     long t0 = System.nanoTime();
     return vertx.executeBlocking(() -> Repos.head(repo), false)
         .compose(h -> snapshots.save(key, workTree, h, version))

@@ -215,4 +215,42 @@ class GatewayTest {
       assertTrue(overloaded > 0, "no request was refused");
     }
   }
+
+  @Test
+  @DisplayName("branch.rename moves every session on the workspace: they get 'renamed' and keep working")
+  void renameMovesSessions() {
+    node.createProject(alice, "gwr");
+    node.http.postJson("/api/projects/gwr/members", alice, new JsonObject().put("username", "bob").put("role", "writer")).expect(204);
+    try (WsClient a = client(alice); WsClient b = client(bob)) {
+      a.ok("open", "project", "gwr", "branch", "main");
+      b.ok("open", "project", "gwr", "branch", "main");
+      b.fails("forbidden", "branch.rename", "to", "nope");
+      assertEquals("trunk", a.ok("branch.rename", "to", "trunk").getString("name"));
+      assertEquals("trunk", b.event("renamed").getString("branch"));
+      b.ok("write", "path", "after.txt", "content", utf8("after the rename"));
+      assertEquals("after.txt", a.event("changed").getString("path"));
+      WorkspaceKey trunk = new WorkspaceKey("gwr", "trunk");
+      assertEquals(2, node.holders(trunk));
+      b.ok("close");
+      assertEquals(1, node.holders(trunk));
+    }
+  }
+
+  @Test
+  @DisplayName("A disconnect drops the session's lock, and the write waiting for it goes through")
+  void disconnectDropsLock() {
+    try (WsClient b = client(bob)) {
+      WsClient a = client(alice);
+      a.ok("open", "project", "gw", "branch", "main");
+      b.ok("open", "project", "gw", "branch", "main");
+      a.ok("lock", "ttlMs", 60_000);
+      assertEquals("alice", b.event("locked").getString("by"));
+      long id = b.nextId();
+      b.sendRaw(WsClient.pack(Map.of("id", id, "op", "write", "path", "waits.txt", "content", utf8("w"))));
+      b.ok("list");
+      a.close();
+      assertEquals(Boolean.TRUE, b.reply(id).getBoolean("ok"));
+      b.event("unlocked");
+    }
+  }
 }

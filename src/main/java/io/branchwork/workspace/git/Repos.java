@@ -11,6 +11,7 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /** Opening and creating repositories the safe way. Blocking. */
@@ -24,12 +25,30 @@ public final class Repos {
     if (!Files.isDirectory(gitDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw BranchworkException.badRequest("the working copy has no .git directory");
     }
-    return new FileRepositoryBuilder()
+    Repository repo = new FileRepositoryBuilder()
         .setFS(NoExecFS.INSTANCE)
         .setGitDir(gitDir.toFile())
         .setWorkTree(workTree.toFile())
         .setMustExist(true)
         .build();
+    defuse(repo.getConfig());
+    return repo;
+  }
+
+  /**
+   * Drops, in memory only, every setting of a user's repository that names a program to run:
+   * clean/smudge/process filters, a hooks path, an fsmonitor. NoExecFS refuses to run anything
+   * anyway; without these settings JGit does not even try, so ops work as if they were absent.
+   */
+  private static void defuse(StoredConfig config) {
+    for (String name : config.getSubsections("filter")) {
+      config.unsetSection("filter", name);
+    }
+    config.unset("core", null, "hooksPath");
+    config.unset("core", null, "fsmonitor");
+    config.unset("core", null, "sshCommand");
+    config.unset("gpg", null, "program");
+    config.setBoolean("commit", null, "gpgSign", false);
   }
 
   /** A new repository on {@code branch} with one empty commit by {@code author}; answers its id. */

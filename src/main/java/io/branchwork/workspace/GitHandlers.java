@@ -1,0 +1,229 @@
+package io.branchwork.workspace;
+
+import io.branchwork.Services;
+import io.branchwork.allocator.AllocatorOps;
+import io.branchwork.core.Addresses;
+import io.branchwork.core.Args;
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.Bus;
+import io.branchwork.core.ErrorCode;
+import io.branchwork.core.Failures;
+import io.branchwork.core.Identifiers;
+import io.branchwork.core.WorkspaceKey;
+import io.branchwork.workspace.files.FileTrees;
+import io.branchwork.workspace.files.WorkspacePaths;
+import io.branchwork.workspace.git.GitOps;
+import io.branchwork.workspace.git.Repos;
+import io.branchwork.workspace.snapshot.SnapshotService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The git ops of a workspace: status, diff, commit, log, branches and the branch ops. JGit work
+ * runs in {@code executeBlocking}; branch ops also touch the store and, for a rename, the
+ * allocator and the workspace's own address.
+ */
+final class GitHandlers {
+
+  private static final int MAX_MESSAGE = 64 * 1024;
+
+  private final Vertx vertx;
+  private final Services services;
+  private final WorkspaceVerticle workspace;
+  private final GitOps git;
+  private final SnapshotService snapshots;
+  private final WorkspaceEvents events;
+
+  GitHandlers(Vertx vertx, Services services, WorkspaceVerticle workspace, GitOps git, SnapshotService snapshots,
+      WorkspaceEvents events) {
+    this.vertx = vertx;
+    this.services = services;
+    this.workspace = workspace;
+    this.git = git;
+    this.snapshots = snapshots;
+    this.events = events;
+  }
+
+  void register(Map<String, WorkspaceVerticle.Op> ops) {
+    ops.put(WorkspaceOps.STATUS, r -> blocking(git::status));
+    ops.put(WorkspaceOps.DIFF, this::diff);
+    ops.put(WorkspaceOps.COMMIT, this::commit);
+    ops.put(WorkspaceOps.LOG, this::log);
+    ops.put(WorkspaceOps.BRANCHES, r -> blocking(git::branches));
+    ops.put(WorkspaceOps.BRANCH_CREATE, this::branchCreate);
+    ops.put(WorkspaceOps.BRANCH_RENAME, this::branchRename);
+    ops.put(WorkspaceOps.BRANCH_DELETE, this::branchDelete);
+  }
+
+  private <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
+    return vertx.executeBlocking(work, false);
+  }
+
+  private Future<JsonObject> diff(Request r) {
+    String path = Args.optString(r.args(), "path");
+    if (path != null) {
+      WorkspacePaths.require(path);
+    }
+    return blocking(() -> git.diff(path));
+  }
+
+  private Future<JsonObject> commit(Request r) {
+    String message = Args.string(r.args(), "message");
+    if (message.isBlank() || message.length() > MAX_MESSAGE) {
+      throw BranchworkException.badRequest("'message' must have 1 to " + MAX_MESSAGE + " characters");
+    }
+    List<String> paths = null;
+    Object raw = r.args().getValue("paths");
+    if (raw != null) {
+      if (!(raw instanceof JsonArray arr) || arr.isEmpty()) {
+        throw BranchworkException.badRequest("'paths' must be a non-empty array of paths");
+      }
+      paths = new ArrayList<>();
+      for (Object p : arr) {
+        if (!(p instanceof String s)) {
+          throw BranchworkException.badRequest("'paths' must hold strings");
+        }
+        paths.add(WorkspacePaths.require(s));
+      }
+    }
+    List<String> only = paths;
+    return blocking(() -> git.commit(message, only, Repos.ident(r.user(), services.config().emailDomain)))
+        .map(commit -> {
+          workspace.committed(commit);
+          events.publish(WorkspaceEvents.COMMITTED, new JsonObject().put("commit", commit).put("by", r.user()), r);
+          return new JsonObject().put("commit", commit);
+        });
+  }
+
+  private Future<JsonObject> log(Request r) {
+    int limit = (int) Args.optLong(r.args(), "limit", 50, 1, 10_000);
+    String path = Args.optString(r.args(), "path");
+    if (path != null) {
+      WorkspacePaths.require(path);
+    }
+    return blocking(() -> git.log(limit, path));
+  }
+
+  private Future<JsonObject> branchCreate(Request r) {
+    String name = Identifiers.requireBranch(Args.string(r.args(), "name"));
+    String from = Args.optString(r.args(), "from");
+    WorkspaceKey target = new WorkspaceKey(workspace.key().project(), name);
+    return requireNoStoredBranch(target)
+        .compose(v -> blocking(() -> {
+          if (git.hasBranch(name)) {
+            throw BranchworkException.conflict("branch " + name + " already exists");
+          }
+          var at = git.resolveCommit(from);
+          git.createBranchRef(name, at);
+          Path dir = Files.createTempDirectory(services.tmpRoot(), "branch-");
+          try {
+            git.checkoutCopy(workspace.workTree(), dir, name);
+          } catch (Exception e) {
+            git.deleteBranchRef(name);
+            FileTrees.deleteQuietly(dir);
+            throw e;
+          }
+          return new Object[] {dir, at.name()};
+        }))
+        .compose(made -> {
+          Path dir = (Path) made[0];
+          String head = (String) made[1];
+          return snapshots.save(target, dir, head, 0L)
+              .eventually(() -> blocking(() -> {
+                FileTrees.deleteQuietly(dir);
+                return null;
+              }))
+              .recover(e -> blocking(() -> {
+                git.deleteBranchRef(name);
+                return null;
+              }).transform(ar -> Future.failedFuture(e)))
+              .map(meta -> {
+                workspace.markDirty();
+                return new JsonObject().put("name", name).put("head", head);
+              });
+        });
+  }
+
+  private Future<Void> requireNoStoredBranch(WorkspaceKey key) {
+    return services.store().latestSnapshot(key.project(), key.branch()).compose(s -> s.isPresent()
+        ? Future.failedFuture(BranchworkException.conflict("branch " + key.branch() + " already exists"))
+        : Future.succeededFuture());
+  }
+
+  private Future<JsonObject> branchRename(Request r) {
+    WorkspaceKey from = workspace.key();
+    String to = Identifiers.requireBranch(Args.string(r.args(), "to"));
+    if (to.equals(from.branch())) {
+      throw BranchworkException.conflict("the branch is already called " + to);
+    }
+    WorkspaceKey target = new WorkspaceKey(from.project(), to);
+    return requireNoStoredBranch(target)
+        .compose(v -> blocking(() -> {
+          if (git.hasBranch(to)) {
+            throw BranchworkException.conflict("branch " + to + " already exists");
+          }
+          git.renameCurrent(to);
+          return null;
+        }))
+        .compose(v -> services.store().renameBranch(from.project(), from.branch(), to)
+            .recover(e -> blocking(() -> {
+              // undo the git rename so the repository and the store keep agreeing
+              git.renameCurrent(from.branch());
+              return null;
+            }).transform(ar -> Future.failedFuture(e))))
+        .compose(v -> Bus.request(vertx, Addresses.ALLOCATOR, new JsonObject().put("op", AllocatorOps.RENAME)
+            .put("project", from.project()).put("branch", from.branch()).put("to", to),
+            services.config().requestTimeoutMs))
+        .compose(v -> workspace.rekey(target))
+        .compose(v -> {
+          // sessions listen on the old event address: tell them there, they follow
+          new WorkspaceEvents(vertx.eventBus(), from).publish(WorkspaceEvents.RENAMED,
+              new JsonObject().put("branch", to).put("by", r.user()), r);
+          return workspace.saveNow(null);
+        })
+        .map(meta -> new JsonObject().put("name", to));
+  }
+
+  private Future<JsonObject> branchDelete(Request r) {
+    WorkspaceKey self = workspace.key();
+    String name = Identifiers.requireBranch(Args.string(r.args(), "name"));
+    if (name.equals(self.branch())) {
+      throw BranchworkException.conflict("cannot delete the open branch");
+    }
+    WorkspaceKey target = new WorkspaceKey(self.project(), name);
+    JsonObject lookup = new JsonObject().put("op", AllocatorOps.LOOKUP).put("project", target.project())
+        .put("branch", target.branch());
+    return Bus.request(vertx, Addresses.ALLOCATOR, lookup, services.config().requestTimeoutMs)
+        .transform(ar -> {
+          if (ar.succeeded()) {
+            return Future.failedFuture(BranchworkException.conflict("branch " + name + " is open"));
+          }
+          BranchworkException e = (BranchworkException) ar.cause();
+          return e.code() == ErrorCode.NOT_FOUND ? Future.succeededFuture() : Future.failedFuture(e);
+        })
+        .compose(v -> blocking(() -> {
+          boolean inRepo = git.hasBranch(name);
+          if (inRepo) {
+            git.deleteBranchRef(name);
+          }
+          return inRepo;
+        }))
+        .compose(inRepo -> services.store().deleteBranch(target.project(), name)
+            .transform(ar -> {
+              if (ar.failed() && !(inRepo && Failures.normalize(ar.cause()).code() == ErrorCode.NOT_FOUND)) {
+                return Future.failedFuture(ar.cause());
+              }
+              if (inRepo) {
+                workspace.markDirty();
+              }
+              return Future.succeededFuture(new JsonObject());
+            }));
+  }
+}

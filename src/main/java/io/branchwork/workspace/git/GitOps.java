@@ -1,0 +1,222 @@
+package io.branchwork.workspace.git;
+
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.ErrorCode;
+import io.branchwork.workspace.files.FileTrees;
+import io.branchwork.workspace.files.WorkspacePaths;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.ResetCommand;
+import org.eclipse.jgit.api.Status;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.diff.DiffFormatter;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.CanonicalTreeParser;
+import org.eclipse.jgit.treewalk.EmptyTreeIterator;
+import org.eclipse.jgit.treewalk.FileTreeIterator;
+import org.eclipse.jgit.treewalk.filter.PathFilterGroup;
+
+/**
+ * The git ops of one working copy, on JGit. Blocking: the workspace runs them in
+ * {@code executeBlocking}, one op at a time. The index is only ever touched by {@link #commit},
+ * so between ops it matches HEAD and "changes" always means working tree against HEAD.
+ */
+public final class GitOps {
+
+  private final Repository repo;
+  private final Git git;
+
+  public GitOps(Repository repo) {
+    this.repo = repo;
+    this.git = Git.wrap(repo);
+  }
+
+  /** {@code {"clean", "changes":[{"path","change"}]}} of the working tree against HEAD. */
+  public JsonObject status() throws GitAPIException {
+    Status st = git.status().call();
+    Map<String, String> changes = changes(st);
+    JsonArray list = new JsonArray();
+    changes.forEach((p, c) -> list.add(new JsonObject().put("path", p).put("change", c)));
+    return new JsonObject().put("clean", changes.isEmpty()).put("changes", list);
+  }
+
+  private static Map<String, String> changes(Status st) {
+    Map<String, String> out = new TreeMap<>();
+    st.getUntracked().forEach(p -> out.put(p, "untracked"));
+    st.getAdded().forEach(p -> out.put(p, "added"));
+    st.getChanged().forEach(p -> out.put(p, "modified"));
+    st.getModified().forEach(p -> out.put(p, "modified"));
+    st.getRemoved().forEach(p -> out.put(p, "deleted"));
+    st.getMissing().forEach(p -> out.put(p, "deleted"));
+    return out;
+  }
+
+  /**
+   * Unified diff of the working tree against HEAD, optionally of one path. New files that git
+   * does not track yet are shown as additions, since every file a client writes starts that way.
+   */
+  public JsonObject diff(String path) throws GitAPIException, IOException {
+    Map<String, String> changes = changes(git.status().call());
+    TreeSet<String> paths = new TreeSet<>();
+    for (String p : changes.keySet()) {
+      if (path == null || p.equals(path) || p.startsWith(path + "/")) {
+        paths.add(p);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    if (!paths.isEmpty()) {
+      try (DiffFormatter df = new DiffFormatter(out); ObjectReader reader = repo.newObjectReader()) {
+        df.setRepository(repo);
+        df.setPathFilter(PathFilterGroup.createFromStrings(paths));
+        ObjectId head = repo.resolve(Constants.HEAD + "^{tree}");
+        var oldTree = head == null ? new EmptyTreeIterator() : new CanonicalTreeParser(null, reader, head);
+        df.format(df.scan(oldTree, new FileTreeIterator(repo)));
+      }
+    }
+    return new JsonObject().put("patch", out.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Commits every change, or only {@code paths}; answers the new commit's id. */
+  public String commit(String message, List<String> paths, PersonIdent who) throws GitAPIException {
+    if (paths == null) {
+      git.add().addFilepattern(".").call();
+      git.add().setUpdate(true).addFilepattern(".").call();
+    } else {
+      for (String p : paths) {
+        WorkspacePaths.require(p);
+        git.add().addFilepattern(p).call();
+        git.add().setUpdate(true).addFilepattern(p).call();
+      }
+    }
+    Status staged = git.status().call();
+    if (staged.getAdded().isEmpty() && staged.getChanged().isEmpty() && staged.getRemoved().isEmpty()) {
+      throw new BranchworkException(ErrorCode.NOTHING_TO_COMMIT, "nothing to commit");
+    }
+    return git.commit().setMessage(message).setAuthor(who).setCommitter(who).setNoVerify(true).setSign(false)
+        .call().name();
+  }
+
+  /** Newest first: {@code {"commit","parents","message","author","time"}} with time in epoch seconds. */
+  public JsonObject log(int limit, String path) throws GitAPIException, IOException {
+    JsonArray commits = new JsonArray();
+    if (repo.resolve(Constants.HEAD) != null) {
+      var cmd = git.log().setMaxCount(limit);
+      if (path != null) {
+        cmd.addPath(path);
+      }
+      for (RevCommit c : cmd.call()) {
+        JsonArray parents = new JsonArray();
+        for (RevCommit p : c.getParents()) {
+          parents.add(p.name());
+        }
+        commits.add(new JsonObject().put("commit", c.name()).put("parents", parents)
+            .put("message", c.getFullMessage()).put("author", c.getAuthorIdent().getName())
+            .put("time", (long) c.getCommitTime()));
+      }
+    }
+    return new JsonObject().put("commits", commits);
+  }
+
+  /** {@code {"current","branches":[{"name","head"}]}} as this repository knows them. */
+  public JsonObject branches() throws IOException {
+    JsonArray list = new JsonArray();
+    for (Ref r : repo.getRefDatabase().getRefsByPrefix(Constants.R_HEADS)) {
+      list.add(new JsonObject().put("name", Repository.shortenRefName(r.getName()))
+          .put("head", r.getObjectId() == null ? null : r.getObjectId().name()));
+    }
+    return new JsonObject().put("current", Repos.currentBranch(repo)).put("branches", list);
+  }
+
+  /** Resolves {@code from} (a branch, tag or commit; null for HEAD) to a commit id. */
+  public ObjectId resolveCommit(String from) throws IOException {
+    String rev = from == null ? Constants.HEAD : from;
+    if (rev.startsWith("-") || rev.contains("..") || rev.contains(":")) {
+      throw BranchworkException.badRequest("'from' must name a branch, tag or commit");
+    }
+    ObjectId id = repo.resolve(rev + "^{commit}");
+    if (id == null) {
+      throw BranchworkException.notFound("no commit " + rev);
+    }
+    return id;
+  }
+
+  public boolean hasBranch(String name) throws IOException {
+    return repo.exactRef(Constants.R_HEADS + name) != null;
+  }
+
+  /** Creates refs/heads/{@code name} at {@code at}. */
+  public void createBranchRef(String name, ObjectId at) throws IOException {
+    RefUpdate u = repo.updateRef(Constants.R_HEADS + name);
+    u.setNewObjectId(at);
+    u.setExpectedOldObjectId(ObjectId.zeroId());
+    RefUpdate.Result r = u.update();
+    if (r != RefUpdate.Result.NEW) {
+      throw BranchworkException.conflict("cannot create branch " + name + ": " + r);
+    }
+  }
+
+  /** Renames the checked-out branch, HEAD and reflog included. */
+  public void renameCurrent(String to) throws GitAPIException {
+    git.branchRename().setNewName(to).call();
+  }
+
+  public void deleteBranchRef(String name) throws GitAPIException {
+    git.branchDelete().setBranchNames(Constants.R_HEADS + name).setForce(true).call();
+  }
+
+  /**
+   * Makes {@code target} a working copy of this repository checked out on {@code branch}: the
+   * {@code .git} directory is copied, HEAD pointed at the branch and the tree checked out clean.
+   */
+  public void checkoutCopy(Path workTree, Path target, String branch) throws IOException, GitAPIException {
+    Path src = workTree.resolve(Constants.DOT_GIT);
+    Path dst = target.resolve(Constants.DOT_GIT);
+    try (Stream<Path> all = Files.walk(src)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        Path to = dst.resolve(src.relativize(p).toString());
+        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          Files.createDirectories(to);
+        } else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          Files.copy(p, to, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+    try (Repository copy = Repos.open(target)) {
+      RefUpdate head = copy.updateRef(Constants.HEAD);
+      head.disableRefLog();
+      head.link(Constants.R_HEADS + branch);
+      Git.wrap(copy).reset().setMode(ResetCommand.ResetType.HARD).setRef(Constants.HEAD).call();
+    } catch (IOException | GitAPIException | RuntimeException e) {
+      FileTrees.deleteQuietly(target);
+      throw e;
+    }
+  }
+
+  /** The commit a ref or HEAD is on, for checks and answers. */
+  public String headOf(String branch) throws IOException {
+    try (RevWalk walk = new RevWalk(repo)) {
+      ObjectId id = repo.resolve(Constants.R_HEADS + branch);
+      return id == null ? null : walk.parseCommit(id).name();
+    }
+  }
+}
