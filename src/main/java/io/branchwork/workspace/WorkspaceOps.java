@@ -20,6 +20,7 @@ public final class WorkspaceOps {
   public static final String BRANCH_DELETE = "branch.delete";
   public static final String LOCK = "lock";
   public static final String UNLOCK = "unlock";
+  public static final String COMPILE = "compile";
 
   /** Internal: the allocator tells the workspace that a holder let go (drops its lock). */
   public static final String HOLDER_RELEASED = "holder.released";

@@ -7,6 +7,9 @@ import io.branchwork.core.WorkspaceKey;
 import io.branchwork.store.Records.SnapshotMeta;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.WorkingCopy;
+import io.branchwork.workspace.files.WorkspacePaths;
+import io.branchwork.workspace.compile.CompileHandler;
+import io.branchwork.core.Args;
 import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.git.Repos;
 import io.branchwork.workspace.snapshot.SnapshotService;
@@ -77,8 +80,17 @@ public final class WorkspaceVerticle extends VerticleBase {
         })
         .compose(meta -> vertx.executeBlocking(() -> open(meta), false))
         .compose(v -> {
-          new FileOps(vertx, new WorkingCopy(workTree, services.config().maxFileBytes), events,
-              this::markDirty).register(ops);
+          WorkingCopy files = new WorkingCopy(workTree, services.config().maxFileBytes);
+          new FileOps(vertx, files, events, this::markDirty).register(ops);
+          CompileHandler compiler = new CompileHandler(files, repo.getDirectory().toPath());
+          ops.put(WorkspaceOps.COMPILE, r -> {
+            String entry = WorkspacePaths.require(Args.optString(r.args(), "entry"));
+            return vertx.executeBlocking(() -> compiler.compile(entry), false).onSuccess(result -> {
+              if (result.getInteger("recompiled") > 0) {
+                markDirty(); // the compile state under .git changed: keep it with the next save
+              }
+            });
+          });
           new GitHandlers(vertx, services, this, new GitOps(repo), snapshots, events).register(ops);
           new Presence(events, () -> head, lock::holderGone).register(ops);
           lock.register(ops);

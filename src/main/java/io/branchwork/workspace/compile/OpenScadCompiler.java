@@ -1,0 +1,208 @@
+package io.branchwork.workspace.compile;
+
+import io.branchwork.workspace.compile.CompileResult.Diagnostic;
+import io.branchwork.workspace.compile.CompileResult.Edge;
+import io.branchwork.workspace.compile.OpenScadParser.Parsed;
+import io.branchwork.workspace.compile.OpenScadParser.Segment;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Flattens an OpenSCAD model into one file: {@code include <f>} is replaced by f's content and
+ * {@code use <f>} by f's module and function definitions (and those f itself pulls in), both
+ * resolved relative to the including file, recursively. Missing files and include cycles are
+ * diagnostics. Parses are cached in the state by path and blob id, so a compile after an edit
+ * re-parses only the files that changed; the output never depends on the cache.
+ */
+public final class OpenScadCompiler implements Compiler {
+
+  private static final String PARSES = "parses";
+
+  @Override
+  public String name() {
+    return "openscad";
+  }
+
+  @Override
+  public boolean accepts(String entry) {
+    return entry.toLowerCase(Locale.ROOT).endsWith(".scad");
+  }
+
+  @Override
+  public CompileResult compile(String entry, Sources sources, JsonObject state) throws IOException {
+    return new Run(sources, state).run(entry);
+  }
+
+  /** One compile: the files it reached, what it emitted, what it found wrong. */
+  private static final class Run {
+    private final Sources sources;
+    private final JsonObject parses;
+    private final Map<String, Parsed> seen = new HashMap<>();
+    private final Set<String> nodes = new LinkedHashSet<>();
+    private final List<Edge> edges = new ArrayList<>();
+    private final List<Diagnostic> diagnostics = new ArrayList<>();
+    private final Set<String> usedEmitted = new HashSet<>();
+    private final StringBuilder out = new StringBuilder();
+    private int recompiled;
+
+    Run(Sources sources, JsonObject state) {
+      this.sources = sources;
+      JsonObject p = state.getJsonObject(PARSES);
+      if (p == null) {
+        p = new JsonObject();
+        state.put(PARSES, p);
+      }
+      this.parses = p;
+    }
+
+    CompileResult run(String entry) throws IOException {
+      Parsed root = load(entry);
+      if (root == null) {
+        diagnostics.add(new Diagnostic(entry, 0, "error", "no such file: " + entry));
+      } else {
+        Deque<String> stack = new ArrayDeque<>();
+        stack.push(entry);
+        emit(entry, root, stack);
+      }
+      // Forget parses of files this compile no longer reaches, so the state does not grow forever.
+      for (String path : new ArrayList<>(parses.fieldNames())) {
+        if (!nodes.contains(path)) {
+          parses.remove(path);
+        }
+      }
+      return new CompileResult(out.toString(), diagnostics, nodes, edges, recompiled);
+    }
+
+    /** The parse of {@code path}, from the cache when its blob is unchanged; null when missing. */
+    private Parsed load(String path) throws IOException {
+      if (seen.containsKey(path)) {
+        return seen.get(path);
+      }
+      Source src = sources.read(path);
+      Parsed parsed = null;
+      if (src != null) {
+        nodes.add(path);
+        JsonObject cached = parses.getJsonObject(path);
+        if (cached != null && src.blob().equals(cached.getString("blob"))) {
+          parsed = Parsed.fromJson(cached.getJsonObject("parsed"));
+        } else {
+          parsed = OpenScadParser.parse(new String(src.bytes(), StandardCharsets.UTF_8));
+          parses.put(path, new JsonObject().put("blob", src.blob()).put("parsed", parsed.toJson()));
+          recompiled++;
+        }
+      }
+      seen.put(path, parsed);
+      return parsed;
+    }
+
+    private void emit(String file, Parsed parsed, Deque<String> stack) throws IOException {
+      for (Segment s : parsed.segments()) {
+        if (s.kind().equals(OpenScadParser.TEXT)) {
+          out.append(s.text());
+          continue;
+        }
+        String target = resolve(file, s);
+        if (target == null) {
+          continue;
+        }
+        edges.add(new Edge(file, target, s.kind()));
+        if (s.kind().equals(OpenScadParser.INCLUDE)) {
+          if (stack.contains(target)) {
+            diagnostics.add(new Diagnostic(file, s.line(), "error", "include cycle: " + cycle(stack, target)));
+            continue;
+          }
+          Parsed inc = load(target);
+          if (inc == null) {
+            diagnostics.add(new Diagnostic(file, s.line(), "error", "cannot find included file " + s.path()));
+            continue;
+          }
+          stack.push(target);
+          emit(target, inc, stack);
+          stack.pop();
+        } else {
+          Parsed used = load(target);
+          if (used == null) {
+            diagnostics.add(new Diagnostic(file, s.line(), "error", "cannot find used file " + s.path()));
+            continue;
+          }
+          emitDefinitions(target, used);
+        }
+      }
+    }
+
+    /** Definitions of a used file and of everything it includes or uses, each file once. */
+    private void emitDefinitions(String file, Parsed parsed) throws IOException {
+      if (!usedEmitted.add(file)) {
+        return;
+      }
+      for (String def : parsed.definitions()) {
+        out.append(def).append('\n');
+      }
+      for (Segment s : parsed.segments()) {
+        if (s.kind().equals(OpenScadParser.TEXT)) {
+          continue;
+        }
+        String target = resolve(file, s);
+        if (target == null) {
+          continue;
+        }
+        edges.add(new Edge(file, target, s.kind()));
+        Parsed dep = load(target);
+        if (dep == null) {
+          diagnostics.add(new Diagnostic(file, s.line(), "error", "cannot find " + s.kind() + "d file " + s.path()));
+        } else {
+          emitDefinitions(target, dep);
+        }
+      }
+    }
+
+    /** The workspace path a directive names, relative to its file; null (with a diagnostic) when it leaves. */
+    private String resolve(String file, Segment s) {
+      String p = s.path();
+      if (p.isEmpty() || p.startsWith("/") || p.indexOf('\\') >= 0 || p.indexOf('\0') >= 0) {
+        diagnostics.add(new Diagnostic(file, s.line(), "error", "unsupported path in " + s.kind() + ": " + p));
+        return null;
+      }
+      int slash = file.lastIndexOf('/');
+      Deque<String> parts = new ArrayDeque<>();
+      if (slash > 0) {
+        for (String seg : file.substring(0, slash).split("/")) {
+          parts.addLast(seg);
+        }
+      }
+      for (String seg : p.split("/")) {
+        if (seg.isEmpty() || seg.equals(".")) {
+          continue;
+        }
+        if (seg.equals("..")) {
+          if (parts.isEmpty()) {
+            diagnostics.add(new Diagnostic(file, s.line(), "error", s.kind() + " leaves the workspace: " + p));
+            return null;
+          }
+          parts.removeLast();
+        } else {
+          parts.addLast(seg);
+        }
+      }
+      return String.join("/", parts);
+    }
+
+    private static String cycle(Deque<String> stack, String again) {
+      List<String> chain = new ArrayList<>(stack);
+      java.util.Collections.reverse(chain);
+      chain.add(again);
+      return String.join(" -> ", chain.subList(chain.indexOf(again), chain.size()));
+    }
+  }
+}
