@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * The PostgreSQL schema, one entry per version, applied forward at start under an advisory
- * lock, so that of several nodes starting at once one migrates and the others wait. Entries are
- * never edited once released, only appended. Same tables as {@link EmbeddedSchema}.
+ * lock, so that of several nodes starting at once one migrates and the others wait. The tables
+ * are {@link Schema}'s, with chunks as BYTEA.
  */
 final class PgSchema {
 
@@ -14,41 +14,7 @@ final class PgSchema {
 
   private PgSchema() {}
 
-  static final List<List<String>> MIGRATIONS = List.of(
-      // version 1
-      List.of(
-          "CREATE TABLE users (username VARCHAR(64) PRIMARY KEY, password_hash VARCHAR(512) NOT NULL,"
-              + " created_at BIGINT NOT NULL)",
-          "CREATE TABLE tokens (token_hash CHAR(64) PRIMARY KEY, username VARCHAR(64) NOT NULL"
-              + " REFERENCES users(username) ON DELETE CASCADE, expires_at BIGINT NOT NULL,"
-              + " created_at BIGINT NOT NULL)",
-          "CREATE INDEX tokens_expiry ON tokens(expires_at)",
-          "CREATE TABLE projects (id VARCHAR(64) PRIMARY KEY, name VARCHAR(256) NOT NULL,"
-              + " created_by VARCHAR(64) NOT NULL, created_at BIGINT NOT NULL)",
-          "CREATE TABLE members (project_id VARCHAR(64) NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
-              + " username VARCHAR(64) NOT NULL REFERENCES users(username) ON DELETE CASCADE,"
-              + " role VARCHAR(16) NOT NULL, PRIMARY KEY (project_id, username))",
-          "CREATE TABLE branches (project_id VARCHAR(64) NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
-              + " branch VARCHAR(255) NOT NULL, latest_version BIGINT NOT NULL, head VARCHAR(64),"
-              + " updated_at BIGINT NOT NULL, PRIMARY KEY (project_id, branch))",
-          "CREATE TABLE snapshots (project_id VARCHAR(64) NOT NULL, branch VARCHAR(255) NOT NULL,"
-              + " version BIGINT NOT NULL, head VARCHAR(64), bytes BIGINT NOT NULL, chunks INT NOT NULL,"
-              + " created_at BIGINT NOT NULL, PRIMARY KEY (project_id, branch, version),"
-              + " FOREIGN KEY (project_id, branch) REFERENCES branches(project_id, branch)"
-              + " ON DELETE CASCADE ON UPDATE CASCADE)",
-          "CREATE TABLE snapshot_chunks (project_id VARCHAR(64) NOT NULL, branch VARCHAR(255) NOT NULL,"
-              + " version BIGINT NOT NULL, seq INT NOT NULL, data BYTEA NOT NULL,"
-              + " PRIMARY KEY (project_id, branch, version, seq),"
-              + " FOREIGN KEY (project_id, branch, version) REFERENCES snapshots(project_id, branch, version)"
-              + " ON DELETE CASCADE ON UPDATE CASCADE)",
-          "CREATE TABLE workspace_sessions (project_id VARCHAR(64) NOT NULL, branch VARCHAR(255) NOT NULL,"
-              + " server_tag VARCHAR(255) NOT NULL, ref_count INT NOT NULL, time_zeroed BIGINT NOT NULL,"
-              + " updated_at BIGINT NOT NULL, PRIMARY KEY (project_id, branch))",
-          "CREATE TABLE workspace_holders (project_id VARCHAR(64) NOT NULL, branch VARCHAR(255) NOT NULL,"
-              + " holder VARCHAR(255) NOT NULL, server_tag VARCHAR(255) NOT NULL,"
-              + " PRIMARY KEY (project_id, branch, holder))",
-          "CREATE INDEX holders_server ON workspace_holders(server_tag)",
-          "CREATE INDEX sessions_server ON workspace_sessions(server_tag)",
-          // chunks are already gzip: storing them uncompressed and out of line saves CPU for nothing
-          "ALTER TABLE snapshot_chunks ALTER COLUMN data SET STORAGE EXTERNAL"));
+  static final List<List<String>> MIGRATIONS = Schema.migrations("BYTEA", List.of(
+      // chunks are already gzip: storing them uncompressed and out of line saves CPU for nothing
+      "ALTER TABLE snapshot_chunks ALTER COLUMN data SET STORAGE EXTERNAL"));
 }

@@ -1,0 +1,53 @@
+package io.branchwork.store;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The tables of every store engine, defined once so that the engines cannot drift: version
+ * {@code n} of the schema is entry {@code n - 1}. Entries are never edited once released, only
+ * appended. The engines differ only in the type of binary columns and may add their own tuning.
+ */
+final class Schema {
+
+  private Schema() {}
+
+  /** The migrations with {@code bytes} as the binary column type and {@code extra} appended to version 1. */
+  static List<List<String>> migrations(String bytes, List<String> extra) {
+    List<String> v1 = new ArrayList<>(List.of(
+          "CREATE TABLE users (username VARCHAR(64) PRIMARY KEY, password_hash VARCHAR(512) NOT NULL,"
+              + " created_at BIGINT NOT NULL)",
+          "CREATE TABLE tokens (token_hash CHAR(64) PRIMARY KEY, username VARCHAR(64) NOT NULL"
+              + " REFERENCES users(username) ON DELETE CASCADE, expires_at BIGINT NOT NULL,"
+              + " created_at BIGINT NOT NULL)",
+          "CREATE INDEX tokens_expiry ON tokens(expires_at)",
+          "CREATE TABLE projects (id VARCHAR(64) PRIMARY KEY, name VARCHAR(256) NOT NULL,"
+              + " created_by VARCHAR(64) NOT NULL, created_at BIGINT NOT NULL)",
+          "CREATE TABLE members (project_id VARCHAR(64) NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+              + " username VARCHAR(64) NOT NULL REFERENCES users(username) ON DELETE CASCADE,"
+              + " role VARCHAR(16) NOT NULL, PRIMARY KEY (project_id, username))",
+          "CREATE TABLE branches (project_id VARCHAR(64) NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+              + " branch VARCHAR(255) NOT NULL, latest_version BIGINT NOT NULL, head VARCHAR(64),"
+              + " updated_at BIGINT NOT NULL, PRIMARY KEY (project_id, branch))",
+          "CREATE TABLE snapshots (project_id VARCHAR(64) NOT NULL, branch VARCHAR(255) NOT NULL,"
+              + " version BIGINT NOT NULL, head VARCHAR(64), bytes BIGINT NOT NULL, chunks INT NOT NULL,"
+              + " created_at BIGINT NOT NULL, PRIMARY KEY (project_id, branch, version),"
+              + " FOREIGN KEY (project_id, branch) REFERENCES branches(project_id, branch)"
+              + " ON DELETE CASCADE ON UPDATE CASCADE)",
+          "CREATE TABLE snapshot_chunks (project_id VARCHAR(64) NOT NULL, branch VARCHAR(255) NOT NULL,"
+              + " version BIGINT NOT NULL, seq INT NOT NULL, data " + bytes + " NOT NULL,"
+              + " PRIMARY KEY (project_id, branch, version, seq),"
+              + " FOREIGN KEY (project_id, branch, version) REFERENCES snapshots(project_id, branch, version)"
+              + " ON DELETE CASCADE ON UPDATE CASCADE)",
+          "CREATE TABLE workspace_sessions (project_id VARCHAR(64) NOT NULL, branch VARCHAR(255) NOT NULL,"
+              + " server_tag VARCHAR(255) NOT NULL, ref_count INT NOT NULL, time_zeroed BIGINT NOT NULL,"
+              + " updated_at BIGINT NOT NULL, PRIMARY KEY (project_id, branch))",
+          "CREATE TABLE workspace_holders (project_id VARCHAR(64) NOT NULL, branch VARCHAR(255) NOT NULL,"
+              + " holder VARCHAR(255) NOT NULL, server_tag VARCHAR(255) NOT NULL,"
+              + " PRIMARY KEY (project_id, branch, holder))",
+          "CREATE INDEX holders_server ON workspace_holders(server_tag)",
+          "CREATE INDEX sessions_server ON workspace_sessions(server_tag)"));
+    v1.addAll(extra);
+    return List.of(List.copyOf(v1));
+  }
+}
