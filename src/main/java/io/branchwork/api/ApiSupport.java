@@ -55,6 +55,11 @@ final class ApiSupport {
         error(ctx, new BranchworkException(code, "request refused (" + status + ")"));
         return;
       }
+      if (status == 405) {
+        // The contract has no code of its own for this; the status keeps what HTTP says.
+        json(ctx, 405, new JsonObject().put("code", ErrorCode.BAD_REQUEST.wire()).put("message", "method not allowed"));
+        return;
+      }
     }
     error(ctx, failure == null ? new IllegalStateException("status " + ctx.statusCode()) : failure);
   }

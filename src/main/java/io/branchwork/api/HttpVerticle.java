@@ -43,8 +43,10 @@ public final class HttpVerticle extends VerticleBase {
     gateway = new WebSocketGateway(vertx, services);
     gateway.mount(router);
     new EventBusBridge(vertx, services).mount(router);
-    router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(ApiSupport::failureHandler);
+    // No route at all (404) or none for the method (405): the same JSON error body.
+    router.errorHandler(404, ApiSupport::failureHandler);
+    router.errorHandler(405, ApiSupport::failureHandler);
 
     HttpServerOptions options = new HttpServerOptions()
         .setHost(services.config().httpHost)

@@ -120,6 +120,16 @@ final class LockGate {
     }
   }
 
+  /** The workspace is closing: ops still waiting for the lock are answered now, not never. */
+  void close() {
+    vertx.cancelTimer(expiryTimer);
+    for (Waiter w : waiting.values()) {
+      vertx.cancelTimer(w.timer());
+      w.reply().tryFail(new BranchworkException(ErrorCode.NO_WORKSPACE, "the workspace closed"));
+    }
+    waiting.clear();
+  }
+
   private static String requireOrigin(Request r) {
     if (r.origin() == null || r.origin().isEmpty()) {
       throw BranchworkException.badRequest("'holder' is required to lock");

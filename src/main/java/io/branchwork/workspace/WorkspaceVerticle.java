@@ -115,7 +115,10 @@ public final class WorkspaceVerticle extends VerticleBase {
   public Future<?> stop() {
     Future<?> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
     return unregistered
-        .compose(v -> queue.close())
+        .compose(v -> {
+          lock.close();
+          return queue.close();
+        })
         .compose(v -> dirty && services.config().saveOnEvict
             ? saveNow(null).<Void>mapEmpty().recover(e -> {
               LOG.error("workspace {} could not save on close; unsaved changes are lost", key, e);

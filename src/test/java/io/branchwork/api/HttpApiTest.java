@@ -79,6 +79,7 @@ class HttpApiTest {
     byte[] huge = ("{\"username\":\"" + "x".repeat(100_000) + "\"}").getBytes(StandardCharsets.UTF_8);
     assertEquals("too_large", node.http.postRaw("/api/users", null, huge, "application/json").expect(413).code());
     assertEquals("not_found", node.http.get("/api/nothing-here", null).expect(404).code());
+    assertEquals("bad_request", node.http.get("/api/users", null).expect(405).code());
   }
 
   @Test

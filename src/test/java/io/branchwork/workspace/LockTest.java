@@ -148,4 +148,15 @@ class LockTest {
     }
     throw new AssertionError("expected a failure");
   }
+
+  @Test
+  @DisplayName("Ops waiting for the lock are answered no_workspace when the workspace closes, not left hanging")
+  void closeAnswersWaiters() throws Exception {
+    WorkspaceKey key = fresh();
+    call(key, "A", "lock", new JsonObject().put("ttlMs", 60_000));
+    Future<JsonObject> waiting = send(key, "B", "write", write("w.txt", "w"));
+    call(key, "B", "list", new JsonObject());
+    node.allocator("kill", key, null);
+    assertEquals(ErrorCode.NO_WORKSPACE, assertThrowsBw(waiting).code());
+  }
 }
