@@ -32,6 +32,7 @@ public final class Config {
   public final long opTimeoutMs;
   public final int queueLimit;
   public final long loadTimeoutMs;
+  public final long cacheBytes;
   public final int snapshotKeep;
   public final int snapshotChunkBytes;
   public final int gzipLevel;
@@ -77,6 +78,7 @@ public final class Config {
     opTimeoutMs = range("workspace.opTimeoutMs", 1, Integer.MAX_VALUE);
     queueLimit = (int) range("workspace.queueLimit", 1, 1_000_000);
     loadTimeoutMs = range("workspace.loadTimeoutMs", 1, Integer.MAX_VALUE);
+    cacheBytes = range("workspace.cacheBytes", 0, 1L << 40);
     snapshotKeep = (int) range("snapshot.keep", 1, 10_000);
     snapshotChunkBytes = (int) range("snapshot.chunkBytes", 4096, 64L << 20);
     gzipLevel = (int) range("snapshot.gzipLevel", 0, 9);

@@ -31,6 +31,9 @@ public final class BranchworkMetrics {
 
   public BranchworkMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
+    // JVM figures (heap by pool, GC, threads), for operators and for the load tests' heap readings.
+    new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
     deploys = Counter.builder("branchwork.workspace.deploys").description("Workspaces deployed").register(registry);
     evictions = Counter.builder("branchwork.workspace.evictions")
         .description("Workspaces undeployed by GC or kill").register(registry);

@@ -1,6 +1,7 @@
 package io.branchwork.workspace;
 
 import io.branchwork.core.Args;
+import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.WorkingCopy;
 import io.branchwork.workspace.files.WorkspacePaths;
 import io.vertx.core.Future;
@@ -20,12 +21,14 @@ final class FileOps {
   private final WorkingCopy files;
   private final WorkspaceEvents events;
   private final Runnable markDirty;
+  private final ContentCache cache;
 
-  FileOps(Vertx vertx, WorkingCopy files, WorkspaceEvents events, Runnable markDirty) {
+  FileOps(Vertx vertx, WorkingCopy files, WorkspaceEvents events, Runnable markDirty, ContentCache cache) {
     this.vertx = vertx;
     this.files = files;
     this.events = events;
     this.markDirty = markDirty;
+    this.cache = cache;
   }
 
   void register(java.util.Map<String, WorkspaceVerticle.Op> ops) {
@@ -51,17 +54,25 @@ final class FileOps {
 
   Future<JsonObject> read(Request r) {
     String path = WorkspacePaths.require(Args.optString(r.args(), "path"));
-    return vertx.executeBlocking(() -> {
-      WorkingCopy.Content c = files.read(path);
+    WorkingCopy.Content hit = cache.get(path);
+    if (hit != null) {
+      // Answered on the event loop: no disk, no worker thread.
+      return Future.succeededFuture(new JsonObject().put("content", hit.bytes()).put("blob", hit.blob()));
+    }
+    return vertx.executeBlocking(() -> files.read(path), false).map(c -> {
+      cache.put(path, c);
       return new JsonObject().put("content", c.bytes()).put("blob", c.blob());
-    }, false);
+    });
   }
 
   Future<JsonObject> write(Request r) {
     String path = WorkspacePaths.require(Args.optString(r.args(), "path"));
     byte[] content = Args.binary(r.args(), "content");
     String base = Args.optString(r.args(), "base");
+    // The disk may hold anything after a failed write: forget the path either way.
+    cache.dropTree(path);
     return vertx.executeBlocking(() -> files.write(path, content, base), false).map(blob -> {
+      cache.put(path, new WorkingCopy.Content(content, blob));
       markDirty.run();
       events.changed(path, blob, r);
       return new JsonObject().put("blob", blob);
@@ -71,6 +82,7 @@ final class FileOps {
   Future<JsonObject> delete(Request r) {
     String path = WorkspacePaths.require(Args.optString(r.args(), "path"));
     String base = Args.optString(r.args(), "base");
+    cache.dropTree(path);
     return vertx.executeBlocking(() -> {
       files.delete(path, base);
       return null;
@@ -84,6 +96,8 @@ final class FileOps {
   Future<JsonObject> move(Request r) {
     String from = WorkspacePaths.require(Args.optString(r.args(), "from"));
     String to = WorkspacePaths.require(Args.optString(r.args(), "to"));
+    cache.dropTree(from);
+    cache.dropTree(to);
     return vertx.executeBlocking(() -> files.move(from, to), false).map((List<String[]> moved) -> {
       markDirty.run();
       for (String[] m : moved) {

@@ -5,6 +5,7 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.store.Records.SnapshotMeta;
+import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.WorkingCopy;
 import io.branchwork.workspace.files.WorkspacePaths;
@@ -44,6 +45,8 @@ public final class WorkspaceVerticle extends VerticleBase {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkspaceVerticle.class);
+  /** Files larger than this are always read from disk; the cache is for the many small ones. */
+  private static final int CACHE_MAX_FILE_BYTES = 256 * 1024;
 
   private final Services services;
   private final Map<String, Op> ops = new HashMap<>();
@@ -81,7 +84,8 @@ public final class WorkspaceVerticle extends VerticleBase {
         .compose(meta -> vertx.executeBlocking(() -> open(meta), false))
         .compose(v -> {
           WorkingCopy files = new WorkingCopy(workTree, services.config().maxFileBytes);
-          new FileOps(vertx, files, events, this::markDirty).register(ops);
+          ContentCache cache = new ContentCache(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
+          new FileOps(vertx, files, events, this::markDirty, cache).register(ops);
           CompileHandler compiler = new CompileHandler(files, repo.getDirectory().toPath());
           ops.put(WorkspaceOps.COMPILE, r -> {
             String entry = WorkspacePaths.require(Args.optString(r.args(), "entry"));

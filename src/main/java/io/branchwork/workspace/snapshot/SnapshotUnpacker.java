@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
@@ -126,6 +127,9 @@ public final class SnapshotUnpacker {
             perms.addAll(EXEC);
             Files.setPosixFilePermissions(dest, perms);
           }
+          // Keep the archive's mtime: git's index records it, and a mismatch makes every status
+          // and commit re-hash the whole working tree.
+          Files.setLastModifiedTime(dest, FileTime.from(entry.getLastModifiedDate().toInstant()));
         } else {
           throw refuse(entry, "is a special file of type '" + (char) entry.getLinkFlag() + "'");
         }
