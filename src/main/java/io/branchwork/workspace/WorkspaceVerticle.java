@@ -112,6 +112,7 @@ public final class WorkspaceVerticle extends VerticleBase {
     repo = Repos.open(workTree);
     version = meta.version();
     head = Repos.head(repo);
+    new GitOps(repo).refreshIndex();
     return null;
   }
 

@@ -22,6 +22,10 @@ import org.eclipse.jgit.api.ResetCommand;
 import org.eclipse.jgit.api.Status;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.diff.DiffFormatter;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.dircache.DirCacheIterator;
+import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
@@ -96,24 +100,73 @@ public final class GitOps {
     return new JsonObject().put("patch", out.toString(StandardCharsets.UTF_8));
   }
 
-  /** Commits every change, or only {@code paths}; answers the new commit's id. */
+  /**
+   * Commits every change, or only those under {@code paths}; answers the new commit's id. One
+   * status pass finds the changes and only those are staged, so a large tree is walked once.
+   */
   public String commit(String message, List<String> paths, PersonIdent who) throws GitAPIException {
-    if (paths == null) {
-      git.add().addFilepattern(".").call();
-      git.add().setUpdate(true).addFilepattern(".").call();
-    } else {
-      for (String p : paths) {
-        WorkspacePaths.require(p);
-        git.add().addFilepattern(p).call();
-        git.add().setUpdate(true).addFilepattern(p).call();
+    Map<String, String> changes = changes(git.status().call());
+    var add = git.add();
+    var update = git.add().setUpdate(true);
+    boolean any = false;
+    for (Map.Entry<String, String> c : changes.entrySet()) {
+      String p = c.getKey();
+      if (paths != null && paths.stream().noneMatch(q -> p.equals(q) || p.startsWith(q + "/"))) {
+        continue;
+      }
+      any = true;
+      if (c.getValue().equals("deleted")) {
+        update.addFilepattern(p);
+      } else {
+        add.addFilepattern(p);
       }
     }
-    Status staged = git.status().call();
-    if (staged.getAdded().isEmpty() && staged.getChanged().isEmpty() && staged.getRemoved().isEmpty()) {
+    if (!any) {
       throw new BranchworkException(ErrorCode.NOTHING_TO_COMMIT, "nothing to commit");
     }
+    add.call();
+    update.call();
     return git.commit().setMessage(message).setAuthor(who).setCommitter(who).setNoVerify(true).setSign(false)
         .call().name();
+  }
+
+  /**
+   * Brings the index's stat data up to date for every file whose content it already matches, as
+   * {@code git update-index --refresh} does. A working copy unpacked on another machine (or at
+   * another time) would otherwise look modified to every status, and each would re-hash the tree.
+   */
+  public void refreshIndex() throws IOException {
+    DirCache dc = repo.lockDirCache();
+    try (ObjectReader reader = repo.newObjectReader(); TreeWalk walk = new TreeWalk(repo, reader)) {
+      walk.addTree(new DirCacheIterator(dc));
+      walk.addTree(new FileTreeIterator(repo));
+      walk.setRecursive(true);
+      boolean changed = false;
+      while (walk.next()) {
+        DirCacheIterator index = walk.getTree(0, DirCacheIterator.class);
+        FileTreeIterator file = walk.getTree(1, FileTreeIterator.class);
+        if (index == null || file == null) {
+          continue;
+        }
+        DirCacheEntry entry = index.getDirCacheEntry();
+        if (entry == null || entry.getStage() != 0 || file.getEntryFileMode() != entry.getFileMode()) {
+          continue;
+        }
+        boolean statMatches = entry.getLength() == file.getEntryLength()
+            && entry.getLastModifiedInstant().equals(file.getEntryLastModifiedInstant());
+        if (!statMatches && !file.isModified(entry, true, reader)) {
+          entry.setLength(file.getEntryLength());
+          entry.setLastModified(file.getEntryLastModifiedInstant());
+          changed = true;
+        }
+      }
+      if (changed) {
+        dc.write();
+        dc.commit();
+      }
+    } finally {
+      dc.unlock();
+    }
   }
 
   /** Newest first: {@code {"commit","parents","message","author","time"}} with time in epoch seconds. */
