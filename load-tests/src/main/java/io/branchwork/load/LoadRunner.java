@@ -52,7 +52,7 @@ public final class LoadRunner {
   private String token;
 
   record Options(boolean smoke, int durationS, List<Integer> sizesMb, int workspaces, int connections, int holdS,
-      Path jar, Path out) {
+      Path jar, Path out, String store, String pgUrl) {
 
     static Options parse(String[] args) {
       boolean smoke = List.of(args).contains("--smoke");
@@ -63,6 +63,7 @@ public final class LoadRunner {
       int hold = smoke ? 2 : 60;
       Path jar = Path.of("target/branchwork.jar");
       Path out = Path.of("load-tests/results");
+      String store = "embedded";
       for (int i = 0; i < args.length - 1; i++) {
         switch (args[i]) {
           case "--duration-s" -> duration = Integer.parseInt(args[i + 1]);
@@ -72,10 +73,12 @@ public final class LoadRunner {
           case "--hold-s" -> hold = Integer.parseInt(args[i + 1]);
           case "--jar" -> jar = Path.of(args[i + 1]);
           case "--out" -> out = Path.of(args[i + 1]);
+          case "--store" -> store = args[i + 1];
           default -> { }
         }
       }
-      return new Options(smoke, duration, sizes, workspaces, connections, hold, jar, out);
+      String pgUrl = System.getenv().getOrDefault("PG_URL", "postgresql://postgres@127.0.0.1:5432/test");
+      return new Options(smoke, duration, sizes, workspaces, connections, hold, jar, out, store, pgUrl);
     }
   }
 
@@ -104,13 +107,20 @@ public final class LoadRunner {
 
   private JsonObject run() throws Exception {
     work = Files.createTempDirectory("bw-load-");
-    Map<String, String> env = Map.of(
+    String schema = "bw_load_" + Long.toHexString(System.nanoTime());
+    Map<String, String> env = new java.util.HashMap<>(Map.of(
         "BRANCHWORK_LOG_LEVEL", "WARN",
         "BRANCHWORK_WS_MAX_CONNECTIONS", String.valueOf(o.connections() + 1000),
         "BRANCHWORK_WS_PING_INTERVAL_MS", "5000",
         "BRANCHWORK_WS_IDLE_TIMEOUT_MS", "30000",
         "BRANCHWORK_GC_INTERVAL_MS", "1000",
-        "BRANCHWORK_GC_GRACE_MS", "3000");
+        "BRANCHWORK_GC_GRACE_MS", "3000"));
+    if (o.store().equals("pg")) {
+      env.put("BRANCHWORK_STORE", "pg");
+      env.put("BRANCHWORK_PG_URL", o.pgUrl());
+      env.put("BRANCHWORK_PG_SCHEMA", schema);
+      env.put("BRANCHWORK_PG_POOL_SIZE", "8");
+    }
     long started = System.currentTimeMillis();
     try (ServerProcess s = ServerProcess.start(o.jar(), work.resolve("server"), "2g", env, work.resolve("server.log"))) {
       server = s;
@@ -127,11 +137,42 @@ public final class LoadRunner {
       scale();
     } finally {
       FileTrees.deleteQuietly(work);
+      if (o.store().equals("pg")) {
+        List<String> drop = new ArrayList<>(baselineSchemas);
+        drop.add(schema);
+        dropSchemas(drop.toArray(String[]::new));
+      }
     }
     JsonObject report = Report.write(o, results, started);
     log("results in " + o.out().toAbsolutePath());
     return report;
   }
+
+  private void dropSchemas(String... schemas) {
+    io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool()
+        .connectingTo(io.vertx.pgclient.PgConnectOptions.fromUri(o.pgUrl())).using(vertx).build();
+    try {
+      for (String s : schemas) {
+        pool.query("DROP SCHEMA IF EXISTS " + s + " CASCADE").execute().await(60, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      log("could not drop " + String.join(", ", schemas) + ": " + e);
+    } finally {
+      pool.close();
+    }
+  }
+
+  /** The store the stateless baseline uses: the same engine as the server under test. */
+  private Store baselineStore(int mb) throws Exception {
+    if (o.store().equals("pg")) {
+      String schema = "bw_load_baseline_" + mb + "_" + Long.toHexString(System.nanoTime());
+      baselineSchemas.add(schema);
+      return io.branchwork.store.PgStore.open(vertx, o.pgUrl(), schema, 4, 1 << 20, 5).await(60, TimeUnit.SECONDS);
+    }
+    return EmbeddedStore.open(vertx, work.resolve("baseline-db-" + mb), 2, 1 << 20, 5).await(60, TimeUnit.SECONDS);
+  }
+
+  private final List<String> baselineSchemas = new ArrayList<>();
 
   static void log(String s) {
     System.out.println("[load] " + s);
@@ -394,8 +435,7 @@ public final class LoadRunner {
    * repack, store. Same store engine, same snapshot, Branchwork's own tar code.
    */
   private void baseline(int mb, Path snap) throws Exception {
-    Store store = EmbeddedStore.open(vertx, work.resolve("baseline-db-" + mb), 2, 1 << 20, 5)
-        .await(60, TimeUnit.SECONDS);
+    Store store = baselineStore(mb);
     try {
       store.createUser("b", "h").await();
       store.createProject("b", "b", "b").await();

@@ -21,7 +21,7 @@ final class Report {
         .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"))
         .put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     JsonObject report = new JsonObject().put("date", Instant.ofEpochMilli(startedMs).toString())
-        .put("smoke", o.smoke()).put("durationS", o.durationS()).put("machine", machine)
+        .put("smoke", o.smoke()).put("store", o.store()).put("durationS", o.durationS()).put("machine", machine)
         .put("results", rows).put("targets", targets(rows));
     Files.createDirectories(o.out());
     Files.writeString(o.out().resolve(o.smoke() ? "smoke.json" : "latest.json"), report.encodePrettily());
