@@ -100,7 +100,7 @@ class WorkspaceGitTest {
     assertTrue(op(key, "diff", new JsonObject().put("path", "a.txt")).getString("patch").isEmpty());
 
     JsonArray log = op(key, "log", new JsonObject()).getJsonArray("commits");
-    assertEquals(3, log.size());
+    assertEquals(3, log.size(), "the two commits and the initial one");
     assertEquals(c2, log.getJsonObject(0).getString("commit"));
     assertEquals(new JsonArray().add(c1), log.getJsonObject(0).getJsonArray("parents"));
     assertEquals("alice", log.getJsonObject(0).getString("author"));
@@ -108,8 +108,16 @@ class WorkspaceGitTest {
     assertEquals(1, op(key, "log", new JsonObject().put("limit", 1)).getJsonArray("commits").size());
     assertEquals(2, op(key, "log", new JsonObject().put("path", "a.txt")).getJsonArray("commits").size());
 
+    // a commit of nothing but a deletion
+    op(key, "delete", new JsonObject().put("path", "a.txt"));
+    String c3 = op(key, "commit", new JsonObject().put("message", "drop a").put("paths", new JsonArray().add("a.txt")))
+        .getString("commit");
+    assertEquals(new JsonArray().add(new JsonObject().put("path", "b.txt").put("change", "untracked")),
+        op(key, "status", new JsonObject()).getJsonArray("changes"));
+
     Path wc = savedCopy(key);
-    assertEquals(c2 + "\n" + c1, Cli.run(wc, "git", "log", "--format=%H", "-2").trim());
+    assertEquals(c3 + "\n" + c2 + "\n" + c1, Cli.run(wc, "git", "log", "--format=%H", "-3").trim());
+    assertTrue(Files.notExists(wc.resolve("a.txt")));
     assertEquals("alice", Cli.run(wc, "git", "log", "-1", "--format=%an").trim());
     assertEquals("alice@users.branchwork.invalid", Cli.run(wc, "git", "log", "-1", "--format=%ce").trim());
     assertEquals("?? b.txt", Cli.run(wc, "git", "status", "--porcelain").trim());

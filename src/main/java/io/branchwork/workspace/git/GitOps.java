@@ -108,24 +108,31 @@ public final class GitOps {
     Map<String, String> changes = changes(git.status().call());
     var add = git.add();
     var update = git.add().setUpdate(true);
-    boolean any = false;
+    int added = 0;
+    int removed = 0;
     for (Map.Entry<String, String> c : changes.entrySet()) {
       String p = c.getKey();
       if (paths != null && paths.stream().noneMatch(q -> p.equals(q) || p.startsWith(q + "/"))) {
         continue;
       }
-      any = true;
       if (c.getValue().equals("deleted")) {
         update.addFilepattern(p);
+        removed++;
       } else {
         add.addFilepattern(p);
+        added++;
       }
     }
-    if (!any) {
+    if (added + removed == 0) {
       throw new BranchworkException(ErrorCode.NOTHING_TO_COMMIT, "nothing to commit");
     }
-    add.call();
-    update.call();
+    // JGit refuses an add without a pattern, so each runs only when it has something to stage.
+    if (added > 0) {
+      add.call();
+    }
+    if (removed > 0) {
+      update.call();
+    }
     return git.commit().setMessage(message).setAuthor(who).setCommitter(who).setNoVerify(true).setSign(false)
         .call().name();
   }
