@@ -42,7 +42,8 @@ public final class HttpVerticle extends VerticleBase {
     new OpsRoutes(vertx, services).mount(router);
     gateway = new WebSocketGateway(vertx, services);
     gateway.mount(router);
-    new EventBusBridge(vertx, services).mount(router);
+    EventBusBridge bridge = new EventBusBridge(vertx, services);
+    bridge.mount(router);
     router.route().failureHandler(ApiSupport::failureHandler);
     // No route at all (404) or none for the method (405): the same JSON error body.
     router.errorHandler(404, ApiSupport::failureHandler);
@@ -54,6 +55,7 @@ public final class HttpVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize(services.config().maxFrameBytes)
         .setMaxWebSocketMessageSize(services.config().maxFrameBytes);
     return gateway.start()
+        .compose(v -> bridge.start())
         .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
         .onSuccess(s -> {
           server = s;

@@ -46,6 +46,8 @@ public final class EventBusBridge {
   private static final class SocketState {
     final String holder = "sockjs-" + java.util.UUID.randomUUID();
     final Set<Map.Entry<WorkspaceKey, String>> references = new HashSet<>();
+    /** Hashes of the tokens this socket's messages were let through with. */
+    final Set<String> tokens = new HashSet<>();
   }
 
   private final Map<SockJSSocket, SocketState> sockets = new HashMap<>();
@@ -53,6 +55,18 @@ public final class EventBusBridge {
   public EventBusBridge(Vertx vertx, Services services) {
     this.vertx = vertx;
     this.services = services;
+  }
+
+  /** Closes sockets whose token was revoked, so their subscriptions end with it. */
+  public Future<Void> start() {
+    return vertx.eventBus().<JsonObject>consumer(Addresses.TOKEN_REVOKED, m -> {
+      String hash = m.body().getString("tokenHash");
+      for (Map.Entry<SockJSSocket, SocketState> e : new HashMap<>(sockets).entrySet()) {
+        if (hash != null && e.getValue().tokens.contains(hash)) {
+          e.getKey().close();
+        }
+      }
+    }).completion();
   }
 
   public void mount(Router router) {
@@ -86,6 +100,8 @@ public final class EventBusBridge {
     String token = headers == null ? null : headers.getString("token");
     services.auth().authenticate(token)
         .compose(user -> rule.apply(event, user))
+        .onSuccess(v -> sockets.computeIfAbsent(event.socket(), x -> new SocketState()).tokens
+            .add(io.branchwork.auth.Tokens.hash(token)))
         .onComplete(ar -> {
           if (ar.failed()) {
             LOG.debug("bridge refused {} to {}: {}", event.type(), raw == null ? null : raw.getString("address"),

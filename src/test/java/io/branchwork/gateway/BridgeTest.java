@@ -182,4 +182,20 @@ class BridgeTest {
     b.close();
     Await.until("references dropped", 10_000, () -> node.holders(KEY) == before);
   }
+
+  @Test
+  @DisplayName("Logout closes the SockJS sockets that used the token, and their references are dropped")
+  void logoutClosesSockets() throws Exception {
+    String token = node.http.postJson("/api/sessions", null,
+        new JsonObject().put("username", "rita").put("password", "password-rita")).expect(200).json().getString("token");
+    int before = node.holders(KEY);
+    Bridge b = new Bridge();
+    io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
+    b.ws.closeHandler(v -> closed.tryComplete());
+    b.send("allocator", token, op("register").put("holder", "tab"));
+    assertEquals(before + 1, node.holders(KEY));
+    node.http.delete("/api/sessions", token).expect(204);
+    closed.future().await(10, TimeUnit.SECONDS);
+    Await.until("references dropped", 10_000, () -> node.holders(KEY) == before);
+  }
 }
