@@ -34,6 +34,9 @@ final class GitHandlers {
 
   private static final int MAX_MESSAGE = 64 * 1024;
 
+  /** A clean checkout of a new branch in a temporary directory, and the commit it is on. */
+  private record Checkout(Path dir, String head) {}
+
   private final Vertx vertx;
   private final Services services;
   private final WorkspaceVerticle workspace;
@@ -130,11 +133,11 @@ final class GitHandlers {
             FileTrees.deleteQuietly(dir);
             throw e;
           }
-          return new Object[] {dir, at.name()};
+          return new Checkout(dir, at.name());
         }))
         .compose(made -> {
-          Path dir = (Path) made[0];
-          String head = (String) made[1];
+          Path dir = made.dir();
+          String head = made.head();
           return snapshots.save(target, dir, head, 0L)
               .eventually(() -> blocking(() -> {
                 FileTrees.deleteQuietly(dir);

@@ -40,10 +40,6 @@ final class OpQueue {
     return (Future<T>) p.future();
   }
 
-  int size() {
-    return waiting.size() + (running ? 1 : 0);
-  }
-
   /** Refuses new ops; answers when the op in progress and those queued have finished. */
   Future<Void> close() {
     closed = true;

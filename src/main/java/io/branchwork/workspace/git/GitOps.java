@@ -34,7 +34,6 @@ import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
-import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 import org.eclipse.jgit.treewalk.EmptyTreeIterator;
 import org.eclipse.jgit.treewalk.FileTreeIterator;
@@ -269,14 +268,6 @@ public final class GitOps {
     } catch (IOException | GitAPIException | RuntimeException e) {
       FileTrees.deleteQuietly(target);
       throw e;
-    }
-  }
-
-  /** The commit a ref or HEAD is on, for checks and answers. */
-  public String headOf(String branch) throws IOException {
-    try (RevWalk walk = new RevWalk(repo)) {
-      ObjectId id = repo.resolve(Constants.R_HEADS + branch);
-      return id == null ? null : walk.parseCommit(id).name();
     }
   }
 }
