@@ -35,7 +35,7 @@ final class ApiSupport {
       return;
     }
     BranchworkException be = Failures.normalize(t);
-    json(ctx, be.code().status(), new JsonObject().put("code", be.code().wire()).put("message", be.getMessage()));
+    json(ctx, be.code().status(), Failures.toJson(be));
   }
 
   /** Failure handler for the router: also covers what Vert.x Web itself refuses. */
@@ -57,7 +57,7 @@ final class ApiSupport {
       }
       if (status == 405) {
         // The contract has no code of its own for this; the status keeps what HTTP says.
-        json(ctx, 405, new JsonObject().put("code", ErrorCode.BAD_REQUEST.wire()).put("message", "method not allowed"));
+        json(ctx, 405, Failures.toJson(BranchworkException.badRequest("method not allowed")));
         return;
       }
     }

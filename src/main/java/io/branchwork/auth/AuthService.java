@@ -4,6 +4,7 @@ import io.branchwork.config.Config;
 import io.branchwork.core.Addresses;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
+import io.branchwork.store.Records.Token;
 import io.branchwork.store.Role;
 import io.branchwork.store.Store;
 import io.vertx.core.Future;
@@ -63,6 +64,11 @@ public final class AuthService {
 
   /** The user a live token belongs to; {@code unauthenticated} for a missing, dead or expired one. */
   public Future<String> authenticate(String token) {
+    return session(token).map(Token::username);
+  }
+
+  /** Like {@link #authenticate}, with the token's expiry too (for connections that outlive a request). */
+  public Future<Token> session(String token) {
     if (token == null || token.isEmpty() || token.length() > 256) {
       return Future.failedFuture(BranchworkException.unauthenticated("a bearer token is required"));
     }
@@ -70,7 +76,7 @@ public final class AuthService {
       if (t.isEmpty() || t.get().expiresAt() <= System.currentTimeMillis()) {
         return Future.failedFuture(BranchworkException.unauthenticated("the token is not valid"));
       }
-      return Future.succeededFuture(t.get().username());
+      return Future.succeededFuture(t.get());
     });
   }
 

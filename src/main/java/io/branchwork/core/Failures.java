@@ -2,6 +2,7 @@ package io.branchwork.core;
 
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,11 @@ public final class Failures {
     String id = UUID.randomUUID().toString().substring(0, 8);
     LOG.error("internal error {}", id, t);
     return new BranchworkException(ErrorCode.INTERNAL, "internal error " + id);
+  }
+
+  /** The contract's error object, {@code {"code","message"}}, as HTTP bodies and WebSocket replies carry it. */
+  public static JsonObject toJson(BranchworkException e) {
+    return new JsonObject().put("code", e.code().wire()).put("message", e.getMessage());
   }
 
   /** Answers a bus message with the failure in the contract's form. */

@@ -217,11 +217,10 @@ final class ClientSession {
   }
 
   private Future<JsonObject> auth(String token) {
-    return services.auth().authenticate(token).compose(u ->
-        services.store().findToken(Tokens.hash(token)).map(t -> {
-          authenticated(u, token, t.map(x -> x.expiresAt()).orElse(Long.MAX_VALUE));
-          return new JsonObject().put("user", u);
-        }));
+    return services.auth().session(token).map(t -> {
+      authenticated(t.username(), token, t.expiresAt());
+      return new JsonObject().put("user", t.username());
+    });
   }
 
   private Future<JsonObject> forward(String op, JsonObject req) {
@@ -371,6 +370,6 @@ final class ClientSession {
     if (id != null) {
       msg.put("id", id);
     }
-    send(msg.put("ok", false).put("error", new JsonObject().put("code", e.code().wire()).put("message", e.getMessage())));
+    send(msg.put("ok", false).put("error", Failures.toJson(e)));
   }
 }

@@ -119,6 +119,6 @@ public final class WebSocketGateway {
     }
     BranchworkException e = Failures.normalize(t);
     ctx.response().setStatusCode(e.code().status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(new JsonObject().put("code", e.code().wire()).put("message", e.getMessage()).encode());
+        .end(Failures.toJson(e).encode());
   }
 }
