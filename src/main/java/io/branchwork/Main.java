@@ -4,7 +4,11 @@ import io.branchwork.config.Config;
 import io.branchwork.config.ConfigException;
 import io.branchwork.config.ConfigLoader;
 import io.branchwork.metrics.BranchworkMetrics;
+import io.branchwork.cluster.ClusterSetup;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -33,17 +37,29 @@ public final class Main {
       return;
     }
     BranchworkMetrics metrics = new BranchworkMetrics();
-    Vertx vertx = newVertx(metrics);
+    Vertx vertx = null;
     Node node;
     try {
-      node = Node.start(vertx, config, metrics).await(config.loadTimeoutMs, TimeUnit.MILLISECONDS);
+      HazelcastClusterManager cluster = null;
+      if (config.clusterEnabled) {
+        ClusterSetup.ClusteredVertx clustered = ClusterSetup.start(builder(metrics, ClusterSetup.eventBus(config)),
+            config).await(config.loadTimeoutMs, TimeUnit.MILLISECONDS);
+        vertx = clustered.vertx();
+        cluster = clustered.manager();
+      } else {
+        vertx = newVertx(metrics);
+      }
+      node = Node.start(vertx, config, metrics, cluster).await(config.loadTimeoutMs, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       log.error("cannot start: {}", e.getMessage());
       log.debug("start failure", e);
-      vertx.close();
+      if (vertx != null) {
+        vertx.close();
+      }
       System.exit(1);
       return;
     }
+    Vertx running = vertx;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         node.stop().await(SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS);
@@ -51,7 +67,7 @@ public final class Main {
         log.warn("shutdown did not finish cleanly: {}", e.toString());
       }
       try {
-        vertx.close().await(SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS);
+        running.close().await(SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS);
       } catch (Exception e) {
         log.warn("Vert.x did not close cleanly: {}", e.toString());
       }
@@ -60,13 +76,17 @@ public final class Main {
 
   /** A Vert.x instance that reports its own metrics to Branchwork's Prometheus registry. */
   public static Vertx newVertx(BranchworkMetrics metrics) {
+    return builder(metrics, new EventBusOptions()).build();
+  }
+
+  /** A builder for a Vert.x instance like {@link #newVertx}, to be built clustered or not. */
+  public static VertxBuilder builder(BranchworkMetrics metrics, EventBusOptions eventBus) {
     MicrometerMetricsOptions metricsOptions = new MicrometerMetricsOptions()
         .setEnabled(true)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
     return Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(metricsOptions))
-        .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
-        .build();
+        .with(new VertxOptions().setMetricsOptions(metricsOptions).setEventBusOptions(eventBus))
+        .withMetrics(new MicrometerMetricsFactory(metrics.registry()));
   }
 
   private static Path confFile(String[] args) {

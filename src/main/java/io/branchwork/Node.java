@@ -1,9 +1,11 @@
 package io.branchwork;
 
 import io.branchwork.allocator.AllocatorVerticle;
-import io.branchwork.allocator.LocalWorkspaceTable;
 import io.branchwork.api.HttpVerticle;
 import io.branchwork.auth.AuthService;
+import io.branchwork.cluster.HazelcastOwnership;
+import io.branchwork.cluster.Ownership;
+import io.branchwork.cluster.StandaloneOwnership;
 import io.branchwork.config.Config;
 import io.branchwork.gateway.ConnectionLimiter;
 import io.branchwork.metrics.BranchworkMetrics;
@@ -16,6 +18,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
@@ -44,7 +47,17 @@ public final class Node {
     this.port = port;
   }
 
+  /** Starts a standalone node: it owns every workspace it is asked for. */
   public static Future<Node> start(Vertx vertx, Config config, BranchworkMetrics metrics) {
+    return start(vertx, config, metrics, null);
+  }
+
+  /**
+   * Starts a node; with {@code cluster} (the manager {@code vertx} joined with), workspace
+   * ownership is shared with the other members.
+   */
+  public static Future<Node> start(Vertx vertx, Config config, BranchworkMetrics metrics,
+      HazelcastClusterManager cluster) {
     long t0 = System.nanoTime();
     GitEnvironment.isolate(config.dataDir.resolve("jgit.config").toAbsolutePath());
     Path workRoot = config.dataDir.resolve("workspaces");
@@ -63,11 +76,16 @@ public final class Node {
           LOG.debug("file system timestamps: {} ({} ms)", attrs, (System.nanoTime() - m0) / 1_000_000);
           return null;
         }, false)
-        .compose(v -> openStore(vertx, config))
-        .compose(store -> {
+        .compose(v -> cluster == null
+            ? Future.<Ownership>succeededFuture(new StandaloneOwnership(config.nodeTag))
+            : HazelcastOwnership.create(vertx, cluster, config.nodeTag))
+        .compose(ownership -> openStore(vertx, config).map(store -> {
           services.set(new Services(config, store, new AuthService(vertx, store, config), metrics,
               workRoot.toAbsolutePath(), tmpRoot.toAbsolutePath(),
-              new ConnectionLimiter(config.wsMaxConnections)));
+              new ConnectionLimiter(config.wsMaxConnections), ownership));
+          return store;
+        }))
+        .compose(store -> {
           return store.wipeServer(config.nodeTag)
               .onSuccess(n -> {
                 if (n > 0) {
@@ -77,7 +95,7 @@ public final class Node {
               .compose(n -> store.deleteExpiredTokens(System.currentTimeMillis()))
               .onFailure(e -> store.close());
         })
-        .compose(n -> vertx.deployVerticle(new AllocatorVerticle(services.get(), new LocalWorkspaceTable())))
+        .compose(n -> vertx.deployVerticle(new AllocatorVerticle(services.get(), services.get().ownership())))
         .compose(id -> {
           allocatorId.set(id);
           int instances = config.httpInstances > 0 ? config.httpInstances : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
@@ -89,8 +107,9 @@ public final class Node {
         })
         .map(httpId -> {
           Node node = new Node(vertx, services.get(), allocatorId.get(), httpId, firstHttp.get().actualPort());
-          LOG.info("node {} serving http://{}:{} with the {} store in {} ms", config.nodeTag, config.httpHost,
-              node.port, config.store.name().toLowerCase(java.util.Locale.ROOT), (System.nanoTime() - t0) / 1_000_000);
+          LOG.info("node {} serving http://{}:{} with the {} store{} in {} ms", config.nodeTag, config.httpHost,
+              node.port, config.store.name().toLowerCase(java.util.Locale.ROOT),
+              cluster == null ? "" : ", cluster member " + cluster.getNodeId(), (System.nanoTime() - t0) / 1_000_000);
           return node;
         })
         .recover(e -> {

@@ -1,6 +1,7 @@
 package io.branchwork;
 
 import io.branchwork.auth.AuthService;
+import io.branchwork.cluster.Ownership;
 import io.branchwork.config.Config;
 import io.branchwork.gateway.ConnectionLimiter;
 import io.branchwork.metrics.BranchworkMetrics;
@@ -8,8 +9,9 @@ import io.branchwork.store.Store;
 import java.nio.file.Path;
 
 /**
- * What one node's verticles share: configuration, the store, auth and metrics, and the
- * directories for working copies and temporary archives. Built once by {@link Node}.
+ * What one node's verticles share: configuration, the store, auth and metrics, the directories
+ * for working copies and temporary archives, and who owns which workspace. Built once by
+ * {@link Node}.
  */
 public record Services(Config config, Store store, AuthService auth, BranchworkMetrics metrics,
-    Path workRoot, Path tmpRoot, ConnectionLimiter connections) {}
+    Path workRoot, Path tmpRoot, ConnectionLimiter connections, Ownership ownership) {}

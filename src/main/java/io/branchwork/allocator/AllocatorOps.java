@@ -10,6 +10,13 @@ public final class AllocatorOps {
   public static final String STATS = "stats";
   /** Internal: a workspace renamed its branch and moves to the new key. Not for clients. */
   public static final String RENAME = "rename";
+  /** Internal: a node that shuts down hands a workspace and its holders to another. Not for clients. */
+  public static final String ADOPT = "adopt";
+
+  /** Request field: the node id of the connection that holds the reference (set by nodes, not clients). */
+  public static final String FIELD_ORIGIN = "origin";
+  /** Request field: the node tag of that connection, which the holder's session row carries. */
+  public static final String FIELD_ORIGIN_TAG = "originTag";
 
   private AllocatorOps() {}
 }

@@ -1,103 +1,132 @@
 package io.branchwork.allocator;
 
 import io.branchwork.Services;
+import io.branchwork.allocator.LocalWorkspaces.Close;
+import io.branchwork.allocator.LocalWorkspaces.Origin;
+import io.branchwork.cluster.Ownership;
 import io.branchwork.core.Addresses;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.workspace.WorkspaceEvents;
-import io.branchwork.workspace.WorkspaceOps;
-import io.branchwork.workspace.WorkspaceVerticle;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The coordinator: the only one who deploys or undeploys workspaces. It counts references per
- * holder, deploys a workspace on the first register (later registers of the same key wait for
- * that one deployment), and a periodic GC undeploys workspaces that nobody has held for
- * {@code gc.graceMs}. Questions about open workspaces are answered from its own table.
+ * The coordinator: the only one who deploys or undeploys workspaces. Every request names a key;
+ * the allocator finds the key's owner through {@link Ownership}, claims the key when nobody
+ * owns it, and either serves the request from {@link LocalWorkspaces} (this node owns the key)
+ * or forwards it to the owner's allocator. Holders on any node therefore count on the owner,
+ * and the owner's GC undeploys workspaces that nobody has held for {@code gc.graceMs}.
+ *
+ * <p>When members leave, survivors drop the references held through them, tell their own
+ * sessions on workspaces that died with them, and the oldest member removes the dead nodes'
+ * claims and session rows. A node that stops saves its workspaces and hands those that others
+ * still hold to one of them.
  */
 public final class AllocatorVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AllocatorVerticle.class);
   private static final int MAX_HOLDER_LENGTH = 255;
+  /** Failure code of a forwarded request that reached a node which no longer owns the key. */
+  static final int NOT_OWNER = 421;
+  private static final long RETRY_MS = 200;
+  private static final long SWEEP_EVERY_MS = 5_000;
 
-  private enum State { LOADING, LIVE, CLOSING }
+  /** One allocator request, with where its reference comes from. */
+  private record Req(String op, JsonObject body, WorkspaceKey key, String holder, Origin origin) {}
 
-  /** This node's deployment of one workspace. */
-  private static final class Activation {
-    State state = State.LOADING;
-    final Promise<String> ready = Promise.promise();
-    final Promise<Void> closed = Promise.promise();
-    String deploymentId;
-    long since = System.currentTimeMillis();
+  /** References this node's connections hold on a workspace another node owns. */
+  private static final class RemoteHold {
+    String owner;
+    final Set<String> holders = new HashSet<>();
   }
 
   private final Services services;
-  private final WorkspaceTable table;
-  private final Map<WorkspaceKey, Activation> activations = new HashMap<>();
-  private SessionBook book;
-  private MessageConsumer<JsonObject> consumer;
+  private final Ownership ownership;
+  private final Map<WorkspaceKey, RemoteHold> remote = new HashMap<>();
+  /** Keys whose claim is being moved by a rename; the audit leaves them alone meanwhile. */
+  private final Set<WorkspaceKey> renaming = new HashSet<>();
+  private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+  private LocalWorkspaces local;
+  private MessageConsumer<JsonObject> nodeConsumer;
+  private Runnable membershipListener = () -> { };
   private long gcTimer = -1;
+  private long lastSweep;
+  private int retryLimit;
   private volatile int liveGauge;
   private volatile int holderGauge;
 
-  public AllocatorVerticle(Services services, WorkspaceTable table) {
+  public AllocatorVerticle(Services services, Ownership ownership) {
     this.services = services;
-    this.table = table;
+    this.ownership = ownership;
   }
 
   @Override
   public Future<?> start() {
-    book = new SessionBook(services.store(), services.config().nodeTag);
+    local = new LocalWorkspaces(vertx, services, ownership);
+    // Long enough to outwait the failure detector, after which a dead owner's claim is free.
+    retryLimit = (int) (3 * services.config().clusterFailureTimeoutMs / RETRY_MS) + 5;
     services.metrics().allocatorGauges(() -> liveGauge, () -> holderGauge);
-    consumer = vertx.eventBus().consumer(Addresses.ALLOCATOR, this::onMessage);
+    consumers.add(vertx.eventBus().consumer(Addresses.ALLOCATOR, m -> onMessage(m, false)));
+    consumers.add(vertx.eventBus().localConsumer(Addresses.ALLOCATOR_LOCAL, m -> onMessage(m, false)));
+    List<Future<Void>> ready = new ArrayList<>();
+    consumers.forEach(c -> ready.add(c.completion()));
+    if (ownership.clustered()) {
+      nodeConsumer = vertx.eventBus().consumer(Addresses.allocatorOf(ownership.self()), m -> onMessage(m, true));
+      ready.add(nodeConsumer.completion());
+      membershipListener = ownership.onMembershipChange(this::reconcile);
+    }
     gcTimer = vertx.setPeriodic(services.config().gcIntervalMs, id -> gc());
-    return consumer.completion();
+    return Future.all(ready).onSuccess(v -> {
+      if (ownership.clustered()) {
+        reconcile();
+      }
+    });
   }
 
+  /**
+   * Stops taking requests, then closes every workspace: saved, undeployed and its claim let go.
+   * A workspace that other nodes still hold is handed to one of them with its references.
+   */
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(gcTimer);
-    List<Future<Void>> closing = new ArrayList<>();
-    for (WorkspaceKey key : new ArrayList<>(activations.keySet())) {
-      closing.add(close(key, "shutdown"));
-    }
-    return consumer.unregister()
-        .compose(v -> Future.join(closing))
-        .compose(v -> book.flush());
+    membershipListener.run();
+    List<Future<Void>> unregistered = new ArrayList<>();
+    consumers.forEach(c -> unregistered.add(c.unregister()));
+    return Future.join(unregistered)
+        .compose(v -> {
+          List<Future<Void>> closing = new ArrayList<>();
+          for (WorkspaceKey key : local.keys()) {
+            closing.add(closeOrHandOver(key));
+          }
+          return Future.join(closing);
+        })
+        .compose(v -> nodeConsumer == null ? Future.succeededFuture() : nodeConsumer.unregister())
+        .compose(v -> local.flush());
   }
 
-  private void onMessage(Message<JsonObject> msg) {
+  private void onMessage(Message<JsonObject> msg, boolean forwarded) {
     Future<JsonObject> result;
     try {
-      JsonObject body = msg.body();
-      if (body == null) {
-        throw BranchworkException.badRequest("a request must be a JSON object");
-      }
-      String op = Args.string(body, "op");
-      switch (op) {
-        case AllocatorOps.REGISTER -> result = register(key(body), holder(body));
-        case AllocatorOps.DEREGISTER -> result = deregister(key(body), holder(body));
-        case AllocatorOps.LOOKUP -> result = lookup(key(body));
-        case AllocatorOps.KILL -> result = kill(key(body));
-        case AllocatorOps.STATS -> result = stats();
-        case AllocatorOps.RENAME -> result = rename(key(body), Args.string(body, "to"));
-        default -> throw BranchworkException.badRequest("unknown allocator op '" + op + "'");
-      }
+      result = handle(parse(msg, forwarded), forwarded);
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
@@ -105,205 +134,335 @@ public final class AllocatorVerticle extends VerticleBase {
       refreshGauges();
       if (ar.succeeded()) {
         msg.reply(ar.result());
+      } else if (ar.cause() instanceof ReplyException re && re.failureCode() == NOT_OWNER) {
+        msg.fail(NOT_OWNER, re.getMessage());
       } else {
         Failures.reply(msg, ar.cause());
       }
     });
   }
 
-  private static WorkspaceKey key(JsonObject body) {
-    return new WorkspaceKey(Args.string(body, "project"), Args.string(body, "branch"));
-  }
-
-  private static String holder(JsonObject body) {
-    String h = Args.string(body, "holder");
-    if (h.isEmpty() || h.length() > MAX_HOLDER_LENGTH) {
-      throw BranchworkException.badRequest("'holder' must have 1 to " + MAX_HOLDER_LENGTH + " characters");
+  private Req parse(Message<JsonObject> msg, boolean forwarded) {
+    JsonObject body = msg.body();
+    if (body == null) {
+      throw BranchworkException.badRequest("a request must be a JSON object");
     }
-    return h;
-  }
-
-  // --- ops
-
-  private Future<JsonObject> register(WorkspaceKey key, String holder) {
-    Activation a = activations.get(key);
-    if (a != null && a.state == State.CLOSING) {
-      // A reopen racing an eviction waits for it, then deploys afresh.
-      return a.closed.future().compose(v -> register(key, holder));
+    String op = Args.string(body, "op");
+    if (op.equals(AllocatorOps.STATS) || op.equals(AllocatorOps.ADOPT)) {
+      return new Req(op, body, null, null, null);
     }
-    Activation activation = a != null ? a : activate(key);
-    return table.addHolder(key, holder, services.config().nodeTag)
-        .onSuccess(e -> book.held(key, holder, e.holders().size()))
-        .compose(e -> activation.ready.future())
-        .map(address -> new JsonObject().put("address", address))
-        .recover(err -> table.removeHolder(key, holder, System.currentTimeMillis())
-            .compose(e -> Future.failedFuture(err)));
-  }
-
-  private Activation activate(WorkspaceKey key) {
-    Activation a = new Activation();
-    activations.put(key, a);
-    long t0 = System.nanoTime();
-    vertx.deployVerticle(new WorkspaceVerticle(key, services), new DeploymentOptions())
-        .onSuccess(id -> {
-          a.deploymentId = id;
-          a.state = State.LIVE;
-          services.metrics().deployed();
-          LOG.info("deployed workspace {} in {} ms", key, (System.nanoTime() - t0) / 1_000_000);
-          a.ready.complete(key.address());
-        })
-        .onFailure(err -> {
-          services.metrics().loadFailed();
-          activations.remove(key, a);
-          table.remove(key);
-          book.closed(key);
-          a.closed.complete();
-          BranchworkException be = Failures.normalize(err);
-          LOG.warn("workspace {} failed to load: {}", key, be.toString());
-          a.ready.fail(be);
-        });
-    return a;
-  }
-
-  private Future<JsonObject> deregister(WorkspaceKey key, String holder) {
-    return table.removeHolder(key, holder, System.currentTimeMillis()).map(entry -> {
-      entry.ifPresent(e -> book.released(key, holder, e.holders().size(), e.timeZeroed()));
-      Activation a = activations.get(key);
-      if (a != null && a.state == State.LIVE) {
-        // A lock dies with its holder's reference (for holders that never joined as a session).
-        vertx.eventBus().send(key.address(), new JsonObject().put("op", WorkspaceOps.HOLDER_RELEASED)
-            .put("user", "branchwork").put("holder", holder));
+    WorkspaceKey key = new WorkspaceKey(Args.string(body, "project"), Args.string(body, "branch"));
+    String holder = null;
+    if (op.equals(AllocatorOps.REGISTER) || op.equals(AllocatorOps.DEREGISTER)) {
+      holder = Args.string(body, "holder");
+      if (holder.isEmpty() || holder.length() > MAX_HOLDER_LENGTH) {
+        throw BranchworkException.badRequest("'holder' must have 1 to " + MAX_HOLDER_LENGTH + " characters");
       }
-      return new JsonObject();
-    });
-  }
-
-  /** A workspace renamed its branch: its row and deployment now answer to the new key. */
-  private Future<JsonObject> rename(WorkspaceKey from, String toBranch) {
-    WorkspaceKey to = new WorkspaceKey(from.project(), toBranch);
-    Activation a = activations.get(from);
-    if (a == null) {
-      return Future.failedFuture(BranchworkException.notFound("workspace " + from + " is not open"));
     }
-    if (activations.containsKey(to)) {
-      return Future.failedFuture(BranchworkException.conflict("workspace " + to + " is open"));
+    return new Req(op, body, key, holder, origin(body, msg.address()));
+  }
+
+  /**
+   * Where a reference comes from. This node's own gateway uses the local address; a forwarded
+   * request and the SockJS bridge carry their node in the body; anything else on the public
+   * address is a service on the bus, tied to no node.
+   */
+  private Origin origin(JsonObject body, String address) {
+    if (address.equals(Addresses.ALLOCATOR_LOCAL) && !body.containsKey(AllocatorOps.FIELD_ORIGIN)) {
+      return new Origin(ownership.self(), ownership.selfTag());
     }
-    activations.remove(from);
-    activations.put(to, a);
-    return table.rename(from, to).map(v -> new JsonObject());
+    Object node = body.getValue(AllocatorOps.FIELD_ORIGIN);
+    Object tag = body.getValue(AllocatorOps.FIELD_ORIGIN_TAG);
+    return new Origin(node instanceof String n ? n : null, tag instanceof String t ? t : ownership.selfTag());
   }
 
-  private Future<JsonObject> lookup(WorkspaceKey key) {
-    Activation a = activations.get(key);
-    return table.get(key).compose(entry -> {
-      if (entry.isEmpty() || a == null) {
-        return Future.failedFuture(BranchworkException.notFound("workspace " + key + " is not open"));
-      }
-      return Future.succeededFuture(describe(entry.get(), a));
-    });
-  }
-
-  private Future<JsonObject> kill(WorkspaceKey key) {
-    if (!activations.containsKey(key)) {
-      return Future.failedFuture(BranchworkException.notFound("workspace " + key + " is not open"));
-    }
-    return close(key, "killed").map(v -> new JsonObject());
-  }
-
-  private Future<JsonObject> stats() {
-    return table.entries().map(entries -> {
-      JsonArray list = new JsonArray();
-      int holders = 0;
-      for (WorkspaceTable.Entry e : entries) {
-        Activation a = activations.get(e.key());
-        if (a != null) {
-          list.add(describe(e, a));
-          holders += e.holders().size();
+  private Future<JsonObject> handle(Req r, boolean forwarded) {
+    switch (r.op()) {
+      case AllocatorOps.REGISTER:
+        return forwarded ? registerAsOwner(r) : register(r, 1);
+      case AllocatorOps.DEREGISTER:
+        return deregister(r, forwarded);
+      case AllocatorOps.LOOKUP:
+        return onOwner(r, forwarded, () -> Future.succeededFuture(local.describe(r.key())));
+      case AllocatorOps.KILL:
+        return onOwner(r, forwarded, () -> local.close(r.key(), "killed", Close.NOTIFY).map(new JsonObject()));
+      case AllocatorOps.STATS:
+        return Future.succeededFuture(local.stats());
+      case AllocatorOps.RENAME:
+        return rename(r.key(), new WorkspaceKey(r.key().project(), Args.string(r.body(), "to")));
+      case AllocatorOps.ADOPT:
+        if (!forwarded) {
+          throw BranchworkException.badRequest("adopt is internal");
         }
+        return adopt(r.body());
+      default:
+        throw BranchworkException.badRequest("unknown allocator op '" + r.op() + "'");
+    }
+  }
+
+  /** A workspace of this node renamed its branch: its claim and references move to the new key. */
+  private Future<JsonObject> rename(WorkspaceKey from, WorkspaceKey to) {
+    renaming.add(from);
+    renaming.add(to);
+    return local.rename(from, to)
+        .map(v -> new JsonObject())
+        .onComplete(ar -> {
+          renaming.remove(from);
+          renaming.remove(to);
+        });
+  }
+
+  // --- register: claim or find the owner
+
+  private Future<JsonObject> register(Req r, int attempt) {
+    Future<Void> closing = local.closing(r.key());
+    if (closing != null) {
+      // A reopen racing an eviction waits for it, then starts over.
+      return closing.compose(v -> register(r, attempt));
+    }
+    if (local.has(r.key())) {
+      return local.register(r.key(), r.holder(), r.origin());
+    }
+    return ownership.claim(r.key()).compose(owner -> {
+      if (owner.equals(ownership.self())) {
+        Future<Void> stillClosing = local.closing(r.key());
+        return stillClosing != null
+            ? stillClosing.compose(v -> register(r, attempt))
+            : local.register(r.key(), r.holder(), r.origin());
       }
-      return new JsonObject().put("count", list.size()).put("holders", holders).put("workspaces", list);
+      return forward(owner, r, services.config().loadTimeoutMs)
+          .onSuccess(v -> held(r, owner))
+          .recover(e -> retry(e, attempt, () -> register(r, attempt + 1)));
     });
   }
 
-  private JsonObject describe(WorkspaceTable.Entry e, Activation a) {
-    return new JsonObject()
-        .put("project", e.key().project())
-        .put("branch", e.key().branch())
-        .put("address", e.key().address())
-        .put("node", e.node())
-        .put("holders", e.holders().size())
-        .put("timeZeroed", e.timeZeroed())
-        .put("state", a.state.name().toLowerCase(java.util.Locale.ROOT))
-        .put("deploymentId", a.deploymentId);
+  /** A register another node forwarded here because the map names this node as the owner. */
+  private Future<JsonObject> registerAsOwner(Req r) {
+    Future<Void> closing = local.closing(r.key());
+    if (closing != null) {
+      return closing.compose(v -> notOwner(r.key()));
+    }
+    if (local.has(r.key())) {
+      return local.register(r.key(), r.holder(), r.origin());
+    }
+    return ownership.owner(r.key()).compose(owner -> {
+      if (owner.isPresent() && owner.get().equals(ownership.self()) && local.closing(r.key()) == null) {
+        return local.register(r.key(), r.holder(), r.origin());
+      }
+      return notOwner(r.key());
+    });
   }
 
-  // --- GC and closing
+  private Future<JsonObject> deregister(Req r, boolean forwarded) {
+    forget(r);
+    if (local.deregister(r.key(), r.holder()) || forwarded) {
+      return Future.succeededFuture(new JsonObject());
+    }
+    return ownership.owner(r.key()).compose(owner -> {
+      if (owner.isEmpty() || owner.get().equals(ownership.self()) || !ownership.isLive(owner.get())) {
+        return Future.succeededFuture(new JsonObject()); // nobody holds it any more
+      }
+      return forward(owner.get(), r, services.config().requestTimeoutMs)
+          .recover(e -> Future.succeededFuture(new JsonObject()));
+    });
+  }
+
+  /** Lookup and kill: answered by the owner, wherever it is. */
+  private Future<JsonObject> onOwner(Req r, boolean forwarded,
+      java.util.function.Supplier<Future<JsonObject>> here) {
+    if (local.has(r.key())) {
+      return here.get();
+    }
+    BranchworkException notOpen = BranchworkException.notFound("workspace " + r.key() + " is not open");
+    if (forwarded) {
+      return Future.failedFuture(notOpen);
+    }
+    return ownership.owner(r.key()).compose(owner -> {
+      if (owner.isEmpty() || owner.get().equals(ownership.self()) || !ownership.isLive(owner.get())) {
+        return Future.failedFuture(notOpen);
+      }
+      return forward(owner.get(), r, services.config().requestTimeoutMs);
+    });
+  }
+
+  private Future<JsonObject> forward(String owner, Req r, long timeoutMs) {
+    JsonObject body = r.body().copy()
+        .put(AllocatorOps.FIELD_ORIGIN, r.origin().node())
+        .put(AllocatorOps.FIELD_ORIGIN_TAG, r.origin().tag());
+    return vertx.eventBus().<JsonObject>request(Addresses.allocatorOf(owner), body,
+        new DeliveryOptions().setSendTimeout(timeoutMs)).map(Message::body);
+  }
+
+  /**
+   * Starts a register over when the owner turned out not to own the key (it just let it go) or
+   * could not be reached (it is stopping or dead: its claim frees up once it is gone).
+   */
+  private Future<JsonObject> retry(Throwable e, int attempt, java.util.function.Supplier<Future<JsonObject>> again) {
+    // Anything but a timeout or the owner's own answer is about reaching the owner, not the request.
+    boolean retryable = !(e instanceof ReplyException re)
+        || re.failureCode() == NOT_OWNER || re.failureType() == ReplyFailure.NO_HANDLERS
+        || re.failureType() == ReplyFailure.ERROR;
+    if (!retryable || attempt >= retryLimit) {
+      return Future.failedFuture(Failures.normalize(e));
+    }
+    return vertx.timer(RETRY_MS).compose(t -> again.get());
+  }
+
+  private Future<JsonObject> notOwner(WorkspaceKey key) {
+    return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, NOT_OWNER,
+        "not_owner: " + key + " is not owned by this node"));
+  }
+
+  private void held(Req r, String owner) {
+    if (ownership.self().equals(r.origin().node())) {
+      RemoteHold hold = remote.computeIfAbsent(r.key(), k -> new RemoteHold());
+      hold.owner = owner;
+      hold.holders.add(r.holder());
+    }
+  }
+
+  private void forget(Req r) {
+    RemoteHold hold = remote.get(r.key());
+    if (hold != null && hold.holders.remove(r.holder()) && hold.holders.isEmpty()) {
+      remote.remove(r.key());
+    }
+  }
+
+  // --- hand-over
+
+  private Future<Void> closeOrHandOver(WorkspaceKey key) {
+    Map<String, Origin> holders = local.foreignHolders(key);
+    String heir = holders.values().stream().map(Origin::node)
+        .filter(n -> n != null && ownership.isLive(n)).findFirst()
+        .orElse(holders.isEmpty() ? null
+            : ownership.liveNodes().stream().filter(n -> !n.equals(ownership.self())).findFirst().orElse(null));
+    if (heir == null) {
+      return local.close(key, "shutdown", Close.NOTIFY);
+    }
+    JsonArray refs = new JsonArray();
+    holders.forEach((h, o) -> refs.add(new JsonObject().put("holder", h)
+        .put(AllocatorOps.FIELD_ORIGIN, o.node()).put(AllocatorOps.FIELD_ORIGIN_TAG, o.tag())));
+    JsonObject adopt = new JsonObject().put("op", AllocatorOps.ADOPT).put("project", key.project())
+        .put("branch", key.branch()).put("holders", refs);
+    long t0 = System.nanoTime();
+    return local.close(key, "handover", Close.QUIET)
+        .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.allocatorOf(heir), adopt,
+            new DeliveryOptions().setSendTimeout(services.config().loadTimeoutMs)))
+        .onSuccess(m -> LOG.info("handed workspace {} over with {} references in {} ms", key, refs.size(),
+            (System.nanoTime() - t0) / 1_000_000))
+        .onFailure(e -> LOG.warn("could not hand workspace {} over: {}", key, e.toString()))
+        .<Void>mapEmpty()
+        .recover(e -> Future.succeededFuture());
+  }
+
+  /** Takes a workspace over from a node that stops: registers each of its references here. */
+  private Future<JsonObject> adopt(JsonObject body) {
+    WorkspaceKey key = new WorkspaceKey(Args.string(body, "project"), Args.string(body, "branch"));
+    JsonArray refs = body.getJsonArray("holders", new JsonArray());
+    List<Future<JsonObject>> registered = new ArrayList<>();
+    for (Object o : refs) {
+      JsonObject ref = (JsonObject) o;
+      JsonObject reg = new JsonObject().put("op", AllocatorOps.REGISTER).put("project", key.project())
+          .put("branch", key.branch()).put("holder", ref.getString("holder"));
+      Origin origin = origin(ref, Addresses.allocatorOf(ownership.self()));
+      registered.add(register(new Req(AllocatorOps.REGISTER, reg, key, ref.getString("holder"), origin), 1));
+    }
+    return Future.all(registered).map(new JsonObject());
+  }
+
+  // --- membership
+
+  /**
+   * After a member left (or joined): drop references held through nodes that are gone, tell
+   * this node's sessions on workspaces whose owner is gone, and, on the oldest member, remove
+   * the dead nodes' claims and session rows.
+   */
+  private void reconcile() {
+    Set<String> live = ownership.liveNodes();
+    int dropped = local.dropOrigins(live);
+    int lost = 0;
+    for (Map.Entry<WorkspaceKey, RemoteHold> e : new ArrayList<>(remote.entrySet())) {
+      if (!live.contains(e.getValue().owner)) {
+        remote.remove(e.getKey());
+        lost++;
+        // Local only: every survivor tells its own sessions, so each hears it once.
+        vertx.eventBus().publish(e.getKey().eventAddress(),
+            new JsonObject().put("event", WorkspaceEvents.CLOSING).put("reason", "node lost"),
+            new DeliveryOptions().setLocalOnly(true));
+      }
+    }
+    if (dropped > 0 || lost > 0) {
+      LOG.info("members changed: dropped {} references held through departed nodes, closed {} workspaces"
+          + " whose owner departed", dropped, lost);
+    }
+    sweep();
+  }
+
+  /** The oldest member removes claims and session rows of nodes that are no longer members. */
+  private void sweep() {
+    if (!ownership.isLeader()) {
+      return;
+    }
+    lastSweep = System.currentTimeMillis();
+    Set<String> liveTags = ownership.liveTags();
+    ownership.dropDeadClaims()
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("removed {} workspace claims of departed nodes", n);
+          }
+        })
+        .compose(n -> services.store().sessionServerTags())
+        .compose(tags -> {
+          List<Future<Integer>> wiped = new ArrayList<>();
+          for (String tag : tags) {
+            if (!liveTags.contains(tag)) {
+              wiped.add(services.store().wipeServer(tag).onSuccess(n ->
+                  LOG.info("removed {} workspace sessions of departed node {}", n, tag)));
+            }
+          }
+          return Future.join(wiped);
+        })
+        .onFailure(e -> LOG.warn("cluster sweep failed: {}", e.toString()));
+  }
+
+  // --- GC
 
   private void gc() {
     long now = System.currentTimeMillis();
-    long grace = services.config().gcGraceMs;
-    table.entries().onSuccess(entries -> {
-      for (WorkspaceTable.Entry e : entries) {
-        Activation a = activations.get(e.key());
-        if (a != null && a.state == State.LIVE && e.holders().isEmpty() && e.timeZeroed() > 0
-            && now - e.timeZeroed() >= grace) {
-          LOG.info("evicting workspace {}: no holder for {} ms", e.key(), now - e.timeZeroed());
-          close(e.key(), "idle");
-        }
+    for (WorkspaceKey key : local.idle(now, services.config().gcGraceMs)) {
+      LOG.info("evicting workspace {}: no holder for {} ms", key, local.idleFor(key, now));
+      local.close(key, "idle", Close.NOTIFY).onComplete(ar -> refreshGauges());
+    }
+    if (ownership.clustered()) {
+      audit();
+      if (now - lastSweep >= SWEEP_EVERY_MS) {
+        sweep();
       }
-    });
+    }
   }
 
-  /** Undeploys a workspace (it saves first when configured) and forgets it. */
-  private Future<Void> close(WorkspaceKey key, String reason) {
-    Activation a = activations.get(key);
-    if (a == null) {
-      return Future.succeededFuture();
+  /**
+   * A node that finds its claim on a live workspace gone or taken (a split brain healed, a
+   * claim map lost) stops serving it without saving: the other owner's snapshot wins.
+   */
+  private void audit() {
+    for (WorkspaceKey key : local.live()) {
+      if (renaming.contains(key)) {
+        continue;
+      }
+      ownership.owner(key).onSuccess(owner -> {
+        if (local.has(key) && !renaming.contains(key) && (owner.isEmpty() || !owner.get().equals(ownership.self()))) {
+          LOG.error("lost the claim on workspace {} (now {}); closing it without saving", key,
+              owner.orElse("nobody"));
+          local.close(key, "claim lost", Close.DISCARD);
+        }
+      });
     }
-    if (a.state == State.CLOSING) {
-      return a.closed.future();
-    }
-    if (a.state == State.LOADING) {
-      // Let the load finish (or fail), then close what it produced.
-      return a.ready.future().transform(ar -> close(key, reason));
-    }
-    a.state = State.CLOSING;
-    long t0 = System.nanoTime();
-    new WorkspaceEvents(vertx.eventBus(), key).publish(WorkspaceEvents.CLOSING,
-        new JsonObject().put("reason", reason), null);
-    // When the allocator itself is undeployed, Vert.x has already undeployed its children.
-    Future<Void> undeployed = vertx.deploymentIDs().contains(a.deploymentId)
-        ? vertx.undeploy(a.deploymentId) : Future.succeededFuture();
-    return undeployed
-        .onFailure(e -> LOG.error("workspace {} did not undeploy cleanly", key, e))
-        .transform(ar -> {
-          activations.remove(key, a);
-          services.metrics().evicted();
-          LOG.info("closed workspace {} ({}) after {} ms open, in {} ms", key, reason,
-              System.currentTimeMillis() - a.since, (System.nanoTime() - t0) / 1_000_000);
-          return table.remove(key);
-        })
-        .onComplete(ar -> {
-          book.closed(key);
-          a.closed.complete();
-          refreshGauges();
-        });
   }
 
   /** Refreshes the figures the gauges read from other threads. */
   private void refreshGauges() {
-    table.entries().onSuccess(entries -> {
-      int live = 0;
-      int holders = 0;
-      for (WorkspaceTable.Entry e : entries) {
-        Activation a = activations.get(e.key());
-        if (a != null && a.state == State.LIVE) {
-          live++;
-          holders += e.holders().size();
-        }
-      }
-      liveGauge = live;
-      holderGauge = holders;
-    });
+    liveGauge = local.liveCount();
+    holderGauge = local.holderCount();
   }
 }

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes the allocator's table through to the store's session rows, so that a crash leaves a
- * record of what this node held. Writes for one key are chained so they land in the order they
+ * record of what this node held. The session row carries the owner's tag; each holder row the
+ * tag of the node whose connection holds it, so that a dead node's rows can be wiped by tag. Writes for one key are chained so they land in the order they
  * happened; a failed write is logged and does not fail the client's op, since the in-memory
  * table stays the truth for a live node.
  */
@@ -29,8 +30,8 @@ final class SessionBook {
     this.serverTag = serverTag;
   }
 
-  void held(WorkspaceKey key, String holder, int refCount) {
-    chain(key, () -> store.addHolder(key.project(), key.branch(), holder, serverTag)
+  void held(WorkspaceKey key, String holder, String holderTag, int refCount) {
+    chain(key, () -> store.addHolder(key.project(), key.branch(), holder, holderTag)
         .compose(v -> store.putWorkspaceSession(session(key, refCount, 0))));
   }
 

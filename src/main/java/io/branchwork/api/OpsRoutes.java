@@ -31,7 +31,7 @@ final class OpsRoutes {
 
   private void health(RoutingContext ctx) {
     Future<Void> store = services.store().ping().timeout(CHECK_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
-    Future<JsonObject> allocator = Bus.request(vertx, Addresses.ALLOCATOR,
+    Future<JsonObject> allocator = Bus.request(vertx, Addresses.ALLOCATOR_LOCAL,
         new JsonObject().put("op", AllocatorOps.STATS), CHECK_TIMEOUT_MS);
     Future.join(store, allocator).onComplete(ar -> {
       boolean up = store.succeeded() && allocator.succeeded();

@@ -56,6 +56,9 @@ public final class Config {
   public final String clusterHost;
   public final int clusterPort;
   public final List<String> clusterMembers;
+  public final int clusterBusPort;
+  public final long clusterHeartbeatMs;
+  public final long clusterFailureTimeoutMs;
 
   Config(JsonObject json) {
     this.json = json;
@@ -103,6 +106,21 @@ public final class Config {
     clusterPort = (int) range("cluster.port", 1, 65535);
     clusterMembers = Arrays.stream(string("cluster.members").split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).toList();
+    clusterBusPort = (int) range("cluster.busPort", 0, 65535);
+    clusterHeartbeatMs = range("cluster.heartbeatMs", 1000, 60_000);
+    clusterFailureTimeoutMs = range("cluster.failureTimeoutMs", 2000, 600_000);
+    if (clusterEnabled) {
+      if (store != StoreKind.PG) {
+        throw new ConfigException("cluster.enabled", "a cluster needs the PostgreSQL store that every node"
+            + " shares: set store to 'pg' (BRANCHWORK_STORE=pg) and pg.url (BRANCHWORK_PG_URL)");
+      }
+      if (clusterMembers.isEmpty()) {
+        throw new ConfigException("cluster.members", "must name at least one host:port");
+      }
+      if (clusterFailureTimeoutMs < 2 * clusterHeartbeatMs) {
+        throw new ConfigException("cluster.failureTimeoutMs", "must be at least twice cluster.heartbeatMs");
+      }
+    }
   }
 
   /** The defaults with {@code overrides} merged in (keys as in {@code conf/default.json}). */

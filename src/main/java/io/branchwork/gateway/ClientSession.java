@@ -264,7 +264,7 @@ final class ClientSession {
           JsonObject reg = new JsonObject().put("op", AllocatorOps.REGISTER).put("project", key.project())
               .put("branch", key.branch()).put("holder", holder);
           return consumer.completion()
-              .compose(x -> Bus.request(vertx, Addresses.ALLOCATOR, reg, services.config().loadTimeoutMs))
+              .compose(x -> Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, reg, services.config().loadTimeoutMs))
               .compose(registered -> Bus.request(vertx, key.address(), new JsonObject()
                       .put("op", WorkspaceOps.SESSION_JOIN).put("user", user).put("holder", holder),
                   services.config().requestTimeoutMs)
@@ -306,7 +306,7 @@ final class ClientSession {
   private Future<Void> deregister(WorkspaceKey key) {
     JsonObject dereg = new JsonObject().put("op", AllocatorOps.DEREGISTER).put("project", key.project())
         .put("branch", key.branch()).put("holder", holder);
-    return Bus.request(vertx, Addresses.ALLOCATOR, dereg, services.config().requestTimeoutMs)
+    return Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, dereg, services.config().requestTimeoutMs)
         .transform(ar -> Future.succeededFuture());
   }
 

@@ -131,7 +131,10 @@ public final class EventBusBridge {
       String clientHolder = body.getString("holder", "default");
       String holder = socketHolder + ":" + clientHolder;
       return services.auth().requireRole(key.project(), user, Role.READER).map(r -> {
-        body.put("holder", holder).put("user", user);
+        // The reference lives as long as this socket, on this node: a node's death releases it.
+        body.put("holder", holder).put("user", user)
+            .put(AllocatorOps.FIELD_ORIGIN, services.ownership().self())
+            .put(AllocatorOps.FIELD_ORIGIN_TAG, services.ownership().selfTag());
         if (op.equals(AllocatorOps.REGISTER)) {
           socket.references.add(Map.entry(key, holder));
         } else if (op.equals(AllocatorOps.DEREGISTER)) {
@@ -172,7 +175,7 @@ public final class EventBusBridge {
     for (Map.Entry<WorkspaceKey, String> ref : state.references) {
       JsonObject dereg = new JsonObject().put("op", AllocatorOps.DEREGISTER).put("project", ref.getKey().project())
           .put("branch", ref.getKey().branch()).put("holder", ref.getValue());
-      Bus.request(vertx, Addresses.ALLOCATOR, dereg, services.config().requestTimeoutMs);
+      Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, dereg, services.config().requestTimeoutMs);
     }
   }
 }

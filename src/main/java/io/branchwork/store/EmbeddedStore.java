@@ -498,6 +498,11 @@ public final class EmbeddedStore implements Store {
   }
 
   @Override
+  public Future<List<String>> sessionServerTags() {
+    return tx(c -> queryList(c, Schema.SESSION_TAGS, rs -> rs.getString(1)));
+  }
+
+  @Override
   public Future<Void> ping() {
     return tx(c -> {
       try (Statement s = c.createStatement()) {

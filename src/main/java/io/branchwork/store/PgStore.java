@@ -421,6 +421,11 @@ public final class PgStore implements Store {
   }
 
   @Override
+  public Future<List<String>> sessionServerTags() {
+    return list(Schema.SESSION_TAGS, r -> r.getString(0));
+  }
+
+  @Override
   public Future<Void> ping() {
     return guard(pool.query("SELECT 1").execute()).mapEmpty();
   }

@@ -10,6 +10,10 @@ import java.util.List;
  */
 final class Schema {
 
+  /** Every node tag that a session or holder row carries (both engines speak this SQL). */
+  static final String SESSION_TAGS = "SELECT server_tag FROM workspace_sessions"
+      + " UNION SELECT server_tag FROM workspace_holders";
+
   private Schema() {}
 
   /** The migrations with {@code bytes} as the binary column type and {@code extra} appended to version 1. */

@@ -95,6 +95,9 @@ public interface Store {
 
   Future<List<WorkspaceSession>> listWorkspaceSessions();
 
+  /** Every node tag that some session or holder row carries. */
+  Future<List<String>> sessionServerTags();
+
   // --- lifecycle
 
   /** A cheap round trip, for health checks. */

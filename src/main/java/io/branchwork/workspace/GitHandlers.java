@@ -181,7 +181,7 @@ final class GitHandlers {
               git.renameCurrent(from.branch());
               return null;
             }).transform(ar -> Future.failedFuture(e))))
-        .compose(v -> Bus.request(vertx, Addresses.ALLOCATOR, new JsonObject().put("op", AllocatorOps.RENAME)
+        .compose(v -> Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, new JsonObject().put("op", AllocatorOps.RENAME)
             .put("project", from.project()).put("branch", from.branch()).put("to", to),
             services.config().requestTimeoutMs))
         .compose(v -> workspace.rekey(target))
@@ -203,7 +203,7 @@ final class GitHandlers {
     WorkspaceKey target = new WorkspaceKey(self.project(), name);
     JsonObject lookup = new JsonObject().put("op", AllocatorOps.LOOKUP).put("project", target.project())
         .put("branch", target.branch());
-    return Bus.request(vertx, Addresses.ALLOCATOR, lookup, services.config().requestTimeoutMs)
+    return Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, lookup, services.config().requestTimeoutMs)
         .transform(ar -> {
           if (ar.succeeded()) {
             return Future.failedFuture(BranchworkException.conflict("branch " + name + " is open"));

@@ -62,6 +62,8 @@ public final class WorkspaceVerticle extends VerticleBase {
   private long version;
   private String head;
   private boolean dirty;
+  /** Set by the allocator when this node lost its claim: another owner's snapshot must win. */
+  private volatile boolean discard;
   private long arrivals;
 
   public WorkspaceVerticle(WorkspaceKey key, Services services) {
@@ -124,7 +126,7 @@ public final class WorkspaceVerticle extends VerticleBase {
           lock.close();
           return queue.close();
         })
-        .compose(v -> dirty && services.config().saveOnEvict
+        .compose(v -> dirty && services.config().saveOnEvict && !discard
             ? saveNow(null).<Void>mapEmpty().recover(e -> {
               LOG.error("workspace {} could not save on close; unsaved changes are lost", key, e);
               return Future.succeededFuture();
@@ -201,6 +203,11 @@ public final class WorkspaceVerticle extends VerticleBase {
         }
       }).transform(ar -> Future.succeededFuture());
     }).onFailure(reply::tryFail);
+  }
+
+  /** Stop without saving: this node no longer owns the key. Called before undeploying. */
+  public void discardOnStop() {
+    discard = true;
   }
 
   // --- what the op handlers may ask of their workspace

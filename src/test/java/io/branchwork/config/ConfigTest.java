@@ -63,6 +63,16 @@ class ConfigTest {
     assertMessage("http.port", Map.of("BRANCHWORK_HTTP_PORT", "70000"));
     assertMessage("store", Map.of("BRANCHWORK_STORE", "mongo"));
     assertMessage("cluster.enabled", Map.of("BRANCHWORK_CLUSTER_ENABLED", "yes"));
+    assertMessage("cluster.failureTimeoutMs", Map.of("BRANCHWORK_CLUSTER_FAILURE_TIMEOUT_MS", "1000"));
+  }
+
+  @Test
+  @DisplayName("A cluster without the PostgreSQL store is refused with a message that says what to set")
+  void clusterNeedsPostgres() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of("BRANCHWORK_CLUSTER_ENABLED", "true")));
+    assertTrue(e.getMessage().contains("cluster.enabled") && e.getMessage().contains("BRANCHWORK_STORE=pg"),
+        e.getMessage());
   }
 
   @Test

@@ -201,7 +201,12 @@ public abstract class StoreContractTest {
     await(store.putWorkspaceSession(new WorkspaceSession("q", "dev", "n2", 0, 77)));
     assertEquals(List.of(new WorkspaceSession("p", "main", "n1", 2, 0), new WorkspaceSession("q", "dev", "n2", 0, 77)),
         await(store.listWorkspaceSessions()));
+    await(store.addHolder("q", "dev", "h2", "n3"));
+    assertEquals(java.util.Set.of("n1", "n2", "n3"), java.util.Set.copyOf(await(store.sessionServerTags())),
+        "holder rows count too: a node with clients but no workspace of its own leaves some");
     await(store.removeHolder("p", "main", "h1"));
+    assertEquals(0, await(store.wipeServer("n3")));
+    assertEquals(java.util.Set.of("n1", "n2"), java.util.Set.copyOf(await(store.sessionServerTags())));
     assertEquals(1, await(store.wipeServer("n1")));
     assertEquals(List.of(new WorkspaceSession("q", "dev", "n2", 0, 77)), await(store.listWorkspaceSessions()));
     await(store.deleteWorkspaceSession("q", "dev"));

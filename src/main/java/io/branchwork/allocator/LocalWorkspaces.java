@@ -1,0 +1,318 @@
+package io.branchwork.allocator;
+
+import io.branchwork.Services;
+import io.branchwork.cluster.Ownership;
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.Failures;
+import io.branchwork.core.WorkspaceKey;
+import io.branchwork.workspace.WorkspaceEvents;
+import io.branchwork.workspace.WorkspaceOps;
+import io.branchwork.workspace.WorkspaceVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The owner's half of the allocator: the workspaces deployed on this node, who holds each of
+ * them and since when nobody does. Callers have already made sure this node owns a key before
+ * they register on it. Everything here runs on the allocator's event loop, so it needs no
+ * locking.
+ */
+final class LocalWorkspaces {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LocalWorkspaces.class);
+
+  enum State { LOADING, LIVE, CLOSING }
+
+  /**
+   * Where a reference comes from: the node whose connection holds it ({@code null} for a
+   * service on the bus, which no node's death can release) and that node's tag.
+   */
+  record Origin(String node, String tag) {}
+
+  /** This node's deployment of one workspace and its references. */
+  private static final class Activation {
+    State state = State.LOADING;
+    final Promise<String> ready = Promise.promise();
+    final Promise<Void> closed = Promise.promise();
+    final Map<String, Origin> holders = new LinkedHashMap<>();
+    WorkspaceVerticle verticle;
+    String deploymentId;
+    long timeZeroed;
+    final long since = System.currentTimeMillis();
+  }
+
+  private final Vertx vertx;
+  private final Services services;
+  private final Ownership ownership;
+  private final SessionBook book;
+  private final Map<WorkspaceKey, Activation> activations = new HashMap<>();
+
+  LocalWorkspaces(Vertx vertx, Services services, Ownership ownership) {
+    this.vertx = vertx;
+    this.services = services;
+    this.ownership = ownership;
+    this.book = new SessionBook(services.store(), ownership.selfTag());
+  }
+
+  boolean has(WorkspaceKey key) {
+    return activations.containsKey(key);
+  }
+
+  /** Completes when a closing workspace is gone; null when {@code key} is not closing. */
+  Future<Void> closing(WorkspaceKey key) {
+    Activation a = activations.get(key);
+    return a != null && a.state == State.CLOSING ? a.closed.future() : null;
+  }
+
+  Set<WorkspaceKey> keys() {
+    return Set.copyOf(activations.keySet());
+  }
+
+  /** Counts {@code holder} once on {@code key}, deploying the workspace on the first reference. */
+  Future<JsonObject> register(WorkspaceKey key, String holder, Origin origin) {
+    Activation a = activations.get(key);
+    if (a == null) {
+      a = activate(key);
+    }
+    Activation activation = a;
+    activation.holders.put(holder, origin);
+    activation.timeZeroed = 0;
+    book.held(key, holder, origin.tag(), activation.holders.size());
+    return activation.ready.future()
+        .map(address -> new JsonObject().put("address", address))
+        .onFailure(err -> activation.holders.remove(holder));
+  }
+
+  private Activation activate(WorkspaceKey key) {
+    Activation a = new Activation();
+    activations.put(key, a);
+    long t0 = System.nanoTime();
+    a.verticle = new WorkspaceVerticle(key, services);
+    vertx.deployVerticle(a.verticle)
+        .onSuccess(id -> {
+          a.deploymentId = id;
+          a.state = State.LIVE;
+          services.metrics().deployed();
+          LOG.info("deployed workspace {} in {} ms", key, (System.nanoTime() - t0) / 1_000_000);
+          a.ready.complete(key.address());
+        })
+        .onFailure(err -> {
+          services.metrics().loadFailed();
+          activations.remove(key, a);
+          book.closed(key);
+          ownership.release(key);
+          a.closed.complete();
+          BranchworkException be = Failures.normalize(err);
+          LOG.warn("workspace {} failed to load: {}", key, be.toString());
+          a.ready.fail(be);
+        });
+    return a;
+  }
+
+  /** Drops {@code holder}'s reference; at zero holders notes the time. False when the key is not here. */
+  boolean deregister(WorkspaceKey key, String holder) {
+    Activation a = activations.get(key);
+    if (a == null) {
+      return false;
+    }
+    if (a.holders.remove(holder) != null) {
+      released(key, a, holder);
+    }
+    return true;
+  }
+
+  private void released(WorkspaceKey key, Activation a, String holder) {
+    if (a.holders.isEmpty()) {
+      a.timeZeroed = System.currentTimeMillis();
+    }
+    book.released(key, holder, a.holders.size(), a.timeZeroed);
+    if (a.state == State.LIVE) {
+      // A lock dies with its holder's reference (for holders that never joined as a session).
+      vertx.eventBus().send(key.address(), new JsonObject().put("op", WorkspaceOps.HOLDER_RELEASED)
+          .put("user", "branchwork").put("holder", holder));
+    }
+  }
+
+  /** Drops every reference held through a node that is no longer a member; answers how many. */
+  int dropOrigins(Set<String> liveNodes) {
+    int dropped = 0;
+    for (Map.Entry<WorkspaceKey, Activation> e : activations.entrySet()) {
+      Activation a = e.getValue();
+      for (Map.Entry<String, Origin> h : new ArrayList<>(a.holders.entrySet())) {
+        String node = h.getValue().node();
+        if (node != null && !liveNodes.contains(node)) {
+          a.holders.remove(h.getKey());
+          released(e.getKey(), a, h.getKey());
+          dropped++;
+        }
+      }
+    }
+    return dropped;
+  }
+
+  /** The references of {@code key} that are held through other nodes (or no node), for a hand-over. */
+  Map<String, Origin> foreignHolders(WorkspaceKey key) {
+    Activation a = activations.get(key);
+    Map<String, Origin> out = new LinkedHashMap<>();
+    if (a != null) {
+      a.holders.forEach((h, o) -> {
+        if (!ownership.self().equals(o.node())) {
+          out.put(h, o);
+        }
+      });
+    }
+    return out;
+  }
+
+  /** A workspace renamed its branch: its deployment, references and claim move to the new key. */
+  Future<Void> rename(WorkspaceKey from, WorkspaceKey to) {
+    Activation a = activations.get(from);
+    if (a == null) {
+      return Future.failedFuture(BranchworkException.notFound("workspace " + from + " is not open"));
+    }
+    if (activations.containsKey(to)) {
+      return Future.failedFuture(BranchworkException.conflict("workspace " + to + " is open"));
+    }
+    return ownership.move(from, to).map(v -> {
+      activations.remove(from);
+      activations.put(to, a);
+      book.closed(from);
+      a.holders.forEach((h, o) -> book.held(to, h, o.tag(), a.holders.size()));
+      return null;
+    });
+  }
+
+  JsonObject describe(WorkspaceKey key) {
+    Activation a = activations.get(key);
+    if (a == null) {
+      return null;
+    }
+    return new JsonObject()
+        .put("project", key.project())
+        .put("branch", key.branch())
+        .put("address", key.address())
+        .put("node", ownership.selfTag())
+        .put("holders", a.holders.size())
+        .put("timeZeroed", a.timeZeroed)
+        .put("state", a.state.name().toLowerCase(Locale.ROOT))
+        .put("deploymentId", a.deploymentId);
+  }
+
+  JsonObject stats() {
+    JsonArray list = new JsonArray();
+    int holders = 0;
+    for (WorkspaceKey key : activations.keySet()) {
+      list.add(describe(key));
+      holders += activations.get(key).holders.size();
+    }
+    return new JsonObject().put("count", list.size()).put("holders", holders).put("workspaces", list)
+        .put("node", ownership.selfTag());
+  }
+
+  int liveCount() {
+    return (int) activations.values().stream().filter(a -> a.state == State.LIVE).count();
+  }
+
+  int holderCount() {
+    return activations.values().stream().filter(a -> a.state == State.LIVE).mapToInt(a -> a.holders.size()).sum();
+  }
+
+  /** Live workspaces that nobody has held for {@code graceMs}. */
+  List<WorkspaceKey> idle(long now, long graceMs) {
+    List<WorkspaceKey> out = new ArrayList<>();
+    activations.forEach((k, a) -> {
+      if (a.state == State.LIVE && a.holders.isEmpty() && a.timeZeroed > 0 && now - a.timeZeroed >= graceMs) {
+        out.add(k);
+      }
+    });
+    return out;
+  }
+
+  /** Live workspaces, for the claim audit. */
+  List<WorkspaceKey> live() {
+    List<WorkspaceKey> out = new ArrayList<>();
+    activations.forEach((k, a) -> {
+      if (a.state == State.LIVE) {
+        out.add(k);
+      }
+    });
+    return out;
+  }
+
+  long idleFor(WorkspaceKey key, long now) {
+    Activation a = activations.get(key);
+    return a == null || a.timeZeroed == 0 ? 0 : now - a.timeZeroed;
+  }
+
+  /** How a workspace is closed. */
+  enum Close {
+    /** Saves (when configured) and tells its sessions with a {@code closing} event. */
+    NOTIFY,
+    /** Saves but says nothing: another node takes it over with its references (hand-over). */
+    QUIET,
+    /** Neither saves nor tells: this node lost its claim, and the new owner's snapshot must win. */
+    DISCARD
+  }
+
+  /**
+   * Undeploys a workspace (saving first, unless discarded), then forgets it and lets its claim
+   * go, in that order, so that the next owner loads what this one saved.
+   */
+  Future<Void> close(WorkspaceKey key, String reason, Close how) {
+    Activation a = activations.get(key);
+    if (a == null) {
+      return Future.succeededFuture();
+    }
+    if (a.state == State.CLOSING) {
+      return a.closed.future();
+    }
+    if (a.state == State.LOADING) {
+      // Let the load finish (or fail), then close what it produced.
+      return a.ready.future().transform(ar -> close(key, reason, how));
+    }
+    a.state = State.CLOSING;
+    long t0 = System.nanoTime();
+    if (how == Close.DISCARD) {
+      a.verticle.discardOnStop();
+    }
+    if (how == Close.NOTIFY) {
+      new WorkspaceEvents(vertx.eventBus(), key).publish(WorkspaceEvents.CLOSING,
+          new JsonObject().put("reason", reason), null);
+    }
+    // When the allocator itself is undeployed, Vert.x has already undeployed its children.
+    Future<Void> undeployed = vertx.deploymentIDs().contains(a.deploymentId)
+        ? vertx.undeploy(a.deploymentId) : Future.succeededFuture();
+    return undeployed
+        .onFailure(e -> LOG.error("workspace {} did not undeploy cleanly", key, e))
+        .transform(ar -> {
+          activations.remove(key, a);
+          services.metrics().evicted();
+          book.closed(key);
+          LOG.info("closed workspace {} ({}) after {} ms open, in {} ms", key, reason,
+              System.currentTimeMillis() - a.since, (System.nanoTime() - t0) / 1_000_000);
+          return how == Close.DISCARD ? Future.<Void>succeededFuture() : ownership.release(key);
+        })
+        .recover(e -> {
+          LOG.warn("could not release the claim on {}: {}", key, e.toString());
+          return Future.succeededFuture();
+        })
+        .onComplete(ar -> a.closed.complete());
+  }
+
+  /** Completes when every session-row write queued so far has landed. */
+  Future<Void> flush() {
+    return book.flush();
+  }
+}

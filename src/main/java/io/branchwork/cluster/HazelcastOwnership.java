@@ -1,0 +1,175 @@
+package io.branchwork.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.WorkspaceKey;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.AsyncMap;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Claims in a cluster-wide map, workspace address → owner node id, changed only with Hazelcast's
+ * atomic per-key operations: {@code putIfAbsent} to claim a free key, {@code replace(k, old, new)}
+ * to take over a dead owner's key, {@code remove(k, self)} to let go. Each is one linearizable
+ * step at the key's partition owner, so two nodes racing on a key cannot both win, and, unlike
+ * a lock around get-then-put, there is no lock lease to leak when a holder is killed. Claims of
+ * a node that is gone are recognised by membership, not by time.
+ */
+public final class HazelcastOwnership implements Ownership {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HazelcastOwnership.class);
+  static final String MAP = "branchwork.owners";
+  private static final int CLAIM_ATTEMPTS = 5;
+
+  private final HazelcastClusterManager manager;
+  private final AsyncMap<String, String> owners;
+  private final String tag;
+
+  private HazelcastOwnership(HazelcastClusterManager manager, AsyncMap<String, String> owners, String tag) {
+    this.manager = manager;
+    this.owners = owners;
+    this.tag = tag;
+  }
+
+  public static Future<Ownership> create(Vertx vertx, HazelcastClusterManager manager, String tag) {
+    return vertx.sharedData().<String, String>getAsyncMap(MAP)
+        .map(map -> new HazelcastOwnership(manager, map, tag));
+  }
+
+  @Override
+  public String self() {
+    return manager.getNodeId();
+  }
+
+  @Override
+  public String selfTag() {
+    return tag;
+  }
+
+  @Override
+  public Future<String> claim(WorkspaceKey key) {
+    return claim(key.address(), 1);
+  }
+
+  private Future<String> claim(String k, int attempt) {
+    String me = self();
+    return owners.putIfAbsent(k, me).compose(prev -> {
+      if (prev == null || prev.equals(me) || isLive(prev)) {
+        return Future.succeededFuture(prev == null ? me : prev);
+      }
+      // The owner is gone: take its claim over, unless someone else just did.
+      return owners.replaceIfPresent(k, prev, me).compose(took -> {
+        if (took) {
+          return Future.succeededFuture(me);
+        }
+        if (attempt >= CLAIM_ATTEMPTS) {
+          return Future.failedFuture(BranchworkException.conflict("workspace " + k + " keeps changing owner"));
+        }
+        return claim(k, attempt + 1);
+      });
+    });
+  }
+
+  @Override
+  public Future<Optional<String>> owner(WorkspaceKey key) {
+    return owners.get(key.address()).map(Optional::ofNullable);
+  }
+
+  @Override
+  public Future<Void> release(WorkspaceKey key) {
+    return owners.removeIfPresent(key.address(), self()).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> move(WorkspaceKey from, WorkspaceKey to) {
+    return claim(to).compose(owner -> owner.equals(self())
+        ? release(from)
+        : Future.failedFuture(BranchworkException.conflict("workspace " + to + " is open on another node")));
+  }
+
+  @Override
+  public boolean isLive(String node) {
+    return manager.getNodes().contains(node);
+  }
+
+  @Override
+  public Set<String> liveNodes() {
+    return new HashSet<>(manager.getNodes());
+  }
+
+  @Override
+  public Set<String> liveTags() {
+    Set<String> tags = new HashSet<>();
+    for (Member m : hazelcast().getCluster().getMembers()) {
+      String t = m.getAttribute(ClusterSetup.TAG_ATTRIBUTE);
+      if (t != null) {
+        tags.add(t);
+      }
+    }
+    return tags;
+  }
+
+  @Override
+  public boolean isLeader() {
+    // Hazelcast keeps the member list in join order on every member; the oldest leads.
+    var members = hazelcast().getCluster().getMembers();
+    return !members.isEmpty() && members.iterator().next().localMember();
+  }
+
+  @Override
+  public Future<Integer> dropDeadClaims() {
+    return owners.entries().compose(all -> {
+      Set<String> live = liveNodes();
+      List<Future<Boolean>> removed = new ArrayList<>();
+      for (Map.Entry<String, String> e : all.entrySet()) {
+        if (!live.contains(e.getValue())) {
+          removed.add(owners.removeIfPresent(e.getKey(), e.getValue()));
+        }
+      }
+      return Future.all(removed).map(cf -> (int) removed.stream().filter(f -> f.result()).count());
+    });
+  }
+
+  @Override
+  public Runnable onMembershipChange(Runnable action) {
+    Context context = Vertx.currentContext();
+    java.util.UUID id = hazelcast().getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+        LOG.info("node {} joined the cluster ({} members)", describe(event.getMember()), event.getMembers().size());
+        context.runOnContext(v -> action.run());
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        LOG.info("node {} left the cluster ({} members)", describe(event.getMember()), event.getMembers().size());
+        context.runOnContext(v -> action.run());
+      }
+    });
+    return () -> hazelcast().getCluster().removeMembershipListener(id);
+  }
+
+  private static String describe(Member m) {
+    return m.getAttribute(ClusterSetup.TAG_ATTRIBUTE) + " " + m.getAddress();
+  }
+
+  @Override
+  public boolean clustered() {
+    return true;
+  }
+
+  private HazelcastInstance hazelcast() {
+    return manager.getHazelcastInstance();
+  }
+}

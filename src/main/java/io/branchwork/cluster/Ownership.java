@@ -1,0 +1,61 @@
+package io.branchwork.cluster;
+
+import io.branchwork.core.WorkspaceKey;
+import io.vertx.core.Future;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Which node owns which workspace key. Every node's allocator asks it before deploying: a
+ * workspace is deployed only by the node whose claim is recorded here, so the event bus never
+ * sees two consumers of one workspace address. A standalone node owns everything
+ * ({@link StandaloneOwnership}); a cluster records claims in a Hazelcast map
+ * ({@link HazelcastOwnership}).
+ */
+public interface Ownership {
+
+  /** This node's id (the cluster manager's node id; a fixed name when standalone). */
+  String self();
+
+  /** This node's {@code node.tag}, which its session rows carry. */
+  String selfTag();
+
+  /**
+   * Claims {@code key} unless a live node already owns it; a claim left by a node that is gone
+   * is taken over. Answers the owner: {@link #self()} when this node now owns the key.
+   */
+  Future<String> claim(WorkspaceKey key);
+
+  /** The recorded owner, if any (live or not). */
+  Future<Optional<String>> owner(WorkspaceKey key);
+
+  /** Drops this node's claim on {@code key}; a claim of another node is left alone. */
+  Future<Void> release(WorkspaceKey key);
+
+  /** Moves this node's claim to a new key (a branch rename); fails with conflict if it is taken. */
+  Future<Void> move(WorkspaceKey from, WorkspaceKey to);
+
+  /** Whether {@code node} is a current member. */
+  boolean isLive(String node);
+
+  /** The ids of the current members. */
+  Set<String> liveNodes();
+
+  /** The node tags of the current members. */
+  Set<String> liveTags();
+
+  /** Whether this node does the cluster-wide clean-ups (the oldest member does). */
+  boolean isLeader();
+
+  /** Removes claims of nodes that are gone; answers how many. */
+  Future<Integer> dropDeadClaims();
+
+  /**
+   * Runs {@code action} on the caller's context whenever a member joins or leaves; answers
+   * what stops it.
+   */
+  Runnable onMembershipChange(Runnable action);
+
+  /** Whether claims are shared with other nodes. */
+  boolean clustered();
+}
