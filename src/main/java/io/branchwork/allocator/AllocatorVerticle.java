@@ -187,7 +187,7 @@ public final class AllocatorVerticle extends VerticleBase {
       case AllocatorOps.KILL:
         return onOwner(r, forwarded, () -> local.close(r.key(), "killed", Close.NOTIFY).map(new JsonObject()));
       case AllocatorOps.STATS:
-        return Future.succeededFuture(local.stats());
+        return forwarded || !ownership.clustered() ? Future.succeededFuture(local.stats()) : clusterStats();
       case AllocatorOps.RENAME:
         return rename(r.key(), new WorkspaceKey(r.key().project(), Args.string(r.body(), "to")));
       case AllocatorOps.ADOPT:
@@ -282,6 +282,31 @@ public final class AllocatorVerticle extends VerticleBase {
         return Future.failedFuture(notOpen);
       }
       return forward(owner.get(), r, services.config().requestTimeoutMs);
+    });
+  }
+
+  /** Every member's own table, merged: the answer does not depend on which node was asked. */
+  private Future<JsonObject> clusterStats() {
+    List<Future<JsonObject>> parts = new ArrayList<>();
+    for (String node : ownership.liveNodes()) {
+      parts.add(node.equals(ownership.self()) ? Future.succeededFuture(local.stats())
+          : vertx.eventBus().<JsonObject>request(Addresses.allocatorOf(node),
+              new JsonObject().put("op", AllocatorOps.STATS),
+              new DeliveryOptions().setSendTimeout(services.config().requestTimeoutMs)).map(Message::body));
+    }
+    return Future.join(parts).transform(ar -> {
+      JsonArray workspaces = new JsonArray();
+      JsonArray nodes = new JsonArray();
+      int holders = 0;
+      for (Future<JsonObject> f : parts) {
+        if (f.succeeded()) {
+          workspaces.addAll(f.result().getJsonArray("workspaces"));
+          holders += f.result().getInteger("holders");
+          nodes.add(f.result().getString("node"));
+        }
+      }
+      return Future.succeededFuture(new JsonObject().put("count", workspaces.size()).put("holders", holders)
+          .put("workspaces", workspaces).put("nodes", nodes).put("complete", nodes.size() == parts.size()));
     });
   }
 

@@ -485,7 +485,7 @@ public final class EmbeddedStore implements Store {
   @Override
   public Future<Integer> wipeServer(String serverTag) {
     return tx(c -> {
-      update(c, "DELETE FROM workspace_holders WHERE server_tag = ?", serverTag);
+      update(c, Schema.wipeHolders("?", "?"), serverTag, serverTag);
       return update(c, "DELETE FROM workspace_sessions WHERE server_tag = ?", serverTag);
     });
   }

@@ -408,7 +408,7 @@ public final class PgStore implements Store {
 
   @Override
   public Future<Integer> wipeServer(String serverTag) {
-    return guard(pool.withTransaction(c -> q(c, "DELETE FROM workspace_holders WHERE server_tag = $1", serverTag)
+    return guard(pool.withTransaction(c -> q(c, Schema.wipeHolders("$1", "$2"), serverTag, serverTag)
         .compose(r -> q(c, "DELETE FROM workspace_sessions WHERE server_tag = $1", serverTag))
         .map(RowSet::rowCount)));
   }

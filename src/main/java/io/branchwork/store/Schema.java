@@ -14,6 +14,16 @@ final class Schema {
   static final String SESSION_TAGS = "SELECT server_tag FROM workspace_sessions"
       + " UNION SELECT server_tag FROM workspace_holders";
 
+  /**
+   * Deletes a dead node's holder rows: those its connections held, and those on the workspaces
+   * it owned, which died with it. Both placeholders take the node's tag.
+   */
+  static String wipeHolders(String tagParam, String sameTagParam) {
+    return "DELETE FROM workspace_holders WHERE server_tag = " + tagParam + " OR EXISTS (SELECT 1"
+        + " FROM workspace_sessions s WHERE s.server_tag = " + sameTagParam
+        + " AND s.project_id = workspace_holders.project_id AND s.branch = workspace_holders.branch)";
+  }
+
   private Schema() {}
 
   /** The migrations with {@code bytes} as the binary column type and {@code extra} appended to version 1. */

@@ -207,7 +207,10 @@ public abstract class StoreContractTest {
     await(store.removeHolder("p", "main", "h1"));
     assertEquals(0, await(store.wipeServer("n3")));
     assertEquals(java.util.Set.of("n1", "n2"), java.util.Set.copyOf(await(store.sessionServerTags())));
+    await(store.addHolder("p", "main", "h3", "n2"));
     assertEquals(1, await(store.wipeServer("n1")));
+    assertEquals(java.util.Set.of("n2"), java.util.Set.copyOf(await(store.sessionServerTags())),
+        "the holders of a dead node's workspaces go with it, whichever node held them");
     assertEquals(List.of(new WorkspaceSession("q", "dev", "n2", 0, 77)), await(store.listWorkspaceSessions()));
     await(store.deleteWorkspaceSession("q", "dev"));
     assertTrue(await(store.listWorkspaceSessions()).isEmpty());

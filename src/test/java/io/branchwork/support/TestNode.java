@@ -2,6 +2,7 @@ package io.branchwork.support;
 
 import io.branchwork.Main;
 import io.branchwork.Node;
+import io.branchwork.cluster.ClusterSetup;
 import io.branchwork.config.Config;
 import io.branchwork.core.Addresses;
 import io.branchwork.core.Bus;
@@ -57,7 +58,40 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
-  private static void deepMerge(JsonObject base, JsonObject over) {
+  /**
+   * A node of a cluster: clustered Vert.x with Hazelcast, as {@code cluster.enabled} starts it.
+   * {@code overrides} must name the PostgreSQL store and the {@code cluster.*} keys.
+   */
+  public static TestNode startClustered(Path dataDir, JsonObject overrides) {
+    JsonObject conf = testConfig(dataDir);
+    deepMerge(conf, overrides);
+    Config config = Config.of(conf);
+    BranchworkMetrics metrics = new BranchworkMetrics();
+    Vertx vertx = null;
+    try {
+      ClusterSetup.ClusteredVertx clustered = ClusterSetup.start(
+          Main.builder(metrics, ClusterSetup.eventBus(config)), config).await(WAIT_S, TimeUnit.SECONDS);
+      vertx = clustered.vertx();
+      Node node = Node.start(vertx, config, metrics, clustered.manager()).await(WAIT_S, TimeUnit.SECONDS);
+      return new TestNode(vertx, node, dataDir);
+    } catch (Exception e) {
+      if (vertx != null) {
+        vertx.close();
+      }
+      throw new IllegalStateException("clustered test node did not start", e);
+    }
+  }
+
+  /** A free TCP port on loopback (for Hazelcast, which wants its port before it binds). */
+  public static int freePort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static void deepMerge(JsonObject base, JsonObject over) {
     for (String k : over.fieldNames()) {
       Object v = over.getValue(k);
       if (v instanceof JsonObject o && base.getValue(k) instanceof JsonObject b) {
