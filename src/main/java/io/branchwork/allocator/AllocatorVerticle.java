@@ -20,7 +20,6 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,10 +34,10 @@ import org.slf4j.LoggerFactory;
  * or forwards it to the owner's allocator. Holders on any node therefore count on the owner,
  * and the owner's GC undeploys workspaces that nobody has held for {@code gc.graceMs}.
  *
- * <p>When members leave, survivors drop the references held through them, tell their own
- * sessions on workspaces that died with them, and the oldest member removes the dead nodes'
- * claims and session rows. A node that stops saves its workspaces and hands those that others
- * still hold to one of them.
+ * <p>When members leave, survivors drop the references held through them, and the oldest
+ * member removes the dead nodes' claims and session rows and tells every session on a workspace
+ * that died ({@code closing}, reason {@code node lost}), so that clients reopen it. A node that
+ * stops saves its workspaces and hands those that others still hold to one of them.
  */
 public final class AllocatorVerticle extends VerticleBase {
 
@@ -49,18 +48,21 @@ public final class AllocatorVerticle extends VerticleBase {
   private static final long RETRY_MS = 200;
   private static final long SWEEP_EVERY_MS = 5_000;
 
+  /** Where a request came in, which decides what it may ask and whose view it gets. */
+  private enum Channel {
+    /** {@code allocator}: services on the bus, the SockJS bridge; stats are the cluster's. */
+    PUBLIC,
+    /** This node's gateway and workspaces; stats are this node's. */
+    LOCAL,
+    /** Another node's allocator, forwarding to the key's owner. */
+    NODE
+  }
+
   /** One allocator request, with where its reference comes from. */
   private record Req(String op, JsonObject body, WorkspaceKey key, String holder, Origin origin) {}
 
-  /** References this node's connections hold on a workspace another node owns. */
-  private static final class RemoteHold {
-    String owner;
-    final Set<String> holders = new HashSet<>();
-  }
-
   private final Services services;
   private final Ownership ownership;
-  private final Map<WorkspaceKey, RemoteHold> remote = new HashMap<>();
   /** Keys whose claim is being moved by a rename; the audit leaves them alone meanwhile. */
   private final Set<WorkspaceKey> renaming = new HashSet<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
@@ -84,12 +86,13 @@ public final class AllocatorVerticle extends VerticleBase {
     // Long enough to outwait the failure detector, after which a dead owner's claim is free.
     retryLimit = (int) (3 * services.config().clusterFailureTimeoutMs / RETRY_MS) + 5;
     services.metrics().allocatorGauges(() -> liveGauge, () -> holderGauge);
-    consumers.add(vertx.eventBus().consumer(Addresses.ALLOCATOR, m -> onMessage(m, false)));
-    consumers.add(vertx.eventBus().localConsumer(Addresses.ALLOCATOR_LOCAL, m -> onMessage(m, false)));
+    consumers.add(vertx.eventBus().consumer(Addresses.ALLOCATOR, m -> onMessage(m, Channel.PUBLIC)));
+    consumers.add(vertx.eventBus().localConsumer(Addresses.ALLOCATOR_LOCAL, m -> onMessage(m, Channel.LOCAL)));
     List<Future<Void>> ready = new ArrayList<>();
     consumers.forEach(c -> ready.add(c.completion()));
     if (ownership.clustered()) {
-      nodeConsumer = vertx.eventBus().consumer(Addresses.allocatorOf(ownership.self()), m -> onMessage(m, true));
+      nodeConsumer = vertx.eventBus().consumer(Addresses.allocatorOf(ownership.self()),
+          m -> onMessage(m, Channel.NODE));
       ready.add(nodeConsumer.completion());
       membershipListener = ownership.onMembershipChange(this::reconcile);
     }
@@ -123,10 +126,10 @@ public final class AllocatorVerticle extends VerticleBase {
         .compose(v -> local.flush());
   }
 
-  private void onMessage(Message<JsonObject> msg, boolean forwarded) {
+  private void onMessage(Message<JsonObject> msg, Channel channel) {
     Future<JsonObject> result;
     try {
-      result = handle(parse(msg, forwarded), forwarded);
+      result = handle(parse(msg, channel), channel);
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
@@ -142,7 +145,7 @@ public final class AllocatorVerticle extends VerticleBase {
     });
   }
 
-  private Req parse(Message<JsonObject> msg, boolean forwarded) {
+  private Req parse(Message<JsonObject> msg, Channel channel) {
     JsonObject body = msg.body();
     if (body == null) {
       throw BranchworkException.badRequest("a request must be a JSON object");
@@ -159,7 +162,7 @@ public final class AllocatorVerticle extends VerticleBase {
         throw BranchworkException.badRequest("'holder' must have 1 to " + MAX_HOLDER_LENGTH + " characters");
       }
     }
-    return new Req(op, body, key, holder, origin(body, msg.address()));
+    return new Req(op, body, key, holder, origin(body, channel));
   }
 
   /**
@@ -167,8 +170,8 @@ public final class AllocatorVerticle extends VerticleBase {
    * request and the SockJS bridge carry their node in the body; anything else on the public
    * address is a service on the bus, tied to no node.
    */
-  private Origin origin(JsonObject body, String address) {
-    if (address.equals(Addresses.ALLOCATOR_LOCAL) && !body.containsKey(AllocatorOps.FIELD_ORIGIN)) {
+  private Origin origin(JsonObject body, Channel channel) {
+    if (channel == Channel.LOCAL && !body.containsKey(AllocatorOps.FIELD_ORIGIN)) {
       return new Origin(ownership.self(), ownership.selfTag());
     }
     Object node = body.getValue(AllocatorOps.FIELD_ORIGIN);
@@ -176,7 +179,8 @@ public final class AllocatorVerticle extends VerticleBase {
     return new Origin(node instanceof String n ? n : null, tag instanceof String t ? t : ownership.selfTag());
   }
 
-  private Future<JsonObject> handle(Req r, boolean forwarded) {
+  private Future<JsonObject> handle(Req r, Channel channel) {
+    boolean forwarded = channel == Channel.NODE;
     switch (r.op()) {
       case AllocatorOps.REGISTER:
         return forwarded ? registerAsOwner(r) : register(r, 1);
@@ -187,7 +191,8 @@ public final class AllocatorVerticle extends VerticleBase {
       case AllocatorOps.KILL:
         return onOwner(r, forwarded, () -> local.close(r.key(), "killed", Close.NOTIFY).map(new JsonObject()));
       case AllocatorOps.STATS:
-        return forwarded || !ownership.clustered() ? Future.succeededFuture(local.stats()) : clusterStats();
+        return channel == Channel.PUBLIC && ownership.clustered() ? clusterStats()
+            : Future.succeededFuture(local.stats());
       case AllocatorOps.RENAME:
         return rename(r.key(), new WorkspaceKey(r.key().project(), Args.string(r.body(), "to")));
       case AllocatorOps.ADOPT:
@@ -223,15 +228,17 @@ public final class AllocatorVerticle extends VerticleBase {
     if (local.has(r.key())) {
       return local.register(r.key(), r.holder(), r.origin());
     }
-    return ownership.claim(r.key()).compose(owner -> {
-      if (owner.equals(ownership.self())) {
+    return ownership.claim(r.key()).compose(claim -> {
+      if (claim.tookOver()) {
+        lost(List.of(r.key()));
+      }
+      if (claim.owner().equals(ownership.self())) {
         Future<Void> stillClosing = local.closing(r.key());
         return stillClosing != null
             ? stillClosing.compose(v -> register(r, attempt))
             : local.register(r.key(), r.holder(), r.origin());
       }
-      return forward(owner, r, services.config().loadTimeoutMs)
-          .onSuccess(v -> held(r, owner))
+      return forward(claim.owner(), r, services.config().loadTimeoutMs)
           .recover(e -> retry(e, attempt, () -> register(r, attempt + 1)));
     });
   }
@@ -254,7 +261,6 @@ public final class AllocatorVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> deregister(Req r, boolean forwarded) {
-    forget(r);
     if (local.deregister(r.key(), r.holder()) || forwarded) {
       return Future.succeededFuture(new JsonObject());
     }
@@ -338,21 +344,6 @@ public final class AllocatorVerticle extends VerticleBase {
         "not_owner: " + key + " is not owned by this node"));
   }
 
-  private void held(Req r, String owner) {
-    if (ownership.self().equals(r.origin().node())) {
-      RemoteHold hold = remote.computeIfAbsent(r.key(), k -> new RemoteHold());
-      hold.owner = owner;
-      hold.holders.add(r.holder());
-    }
-  }
-
-  private void forget(Req r) {
-    RemoteHold hold = remote.get(r.key());
-    if (hold != null && hold.holders.remove(r.holder()) && hold.holders.isEmpty()) {
-      remote.remove(r.key());
-    }
-  }
-
   // --- hand-over
 
   private Future<Void> closeOrHandOver(WorkspaceKey key) {
@@ -389,7 +380,7 @@ public final class AllocatorVerticle extends VerticleBase {
       JsonObject ref = (JsonObject) o;
       JsonObject reg = new JsonObject().put("op", AllocatorOps.REGISTER).put("project", key.project())
           .put("branch", key.branch()).put("holder", ref.getString("holder"));
-      Origin origin = origin(ref, Addresses.allocatorOf(ownership.self()));
+      Origin origin = origin(ref, Channel.NODE);
       registered.add(register(new Req(AllocatorOps.REGISTER, reg, key, ref.getString("holder"), origin), 1));
     }
     return Future.all(registered).map(new JsonObject());
@@ -398,29 +389,26 @@ public final class AllocatorVerticle extends VerticleBase {
   // --- membership
 
   /**
-   * After a member left (or joined): drop references held through nodes that are gone, tell
-   * this node's sessions on workspaces whose owner is gone, and, on the oldest member, remove
-   * the dead nodes' claims and session rows.
+   * After a member left (or joined): drop the references held through nodes that are gone and,
+   * on the oldest member, clean up after them.
    */
   private void reconcile() {
-    Set<String> live = ownership.liveNodes();
-    int dropped = local.dropOrigins(live);
-    int lost = 0;
-    for (Map.Entry<WorkspaceKey, RemoteHold> e : new ArrayList<>(remote.entrySet())) {
-      if (!live.contains(e.getValue().owner)) {
-        remote.remove(e.getKey());
-        lost++;
-        // Local only: every survivor tells its own sessions, so each hears it once.
-        vertx.eventBus().publish(e.getKey().eventAddress(),
-            new JsonObject().put("event", WorkspaceEvents.CLOSING).put("reason", "node lost"),
-            new DeliveryOptions().setLocalOnly(true));
-      }
-    }
-    if (dropped > 0 || lost > 0) {
-      LOG.info("members changed: dropped {} references held through departed nodes, closed {} workspaces"
-          + " whose owner departed", dropped, lost);
+    int dropped = local.dropOrigins(ownership.liveNodes());
+    if (dropped > 0) {
+      LOG.info("dropped {} references held through departed nodes", dropped);
     }
     sweep();
+  }
+
+  /**
+   * Workspaces that died with their owner: every session on them, on any node, hears
+   * {@code closing} once (whoever removed the dead claim publishes it), and its client reopens.
+   */
+  private void lost(List<WorkspaceKey> keys) {
+    for (WorkspaceKey key : keys) {
+      new WorkspaceEvents(vertx.eventBus(), key).publish(WorkspaceEvents.CLOSING,
+          new JsonObject().put("reason", "node lost"), null);
+    }
   }
 
   /** The oldest member removes claims and session rows of nodes that are no longer members. */
@@ -429,15 +417,18 @@ public final class AllocatorVerticle extends VerticleBase {
       return;
     }
     lastSweep = System.currentTimeMillis();
-    Set<String> liveTags = ownership.liveTags();
     ownership.dropDeadClaims()
-        .onSuccess(n -> {
-          if (n > 0) {
-            LOG.info("removed {} workspace claims of departed nodes", n);
+        .onSuccess(keys -> {
+          if (!keys.isEmpty()) {
+            LOG.info("removed the claims of departed nodes on {}", keys);
+            lost(keys);
           }
         })
         .compose(n -> services.store().sessionServerTags())
         .compose(tags -> {
+          // Membership read after the rows: a node that wrote a row was a member before it did,
+          // so a node that joined meanwhile is never taken for dead.
+          Set<String> liveTags = ownership.liveTags();
           List<Future<Integer>> wiped = new ArrayList<>();
           for (String tag : tags) {
             if (!liveTags.contains(tag)) {

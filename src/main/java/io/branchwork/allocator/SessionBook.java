@@ -31,8 +31,10 @@ final class SessionBook {
   }
 
   void held(WorkspaceKey key, String holder, String holderTag, int refCount) {
-    chain(key, () -> store.addHolder(key.project(), key.branch(), holder, holderTag)
-        .compose(v -> store.putWorkspaceSession(session(key, refCount, 0))));
+    // Session row first: once it names this node, wiping a dead former owner's rows no longer
+    // touches this key's holder rows.
+    chain(key, () -> store.putWorkspaceSession(session(key, refCount, 0))
+        .compose(v -> store.addHolder(key.project(), key.branch(), holder, holderTag)));
   }
 
   void released(WorkspaceKey key, String holder, int refCount, long timeZeroed) {

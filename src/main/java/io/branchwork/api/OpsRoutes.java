@@ -43,6 +43,10 @@ final class OpsRoutes {
       if (allocator.succeeded()) {
         body.put("workspaces", allocator.result().getInteger("count"));
       }
+      if (services.ownership().clustered()) {
+        body.put("cluster", new JsonObject().put("member", services.ownership().self())
+            .put("members", services.ownership().liveNodes().size()));
+      }
       ApiSupport.json(ctx, up ? 200 : 503, body);
     });
   }

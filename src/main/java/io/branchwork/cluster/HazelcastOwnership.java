@@ -58,20 +58,20 @@ public final class HazelcastOwnership implements Ownership {
   }
 
   @Override
-  public Future<String> claim(WorkspaceKey key) {
+  public Future<Claim> claim(WorkspaceKey key) {
     return claim(key.address(), 1);
   }
 
-  private Future<String> claim(String k, int attempt) {
+  private Future<Claim> claim(String k, int attempt) {
     String me = self();
     return owners.putIfAbsent(k, me).compose(prev -> {
       if (prev == null || prev.equals(me) || isLive(prev)) {
-        return Future.succeededFuture(prev == null ? me : prev);
+        return Future.succeededFuture(new Claim(prev == null ? me : prev, false));
       }
       // The owner is gone: take its claim over, unless someone else just did.
       return owners.replaceIfPresent(k, prev, me).compose(took -> {
         if (took) {
-          return Future.succeededFuture(me);
+          return Future.succeededFuture(new Claim(me, true));
         }
         if (attempt >= CLAIM_ATTEMPTS) {
           return Future.failedFuture(BranchworkException.conflict("workspace " + k + " keeps changing owner"));
@@ -93,7 +93,7 @@ public final class HazelcastOwnership implements Ownership {
 
   @Override
   public Future<Void> move(WorkspaceKey from, WorkspaceKey to) {
-    return claim(to).compose(owner -> owner.equals(self())
+    return claim(to).compose(c -> c.owner().equals(self())
         ? release(from)
         : Future.failedFuture(BranchworkException.conflict("workspace " + to + " is open on another node")));
   }
@@ -128,16 +128,27 @@ public final class HazelcastOwnership implements Ownership {
   }
 
   @Override
-  public Future<Integer> dropDeadClaims() {
+  public Future<List<WorkspaceKey>> dropDeadClaims() {
     return owners.entries().compose(all -> {
       Set<String> live = liveNodes();
+      List<WorkspaceKey> keys = new ArrayList<>();
       List<Future<Boolean>> removed = new ArrayList<>();
       for (Map.Entry<String, String> e : all.entrySet()) {
-        if (!live.contains(e.getValue())) {
+        WorkspaceKey key = WorkspaceKey.fromAddress(e.getKey());
+        if (key != null && !live.contains(e.getValue())) {
+          keys.add(key);
           removed.add(owners.removeIfPresent(e.getKey(), e.getValue()));
         }
       }
-      return Future.all(removed).map(cf -> (int) removed.stream().filter(f -> f.result()).count());
+      return Future.all(removed).map(cf -> {
+        List<WorkspaceKey> out = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+          if (removed.get(i).result()) {
+            out.add(keys.get(i));
+          }
+        }
+        return out;
+      });
     });
   }
 

@@ -20,11 +20,14 @@ public interface Ownership {
   /** This node's {@code node.tag}, which its session rows carry. */
   String selfTag();
 
+  /** The outcome of a claim: the owner, and whether it took the key over from a node that is gone. */
+  record Claim(String owner, boolean tookOver) {}
+
   /**
    * Claims {@code key} unless a live node already owns it; a claim left by a node that is gone
-   * is taken over. Answers the owner: {@link #self()} when this node now owns the key.
+   * is taken over. The owner is {@link #self()} when this node now owns the key.
    */
-  Future<String> claim(WorkspaceKey key);
+  Future<Claim> claim(WorkspaceKey key);
 
   /** The recorded owner, if any (live or not). */
   Future<Optional<String>> owner(WorkspaceKey key);
@@ -47,8 +50,8 @@ public interface Ownership {
   /** Whether this node does the cluster-wide clean-ups (the oldest member does). */
   boolean isLeader();
 
-  /** Removes claims of nodes that are gone; answers how many. */
-  Future<Integer> dropDeadClaims();
+  /** Removes claims of nodes that are gone; answers the keys they owned. */
+  Future<java.util.List<WorkspaceKey>> dropDeadClaims();
 
   /**
    * Runs {@code action} on the caller's context whenever a member joins or leaves; answers

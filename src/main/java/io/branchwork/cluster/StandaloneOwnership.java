@@ -26,8 +26,8 @@ public final class StandaloneOwnership implements Ownership {
   }
 
   @Override
-  public Future<String> claim(WorkspaceKey key) {
-    return Future.succeededFuture(SELF);
+  public Future<Claim> claim(WorkspaceKey key) {
+    return Future.succeededFuture(new Claim(SELF, false));
   }
 
   @Override
@@ -66,8 +66,8 @@ public final class StandaloneOwnership implements Ownership {
   }
 
   @Override
-  public Future<Integer> dropDeadClaims() {
-    return Future.succeededFuture(0);
+  public Future<java.util.List<WorkspaceKey>> dropDeadClaims() {
+    return Future.succeededFuture(java.util.List.of());
   }
 
   @Override

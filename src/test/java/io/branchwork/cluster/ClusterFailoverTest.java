@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.branchwork.core.Addresses;
+import io.branchwork.core.Bus;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.support.Await;
 import io.branchwork.support.Http;
@@ -56,6 +58,12 @@ class ClusterFailoverTest {
   void tearDown() throws Exception {
     if (processA != null && processA.isAlive()) {
       processA.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+    if (logA != null && Files.exists(logA)) {
+      // The process's own log, kept where the surefire reports are, for a failure's post-mortem.
+      Path kept = Path.of("target", "surefire-reports", "ClusterFailoverTest-node-a.log");
+      Files.createDirectories(kept.getParent());
+      Files.copy(logA, kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
     if (b != null) {
       b.close();
@@ -132,6 +140,15 @@ class ClusterFailoverTest {
     a.postJson("/api/projects", token, new JsonObject().put("id", "fo")).expect(201);
     WorkspaceKey key = new WorkspaceKey("fo", "main");
 
+    // A second workspace, owned by B, which a client of A also holds.
+    WorkspaceKey side = new WorkspaceKey("fo", "side");
+    onBranch(httpA, token, "side");
+    Bus.request(b.vertx, Addresses.ALLOCATOR_LOCAL, new JsonObject().put("op", "register")
+        .put("project", "fo").put("branch", "side").put("holder", "service"), 30_000).await(30, TimeUnit.SECONDS);
+    WsClient sideOnA = WsClient.connect(admin, httpA, token);
+    sideOnA.ok("open", "project", "fo", "branch", "side");
+    assertEquals(2, b.holders(side));
+
     WsClient onA = WsClient.connect(admin, httpA, token);
     try (WsClient onB = WsClient.connect(admin, b.node.port(), token)) {
       onA.ok("open", "project", "fo", "branch", "main"); // A opens first: A owns the workspace
@@ -143,7 +160,8 @@ class ClusterFailoverTest {
       assertEquals(2, b.holders(key));
       Await.until("A's session rows to be written", 10_000,
           () -> rows("SELECT count(*) FROM $schema.workspace_sessions WHERE server_tag = 'node-a'") == 1
-              && rows("SELECT count(*) FROM $schema.workspace_holders WHERE server_tag = 'node-b'") == 1);
+              && rows("SELECT count(*) FROM $schema.workspace_holders WHERE server_tag = 'node-b'"
+                  + " AND branch = 'main'") == 1);
 
       long killedAt = System.nanoTime();
       processA.destroyForcibly(); // SIGKILL: no shutdown hook, no goodbye to the cluster
@@ -169,15 +187,27 @@ class ClusterFailoverTest {
           () -> rows("SELECT count(*) FROM $schema.workspace_sessions WHERE server_tag = 'node-a'") == 0
               && rows("SELECT count(*) FROM $schema.workspace_holders WHERE server_tag = 'node-a'") == 0
               && rows("SELECT count(*) FROM $schema.workspace_sessions WHERE server_tag = 'node-b'"
-                  + " AND ref_count = 1") == 1
-              && rows("SELECT count(*) FROM $schema.workspace_holders") == 1);
+                  + " AND ref_count = 1") == 2
+              && rows("SELECT count(*) FROM $schema.workspace_holders") == 2);
       assertEquals(1, b.holders(key));
+      assertEquals(1, b.holders(side), "the reference of A's client on B's workspace went with A");
+      assertEquals(0, rows("SELECT count(*) FROM $schema.workspace_holders WHERE branch = 'side'"
+          + " AND holder <> 'service'"));
+      sideOnA.awaitClose();
       var owners = b.vertx.sharedData().<String, String>getAsyncMap(HazelcastOwnership.MAP)
           .compose(m -> m.entries()).await(10, TimeUnit.SECONDS);
       assertEquals(java.util.Set.of(b.node.services().ownership().self()), java.util.Set.copyOf(owners.values()),
           "only the survivor holds claims: " + owners);
     } finally {
       onA.close();
+    }
+  }
+
+  /** Creates {@code branch} from main through a short-lived client of the node at {@code port}. */
+  private void onBranch(int port, String token, String branch) {
+    try (WsClient c = WsClient.connect(admin, port, token)) {
+      c.ok("open", "project", "fo", "branch", "main");
+      c.ok("branch.create", "name", branch);
     }
   }
 

@@ -99,8 +99,7 @@ class ClusterTest {
 
   /** Whether {@code n} itself has a workspace of {@code key} (its own table, not the cluster's): 0 or 1. */
   private static int open(TestNode n, WorkspaceKey key) {
-    String self = n.node.services().ownership().self();
-    JsonArray list = n.request(Addresses.allocatorOf(self), new JsonObject().put("op", "stats"))
+    JsonArray list = n.request(Addresses.ALLOCATOR_LOCAL, new JsonObject().put("op", "stats"))
         .getJsonArray("workspaces");
     return (int) list.stream().map(JsonObject.class::cast)
         .filter(w -> w.getString("address").equals(key.address())).count();
@@ -119,6 +118,10 @@ class ClusterTest {
       assertEquals(key.address(), fromB.await(30, TimeUnit.SECONDS).getString("address"));
       assertEquals(before + 1, deploys(a) + deploys(b), "trial " + trial + ": exactly one deployment");
       assertEquals(1, open(a, key) + open(b, key), "trial " + trial + ": exactly one node serves the key");
+      JsonObject cluster = (trial % 2 == 0 ? a : b).allocator("stats", null, null);
+      assertEquals(2, cluster.getJsonArray("nodes").size(), cluster::encode);
+      assertEquals(1, cluster.getJsonArray("workspaces").stream()
+          .filter(w -> ((JsonObject) w).getString("address").equals(key.address())).count(), cluster::encode);
       JsonObject viaA = a.allocator("lookup", key, null);
       JsonObject viaB = b.allocator("lookup", key, null);
       assertEquals(2, viaA.getInteger("holders"), "holders on both nodes count on the owner");
@@ -198,9 +201,10 @@ class ClusterTest {
     TestNode c = TestNode.startClustered(dir.resolve("c"), confC);
     WorkspaceKey key = new WorkspaceKey("hand", "main");
     try (WsClient onB = WsClient.connect(admin, b.node.port(), bob)) {
-      // The key is claimed by C: its own register comes first.
-      c.allocator("register", key, "h-c");
-      c.allocator("deregister", key, "h-c");
+      // The key is claimed by C: a register on C's own allocator comes first ("allocator" itself
+      // may be answered by any node, which would claim the key for itself).
+      c.request(Addresses.ALLOCATOR_LOCAL, reg("register", key, "h-c"));
+      c.request(Addresses.ALLOCATOR_LOCAL, reg("deregister", key, "h-c"));
       assertEquals(1, open(c, key));
       onB.ok("open", "project", "hand", "branch", "main");
       onB.ok("write", "path", "unsaved.txt", "content", "kept by the hand-over".getBytes(StandardCharsets.UTF_8));

@@ -32,6 +32,8 @@ class BridgeTest {
 
   static TestNode node;
   static Vertx clientVertx;
+  /** Held for the whole class: Vert.x closes a client, and its sockets, once it is garbage collected. */
+  static io.vertx.core.http.WebSocketClient wsClient;
   static String owner;
   static String reader;
   static String outsider;
@@ -41,6 +43,7 @@ class BridgeTest {
   static void start() {
     node = TestNode.start(dir);
     clientVertx = Vertx.vertx();
+    wsClient = clientVertx.createWebSocketClient();
     owner = node.login("olga");
     reader = node.login("rita");
     outsider = node.login("otto");
@@ -61,7 +64,7 @@ class BridgeTest {
     final AtomicInteger replies = new AtomicInteger();
 
     Bridge() throws Exception {
-      ws = clientVertx.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+      ws = wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
           .setPort(node.node.port()).setURI("/eventbus/websocket")).await(10, TimeUnit.SECONDS);
       ws.handler(buf -> in.add(new JsonObject(buf.toString(StandardCharsets.UTF_8))));
     }

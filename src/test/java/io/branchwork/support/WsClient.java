@@ -58,12 +58,19 @@ public final class WsClient implements AutoCloseable {
     }
   }
 
-  /** The connect attempt itself, for tests that expect a refusal. */
   /** Clients run on a Vert.x of their own, as a real client would, apart from the server's. */
   private static final Vertx CLIENT_VERTX = Vertx.vertx();
+  /**
+   * One client for every test connection, held for the whole run: Vert.x closes a
+   * {@code WebSocketClient} (and its connections) once it is garbage collected, so a client
+   * dropped after {@code connect} breaks handshakes and sockets at the next GC.
+   */
+  private static final WebSocketClient CLIENT = CLIENT_VERTX.createWebSocketClient(
+      new io.vertx.core.http.WebSocketClientOptions().setMaxConnections(10_000));
 
+  /** The connect attempt itself, for tests that expect a refusal. */
   public static io.vertx.core.Future<WebSocket> open(Vertx ignored, int port, String bearer) {
-    WebSocketClient client = CLIENT_VERTX.createWebSocketClient();
+    WebSocketClient client = CLIENT;
     WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws");
     if (bearer != null) {
       o.addHeader("Authorization", "Bearer " + bearer);
