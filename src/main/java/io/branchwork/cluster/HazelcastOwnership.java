@@ -42,7 +42,17 @@ public final class HazelcastOwnership implements Ownership {
     this.tag = tag;
   }
 
+  /**
+   * The ownership of a node that has joined. Fails when another member carries the same
+   * {@code node.tag}: the two would wipe each other's session rows.
+   */
   public static Future<Ownership> create(Vertx vertx, HazelcastClusterManager manager, String tag) {
+    long sameTag = manager.getHazelcastInstance().getCluster().getMembers().stream()
+        .filter(m -> tag.equals(m.getAttribute(ClusterSetup.TAG_ATTRIBUTE))).count();
+    if (sameTag > 1) {
+      return Future.failedFuture(new IllegalStateException("node.tag '" + tag + "' is already used by another"
+          + " cluster member; give every node its own (BRANCHWORK_NODE_TAG)"));
+    }
     return vertx.sharedData().<String, String>getAsyncMap(MAP)
         .map(map -> new HazelcastOwnership(manager, map, tag));
   }

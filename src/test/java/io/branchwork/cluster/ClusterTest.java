@@ -193,6 +193,19 @@ class ClusterTest {
   }
 
   @Test
+  @DisplayName("Verifies that a node whose node.tag another member already carries refuses to start")
+  void duplicateTagRefused() {
+    int port = TestNode.freePort();
+    JsonObject dup = conf("node-a", port);
+    dup.getJsonObject("cluster").put("members", "127.0.0.1:" + portA + ",127.0.0.1:" + port);
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> TestNode.startClustered(dir.resolve("dup"), dup));
+    assertTrue(String.valueOf(e.getCause()).contains("node.tag 'node-a' is already used"), String.valueOf(e.getCause()));
+    Await.until("the refused node to leave the cluster", 20_000,
+        () -> a.node.services().ownership().liveNodes().size() == 2);
+  }
+
+  @Test
   @DisplayName("Verifies that a node shutting down saves its workspace and hands it, references and all, to a survivor")
   void cleanShutdownHandsOver() {
     int portC = TestNode.freePort();

@@ -35,15 +35,15 @@ import java.util.function.Function;
  * Markdown table and an SVG chart. Every loop is bounded in time and count.
  *
  * <p>{@code load-tests/run.sh [--smoke] [--duration-s N] [--sizes 1,10,50] [--workspaces N]
- * [--connections N] [--hold-s N]}
+ * [--connections N] [--hold-s N] [--store pg] [--cluster]}
  */
 public final class LoadRunner {
 
   static final int PAYLOAD = 4096;
 
-  private final Options o;
-  private final Vertx vertx = Vertx.vertx();
-  private final WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000));
+  final Options o;
+  final Vertx vertx = Vertx.vertx();
+  final WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000));
   private final List<Result> results = new ArrayList<>();
   private final Random random = new Random(7);
   private Path work;
@@ -52,7 +52,7 @@ public final class LoadRunner {
   private String token;
 
   record Options(boolean smoke, int durationS, List<Integer> sizesMb, int workspaces, int connections, int holdS,
-      Path jar, Path out, String store, String pgUrl) {
+      Path jar, Path out, String store, String pgUrl, boolean cluster) {
 
     static Options parse(String[] args) {
       boolean smoke = List.of(args).contains("--smoke");
@@ -62,7 +62,8 @@ public final class LoadRunner {
       int connections = smoke ? 20 : 10_000;
       int hold = smoke ? 2 : 60;
       Path jar = Path.of("target/branchwork.jar");
-      Path out = Path.of("load-tests/results");
+      boolean cluster = List.of(args).contains("--cluster");
+      Path out = Path.of(cluster ? "load-tests/results/cluster" : "load-tests/results");
       String store = "embedded";
       for (int i = 0; i < args.length - 1; i++) {
         switch (args[i]) {
@@ -78,7 +79,8 @@ public final class LoadRunner {
         }
       }
       String pgUrl = System.getenv().getOrDefault("PG_URL", "postgresql://postgres@127.0.0.1:5432/test");
-      return new Options(smoke, duration, sizes, workspaces, connections, hold, jar, out, store, pgUrl);
+      return new Options(smoke, duration, sizes, workspaces, connections, hold, jar, out, cluster ? "pg" : store, pgUrl,
+          cluster);
     }
   }
 
@@ -106,6 +108,18 @@ public final class LoadRunner {
   }
 
   private JsonObject run() throws Exception {
+    if (o.cluster()) {
+      long started = System.currentTimeMillis();
+      work = Files.createTempDirectory("bw-load-cluster-");
+      try {
+        new ClusterScenario(this, work).run();
+      } finally {
+        FileTrees.deleteQuietly(work);
+      }
+      JsonObject report = Report.write(o, results, started);
+      log("results in " + o.out().toAbsolutePath());
+      return report;
+    }
     work = Files.createTempDirectory("bw-load-");
     String schema = "bw_load_" + Long.toHexString(System.nanoTime());
     Map<String, String> env = new java.util.HashMap<>(Map.of(
@@ -148,7 +162,7 @@ public final class LoadRunner {
     return report;
   }
 
-  private void dropSchemas(String... schemas) {
+  void dropSchemas(String... schemas) {
     io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool()
         .connectingTo(io.vertx.pgclient.PgConnectOptions.fromUri(o.pgUrl())).using(vertx).build();
     try {
@@ -180,7 +194,7 @@ public final class LoadRunner {
 
   // --- building blocks
 
-  private byte[] payload() {
+  byte[] payload() {
     byte[] b = new byte[PAYLOAD];
     random.nextBytes(b);
     return b;
@@ -212,7 +226,7 @@ public final class LoadRunner {
   }
 
   /** Closed loop: each client sends its next request when the last one answered, for {@code seconds}. */
-  private Result closedLoop(String scenario, String name, int clients, int seconds,
+  Result closedLoop(String scenario, String name, int clients, int seconds,
       Function<Integer, Future<Boolean>> op) throws Exception {
     Result r = new Result(scenario, name);
     AtomicLong errors = new AtomicLong();
@@ -247,7 +261,7 @@ public final class LoadRunner {
     });
   }
 
-  private Result keep(Result r) {
+  Result keep(Result r) {
     results.add(r);
     log(r.toJson().encode());
     return r;

@@ -97,6 +97,10 @@ final class Report {
           .append(r.getValue("count")).append(" | ").append(r.getValue("errors")).append(" | ")
           .append(other.isEmpty() ? "" : other.encode().replace("|", "/")).append(" |\n");
     }
+    if (report.getJsonObject("targets").stream()
+        .allMatch(e -> e.getValue() instanceof Double d && d.isNaN())) {
+      return sb.toString(); // a run without those scenarios (--cluster)
+    }
     sb.append("\nTargets, measured in this run:\n\n");
     report.getJsonObject("targets").forEach(e -> sb.append("- `").append(e.getKey()).append("`: ")
         .append(fmt(e.getValue() instanceof Number n && !(e.getValue() instanceof Long) ? n.doubleValue() : e.getValue()))

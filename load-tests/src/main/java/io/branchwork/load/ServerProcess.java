@@ -25,13 +25,22 @@ final class ServerProcess implements AutoCloseable {
   }
 
   static ServerProcess start(Path jar, Path dataDir, String heap, Map<String, String> env, Path log) throws Exception {
-    int port;
+    return start(jar, dataDir, heap, env, log, freePort());
+  }
+
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
+      return s.getLocalPort();
     }
+  }
+
+  /** Starts the server on {@code port} and waits for its health check. */
+  static ServerProcess start(Path jar, Path dataDir, String heap, Map<String, String> env, Path log, int port)
+      throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx" + heap, "-jar", jar.toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().putAll(env);
     pb.environment().put("BRANCHWORK_HTTP_PORT", String.valueOf(port));
     pb.environment().put("BRANCHWORK_DATA_DIR", dataDir.toString());

@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class WsConn {
 
   final WebSocket ws;
+  /** Pushes ({@code {"event",...}}), in arrival order. */
+  final java.util.concurrent.BlockingQueue<JsonObject> events = new java.util.concurrent.LinkedBlockingQueue<>();
   private final Map<Long, Promise<JsonObject>> pending = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong();
   volatile boolean closedByServer;
@@ -23,6 +25,10 @@ final class WsConn {
     this.ws = ws;
     ws.binaryMessageHandler(b -> {
       JsonObject m = WireCodec.decode(b);
+      if (m.containsKey("event")) {
+        events.add(m);
+        return;
+      }
       Long id = m.getLong("id");
       Promise<JsonObject> p = id == null ? null : pending.remove(id);
       if (p != null) {
