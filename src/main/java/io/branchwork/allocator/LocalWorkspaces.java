@@ -100,7 +100,8 @@ final class LocalWorkspaces {
     activations.put(key, a);
     long t0 = System.nanoTime();
     a.verticle = new WorkspaceVerticle(key, services);
-    vertx.deployVerticle(a.verticle)
+    ownership.awaitUnserved(key, services.config().clusterFailureTimeoutMs)
+        .compose(v -> vertx.deployVerticle(a.verticle))
         .onSuccess(id -> {
           a.deploymentId = id;
           a.state = State.LIVE;

@@ -8,8 +8,10 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.core.WorkspaceKey;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
+import io.vertx.core.spi.cluster.RegistrationInfo;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -32,11 +34,16 @@ public final class HazelcastOwnership implements Ownership {
   static final String MAP = "branchwork.owners";
   private static final int CLAIM_ATTEMPTS = 5;
 
+  private static final long POLL_MS = 50;
+
+  private final Vertx vertx;
   private final HazelcastClusterManager manager;
   private final AsyncMap<String, String> owners;
   private final String tag;
 
-  private HazelcastOwnership(HazelcastClusterManager manager, AsyncMap<String, String> owners, String tag) {
+  private HazelcastOwnership(Vertx vertx, HazelcastClusterManager manager, AsyncMap<String, String> owners,
+      String tag) {
+    this.vertx = vertx;
     this.manager = manager;
     this.owners = owners;
     this.tag = tag;
@@ -54,7 +61,7 @@ public final class HazelcastOwnership implements Ownership {
           + " cluster member; give every node its own (BRANCHWORK_NODE_TAG)"));
     }
     return vertx.sharedData().<String, String>getAsyncMap(MAP)
-        .map(map -> new HazelcastOwnership(manager, map, tag));
+        .map(map -> new HazelcastOwnership(vertx, manager, map, tag));
   }
 
   @Override
@@ -88,6 +95,39 @@ public final class HazelcastOwnership implements Ownership {
         }
         return claim(k, attempt + 1);
       });
+    });
+  }
+
+  @Override
+  public Future<Void> awaitUnserved(WorkspaceKey key, long timeoutMs) {
+    return awaitUnserved(key.address(), System.currentTimeMillis() + timeoutMs);
+  }
+
+  private Future<Void> awaitUnserved(String address, long deadline) {
+    Promise<List<RegistrationInfo>> registrations = Promise.promise();
+    manager.getRegistrations(address, registrations);
+    return registrations.future().compose(list -> {
+      Set<String> live = liveNodes();
+      boolean servedElsewhere = false;
+      boolean stale = false;
+      for (RegistrationInfo r : list) {
+        if (!live.contains(r.nodeId())) {
+          stale = true;
+        } else if (!r.nodeId().equals(self())) {
+          servedElsewhere = true;
+        }
+      }
+      if (!servedElsewhere && !stale) {
+        return Future.succeededFuture();
+      }
+      if (System.currentTimeMillis() >= deadline) {
+        if (servedElsewhere) {
+          return Future.failedFuture(BranchworkException.conflict(address + " is served by another node"));
+        }
+        LOG.warn("{} still has consumers of departed nodes; deploying anyway", address);
+        return Future.succeededFuture();
+      }
+      return vertx.timer(POLL_MS).compose(t -> awaitUnserved(address, deadline));
     });
   }
 

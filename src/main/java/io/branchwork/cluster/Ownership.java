@@ -29,6 +29,15 @@ public interface Ownership {
    */
   Future<Claim> claim(WorkspaceKey key);
 
+  /**
+   * Completes when no other node has a consumer on {@code key}'s workspace address, so a
+   * deployment here will be its only consumer. Registrations left by a dead node (the cluster
+   * manager removes them some time after the member) are waited out: until they are gone the
+   * event bus still routes requests to the dead node, where they vanish. A live node that keeps
+   * its consumer past {@code timeoutMs} fails this with {@code conflict}.
+   */
+  Future<Void> awaitUnserved(WorkspaceKey key, long timeoutMs);
+
   /** The recorded owner, if any (live or not). */
   Future<Optional<String>> owner(WorkspaceKey key);
 

@@ -72,6 +72,8 @@ public final class EventBusBridge {
   public void mount(Router router) {
     SockJSBridgeOptions options = new SockJSBridgeOptions()
         .addInboundPermitted(new PermittedOptions().setAddress(Addresses.ALLOCATOR))
+        // where inbound() redirects allocator requests; a client naming it directly is refused there
+        .addInboundPermitted(new PermittedOptions().setAddress(Addresses.ALLOCATOR_LOCAL))
         .addInboundPermitted(new PermittedOptions().setAddressRegex("workspace\\..+"))
         .addOutboundPermitted(new PermittedOptions().setAddressRegex("events\\.workspace\\..+"))
         .setReplyTimeout(services.config().requestTimeoutMs)
@@ -140,7 +142,9 @@ public final class EventBusBridge {
         } else if (op.equals(AllocatorOps.DEREGISTER)) {
           socket.references.remove(Map.entry(key, holder));
         }
-        event.setRawMessage(raw.put("body", body));
+        // Answered by this node's allocator, which forwards to the owner: in a cluster the
+        // public address may pick any node, even, for a moment, one that has just died.
+        event.setRawMessage(raw.put("body", body).put("address", Addresses.ALLOCATOR_LOCAL));
         return null;
       });
     }

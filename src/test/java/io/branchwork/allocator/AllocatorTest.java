@@ -28,6 +28,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The allocator's contract on a standalone node; {@link ClusteredAllocatorTest} runs the same
+ * suite on a clustered node, where every key goes through the Hazelcast claims.
+ */
 @Timeout(120)
 class AllocatorTest {
 
@@ -36,13 +40,18 @@ class AllocatorTest {
   @TempDir
   Path dir;
 
-  private TestNode node;
+  TestNode node;
   private final WorkspaceKey key = new WorkspaceKey("alpha", "main");
 
   private void start(long graceMs) {
-    node = TestNode.start(dir, new JsonObject().put("gc", new JsonObject().put("intervalMs", 50).put("graceMs", graceMs)));
+    node = startNode(dir, new JsonObject().put("gc", new JsonObject().put("intervalMs", 50).put("graceMs", graceMs)));
     String token = node.login("alice");
     node.createProject(token, "alpha");
+  }
+
+  /** The node under test, with {@code overrides}; a subclass may start it differently. */
+  TestNode startNode(Path dataDir, JsonObject overrides) {
+    return TestNode.start(dataDir, overrides);
   }
 
   @AfterEach

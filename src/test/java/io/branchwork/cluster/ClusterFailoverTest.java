@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.branchwork.core.Addresses;
-import io.branchwork.core.Bus;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.support.Await;
 import io.branchwork.support.Http;
@@ -143,8 +141,7 @@ class ClusterFailoverTest {
     // A second workspace, owned by B, which a client of A also holds.
     WorkspaceKey side = new WorkspaceKey("fo", "side");
     onBranch(httpA, token, "side");
-    Bus.request(b.vertx, Addresses.ALLOCATOR_LOCAL, new JsonObject().put("op", "register")
-        .put("project", "fo").put("branch", "side").put("holder", "service"), 30_000).await(30, TimeUnit.SECONDS);
+    b.localAllocator("register", side, "service");
     WsClient sideOnA = WsClient.connect(admin, httpA, token);
     sideOnA.ok("open", "project", "fo", "branch", "side");
     assertEquals(2, b.holders(side));
@@ -156,7 +153,7 @@ class ClusterFailoverTest {
       onA.ok("save");
       onA.ok("write", "path", "state.txt", "content", UNSAVED);
       onB.ok("open", "project", "fo", "branch", "main");
-      assertEquals("node-a", b.allocator("lookup", key, null).getString("node"));
+      assertEquals("node-a", b.localAllocator("lookup", key, null).getString("node"));
       assertEquals(2, b.holders(key));
       Await.until("A's session rows to be written", 10_000,
           () -> rows("SELECT count(*) FROM $schema.workspace_sessions WHERE server_tag = 'node-a'") == 1
@@ -175,7 +172,7 @@ class ClusterFailoverTest {
       assertTrue(failoverMs < 20_000, "failover took " + failoverMs + " ms");
       assertArrayEquals(SAVED, onB.ok("read", "path", "state.txt").getBinary("content"),
           "the survivor serves the last saved snapshot");
-      assertEquals("node-b", b.allocator("lookup", key, null).getString("node"));
+      assertEquals("node-b", b.localAllocator("lookup", key, null).getString("node"));
 
       // The dead node's client reconnects elsewhere and reopens.
       onA.awaitClose();

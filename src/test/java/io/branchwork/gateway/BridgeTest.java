@@ -134,6 +134,8 @@ class BridgeTest {
       assertDenied(b.send("workspace.br.main", owner,
           new JsonObject().put("op", "session.join")));
       assertDenied(b.send("branchwork.token.revoked", owner, new JsonObject()));
+      // the node-local allocator address the bridge itself forwards to is not for clients
+      assertDenied(b.send("branchwork.allocator.local", owner, op("register").put("holder", "h")));
     }
   }
 

@@ -113,7 +113,17 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
+  /** An allocator op on the public {@code allocator} address (in a cluster, any node may answer). */
   public JsonObject allocator(String op, WorkspaceKey key, String holder) {
+    return request(Addresses.ALLOCATOR, allocatorBody(op, key, holder));
+  }
+
+  /** An allocator op on this node's own allocator, as its gateway sends them. */
+  public JsonObject localAllocator(String op, WorkspaceKey key, String holder) {
+    return request(Addresses.ALLOCATOR_LOCAL, allocatorBody(op, key, holder));
+  }
+
+  private static JsonObject allocatorBody(String op, WorkspaceKey key, String holder) {
     JsonObject body = new JsonObject().put("op", op);
     if (key != null) {
       body.put("project", key.project()).put("branch", key.branch());
@@ -121,13 +131,13 @@ public final class TestNode implements AutoCloseable {
     if (holder != null) {
       body.put("holder", holder);
     }
-    return request(Addresses.ALLOCATOR, body);
+    return body;
   }
 
-  /** How many holders the allocator counts on {@code key}; 0 when it is not open. */
+  /** How many holders the allocator counts on {@code key} (asked through this node); 0 when it is not open. */
   public int holders(WorkspaceKey key) {
     try {
-      return allocator("lookup", key, null).getInteger("holders");
+      return localAllocator("lookup", key, null).getInteger("holders");
     } catch (io.branchwork.core.BranchworkException e) {
       return 0;
     }
