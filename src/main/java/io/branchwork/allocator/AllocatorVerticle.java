@@ -194,6 +194,9 @@ public final class AllocatorVerticle extends VerticleBase {
         return channel == Channel.PUBLIC && ownership.clustered() ? clusterStats()
             : Future.succeededFuture(local.stats());
       case AllocatorOps.RENAME:
+        if (channel != Channel.LOCAL) {
+          throw BranchworkException.badRequest("rename is internal"); // a workspace of this node tells its allocator
+        }
         return rename(r.key(), new WorkspaceKey(r.key().project(), Args.string(r.body(), "to")));
       case AllocatorOps.ADOPT:
         if (!forwarded) {

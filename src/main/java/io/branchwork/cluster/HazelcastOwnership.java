@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Claims in a cluster-wide map, workspace address → owner node id, changed only with Hazelcast's
@@ -30,10 +32,10 @@ import java.util.Set;
  */
 public final class HazelcastOwnership implements Ownership {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HazelcastOwnership.class);
+  private static final Logger LOG = LoggerFactory.getLogger(HazelcastOwnership.class);
+  /** The claims: workspace address → owner's node id. */
   static final String MAP = "branchwork.owners";
   private static final int CLAIM_ATTEMPTS = 5;
-
   private static final long POLL_MS = 50;
 
   private final Vertx vertx;

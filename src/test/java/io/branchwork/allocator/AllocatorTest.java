@@ -204,6 +204,20 @@ class AllocatorTest {
   }
 
   @Test
+  @DisplayName("The internal ops are refused on the public address: rename would move a workspace without its branch")
+  void internalOpsRefused() {
+    start(60_000);
+    node.allocator(AllocatorOps.REGISTER, key, "h1");
+    for (JsonObject body : List.of(
+        new JsonObject().put("op", AllocatorOps.RENAME).put("project", "alpha").put("branch", "main").put("to", "x"),
+        new JsonObject().put("op", AllocatorOps.ADOPT).put("project", "alpha").put("branch", "main"))) {
+      BranchworkException e = assertThrows(BranchworkException.class, () -> node.request(Addresses.ALLOCATOR, body));
+      assertEquals(ErrorCode.BAD_REQUEST, e.code(), body::encode);
+    }
+    assertEquals("main", node.allocator(AllocatorOps.LOOKUP, key, null).getString("branch"));
+  }
+
+  @Test
   @DisplayName("Bad allocator requests are bad_request: unknown op, bad project id, bad branch, missing holder")
   void badRequests() {
     start(60_000);
