@@ -81,7 +81,7 @@ class ClusterFailoverTest {
   }
 
   /** Starts node A as its own JVM, the way {@code java -jar} would, and waits for its health check. */
-  private Http startProcess(JsonObject conf, int httpPort) throws Exception {
+  private void startProcess(JsonObject conf, int httpPort) throws Exception {
     Path confFile = dir.resolve("node-a.json");
     Files.writeString(confFile, conf.encodePrettily());
     logA = dir.resolve("node-a.log");
@@ -105,7 +105,6 @@ class ClusterFailoverTest {
         return false;
       }
     });
-    return http;
   }
 
   private String log() {
@@ -120,22 +119,33 @@ class ClusterFailoverTest {
     return Pg.sql(admin, sql.replace("$schema", schema)).iterator().next().getLong(0);
   }
 
-  @Test
-  @DisplayName("Verifies that after kill -9 of the owner a client reopens through the survivor within seconds,"
-      + " finds the last saved state, and no claim or session of the dead node remains")
-  void killOwner() throws Exception {
+  /** Node A as a process, node B here, both members; answers A's HTTP port. */
+  private int startPair() throws Exception {
     int httpA = TestNode.freePort();
     int clusterA = TestNode.freePort();
     int clusterB = TestNode.freePort();
     String members = "127.0.0.1:" + clusterA + ",127.0.0.1:" + clusterB;
-    Http a = startProcess(conf("node-a", httpA, clusterA, members), httpA);
+    startProcess(conf("node-a", httpA, clusterA, members), httpA);
     b = TestNode.startClustered(dir.resolve("node-b"), conf("node-b", 0, clusterB, members));
     Await.until("node B to see node A", 30_000, () -> b.node.services().ownership().liveNodes().size() == 2);
+    return httpA;
+  }
 
+  /** Registers alice through {@code a}, creates {@code project}, answers her token. */
+  private static String aliceWith(Http a, String project) {
     a.postJson("/api/users", null, new JsonObject().put("username", "alice").put("password", "password-alice")).expect(201);
     String token = a.postJson("/api/sessions", null,
         new JsonObject().put("username", "alice").put("password", "password-alice")).expect(200).json().getString("token");
-    a.postJson("/api/projects", token, new JsonObject().put("id", "fo")).expect(201);
+    a.postJson("/api/projects", token, new JsonObject().put("id", project)).expect(201);
+    return token;
+  }
+
+  @Test
+  @DisplayName("Verifies that after kill -9 of the owner a client reopens through the survivor within seconds,"
+      + " finds the last saved state, and no claim or session of the dead node remains")
+  void killOwner() throws Exception {
+    int httpA = startPair();
+    String token = aliceWith(new Http("http://127.0.0.1:" + httpA), "fo");
     WorkspaceKey key = new WorkspaceKey("fo", "main");
 
     // A second workspace, owned by B, which a client of A also holds.
@@ -197,6 +207,31 @@ class ClusterFailoverTest {
           "only the survivor holds claims: " + owners);
     } finally {
       onA.close();
+    }
+  }
+
+  @Test
+  @DisplayName("Verifies that an open forwarded to an owner that freezes (kill -STOP) is served by the survivor"
+      + " once the owner is declared dead, instead of waiting for the load timeout")
+  void ownerFreezesDuringOpen() throws Exception {
+    int httpA = startPair();
+    String token = aliceWith(new Http("http://127.0.0.1:" + httpA), "fz");
+    try (WsClient onA = WsClient.connect(admin, httpA, token)) {
+      onA.ok("open", "project", "fz", "branch", "main"); // A owns the workspace; it stays after the close
+    }
+    assertEquals("node-a", b.localAllocator("lookup", new WorkspaceKey("fz", "main"), null).getString("node"));
+    assertTrue(new ProcessBuilder("kill", "-STOP", String.valueOf(processA.pid())).start().waitFor() == 0);
+    long frozenAt = System.nanoTime();
+    try (WsClient onB = WsClient.connect(admin, b.node.port(), token)) {
+      // B forwards the register to A, which never answers; when A is declared dead the forward
+      // fails, and the register starts over and takes A's claim over (not after the 120 s
+      // load timeout).
+      JsonObject opened = onB.ok("open", "project", "fz", "branch", "main");
+      long ms = (System.nanoTime() - frozenAt) / 1_000_000;
+      System.out.println("open through a frozen owner served by the survivor in " + ms + " ms");
+      assertEquals("fz", opened.getString("project"));
+      assertTrue(ms < 20_000, "took " + ms + " ms");
+      assertEquals("node-b", b.localAllocator("lookup", new WorkspaceKey("fz", "main"), null).getString("node"));
     }
   }
 
