@@ -95,6 +95,7 @@ public final class AllocatorVerticle extends VerticleBase {
           m -> onMessage(m, Channel.NODE));
       ready.add(nodeConsumer.completion());
       membershipListener = ownership.onMembershipChange(this::reconcile);
+      services.metrics().clusterGauge(() -> ownership.liveNodes().size());
     }
     gcTimer = vertx.setPeriodic(services.config().gcIntervalMs, id -> gc());
     return Future.all(ready).onSuccess(v -> {

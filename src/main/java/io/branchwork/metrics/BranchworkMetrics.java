@@ -59,6 +59,12 @@ public final class BranchworkMetrics {
         .register(registry);
   }
 
+  /** Registers the number of cluster members this node sees, read when scraped. */
+  public void clusterGauge(Supplier<Number> members) {
+    Gauge.builder("branchwork.cluster.members", members).description("Cluster members this node sees")
+        .register(registry);
+  }
+
   public void deployed() {
     deploys.increment();
   }

@@ -57,6 +57,10 @@ class ClusterTest {
     Await.until("both nodes to see each other", 30_000,
         () -> a.node.services().ownership().liveNodes().size() == 2
             && b.node.services().ownership().liveNodes().size() == 2);
+    assertTrue(b.http.get("/metrics", null).expect(200).text().contains("branchwork_cluster_members 2.0"),
+        "members are a metric");
+    JsonObject health = b.http.get("/health", null).expect(200).json();
+    assertEquals(2, health.getJsonObject("cluster").getInteger("members"), health::encode);
     alice = a.login("alice");
     bob = b.login("bob");
     for (String p : new String[] {"race", "share", "fence", "hand"}) {
