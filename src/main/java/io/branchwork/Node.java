@@ -109,7 +109,8 @@ public final class Node {
           Node node = new Node(vertx, services.get(), allocatorId.get(), httpId, firstHttp.get().actualPort());
           LOG.info("node {} serving http://{}:{} with the {} store{} in {} ms", config.nodeTag, config.httpHost,
               node.port, config.store.name().toLowerCase(java.util.Locale.ROOT),
-              cluster == null ? "" : ", cluster member " + cluster.getNodeId(), (System.nanoTime() - t0) / 1_000_000);
+              cluster == null ? "" : ", cluster member " + cluster.getNodeId() + " of " + cluster.getNodes().size(),
+              (System.nanoTime() - t0) / 1_000_000);
           return node;
         })
         .recover(e -> {
