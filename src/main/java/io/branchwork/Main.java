@@ -1,24 +1,24 @@
 package io.branchwork;
 
+import io.branchwork.cluster.ClusterSetup;
 import io.branchwork.config.Config;
 import io.branchwork.config.ConfigException;
 import io.branchwork.config.ConfigLoader;
 import io.branchwork.metrics.BranchworkMetrics;
-import io.branchwork.cluster.ClusterSetup;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
-import io.vertx.core.eventbus.EventBusOptions;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code java -jar branchwork.jar [--conf FILE]}: one node, until the process is told to stop. */
+/** {@code java -jar branchwork.jar [--conf FILE]}: one node, a cluster member when {@code cluster.enabled}, until the process is told to stop. */
 public final class Main {
 
   private static final long SHUTDOWN_TIMEOUT_S = 60;
