@@ -18,7 +18,10 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code java -jar branchwork.jar [--conf FILE]}: one node, a cluster member when {@code cluster.enabled}, until the process is told to stop. */
+/**
+ * {@code java -jar branchwork.jar [--conf FILE]}: one node (a cluster member when
+ * {@code cluster.enabled}), until the process is told to stop.
+ */
 public final class Main {
 
   private static final long SHUTDOWN_TIMEOUT_S = 60;
