@@ -63,7 +63,7 @@ class ClusterTest {
     assertEquals(2, health.getJsonObject("cluster").getInteger("members"), health::encode);
     alice = a.login("alice");
     bob = b.login("bob");
-    for (String p : new String[] {"race", "share", "fence", "hand"}) {
+    for (String p : new String[] {"race", "share", "fence", "hand", "stray"}) {
       a.createProject(alice, p);
       a.http.postJson("/api/projects/" + p + "/members", alice,
           new JsonObject().put("username", "bob").put("role", "writer")).expect(204);
@@ -194,6 +194,28 @@ class ClusterTest {
     other.allocator("deregister", key, "h-new");
     other.allocator("deregister", key, "h-fence");
     other.allocator("kill", key, null);
+  }
+
+  @Test
+  @DisplayName("Verifies that a workspace is not deployed while another live node consumes its address:"
+      + " the event bus would split its requests between the two")
+  void secondConsumerRefused() throws Exception {
+    WorkspaceKey key = new WorkspaceKey("stray", "main");
+    // Something on B listens at the workspace address without owning the key.
+    var stray = b.vertx.eventBus().<JsonObject>consumer(key.address(), m -> m.reply(new JsonObject()));
+    stray.completion().await(10, TimeUnit.SECONDS);
+    try {
+      io.branchwork.core.BranchworkException e = org.junit.jupiter.api.Assertions.assertThrows(
+          io.branchwork.core.BranchworkException.class, () -> a.localAllocator("register", key, "h-stray"));
+      assertEquals(io.branchwork.core.ErrorCode.CONFLICT, e.code(), e.getMessage());
+      assertEquals(0, open(a, key) + open(b, key));
+    } finally {
+      stray.unregister().await(10, TimeUnit.SECONDS);
+    }
+    assertEquals(0, a.holders(key), "the failed register left no reference");
+    a.localAllocator("register", key, "h-after");
+    assertEquals(1, open(a, key), "once the stray consumer is gone the workspace deploys");
+    a.localAllocator("deregister", key, "h-after");
   }
 
   @Test
