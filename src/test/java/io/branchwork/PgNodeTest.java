@@ -8,7 +8,6 @@ import io.branchwork.core.WorkspaceKey;
 import io.branchwork.store.Records.WorkspaceSession;
 import io.branchwork.support.Pg;
 import io.branchwork.support.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,25 +25,20 @@ class PgNodeTest {
   @TempDir
   Path dir;
 
-  private Vertx admin;
-  private String schema;
+  private Pg.TestSchema schema;
 
   @BeforeEach
   void setUp() {
-    admin = Vertx.vertx();
-    Pg.requireReachable(admin);
-    schema = Pg.newSchema();
+    schema = new Pg.TestSchema();
   }
 
   @AfterEach
   void tearDown() {
-    Pg.dropSchema(admin, schema);
-    admin.close();
+    schema.close();
   }
 
   private JsonObject pg() {
-    return new JsonObject().put("store", "pg")
-        .put("pg", new JsonObject().put("url", Pg.URL).put("schema", schema).put("poolSize", 4));
+    return schema.nodeConfig();
   }
 
   @Test

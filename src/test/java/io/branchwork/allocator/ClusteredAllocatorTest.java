@@ -2,7 +2,6 @@ package io.branchwork.allocator;
 
 import io.branchwork.support.Pg;
 import io.branchwork.support.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -15,22 +14,17 @@ import org.junit.jupiter.api.BeforeEach;
  */
 class ClusteredAllocatorTest extends AllocatorTest {
 
-  private Vertx admin;
-  private String schema;
+  private Pg.TestSchema schema;
 
   @BeforeEach
   void schema() {
-    admin = Vertx.vertx();
-    Pg.requireReachable(admin);
-    schema = Pg.newSchema();
+    schema = new Pg.TestSchema();
   }
 
   @Override
   TestNode startNode(Path dataDir, JsonObject overrides) {
     int port = TestNode.freePort();
-    return TestNode.startClustered(dataDir, overrides.copy()
-        .put("store", "pg")
-        .put("pg", new JsonObject().put("url", Pg.URL).put("schema", schema).put("poolSize", 4))
+    return TestNode.startClustered(dataDir, overrides.copy().mergeIn(schema.nodeConfig())
         .put("cluster", new JsonObject().put("enabled", true).put("port", port)
             .put("members", "127.0.0.1:" + port)));
   }
@@ -42,7 +36,6 @@ class ClusteredAllocatorTest extends AllocatorTest {
       node.close();
       node = null;
     }
-    Pg.dropSchema(admin, schema);
-    admin.close();
+    schema.close();
   }
 }

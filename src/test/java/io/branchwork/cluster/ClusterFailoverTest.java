@@ -39,17 +39,16 @@ class ClusterFailoverTest {
   @TempDir
   Path dir;
 
+  private Pg.TestSchema schema;
   private Vertx admin;
-  private String schema;
   private Process processA;
   private TestNode b;
   private Path logA;
 
   @BeforeEach
   void setUp() {
-    admin = Vertx.vertx();
-    Pg.requireReachable(admin);
-    schema = Pg.newSchema();
+    schema = new Pg.TestSchema();
+    admin = schema.admin;
   }
 
   @AfterEach
@@ -66,16 +65,14 @@ class ClusterFailoverTest {
     if (b != null) {
       b.close();
     }
-    Pg.dropSchema(admin, schema);
-    admin.close();
+    schema.close();
   }
 
   private JsonObject conf(String tag, int httpPort, int clusterPort, String members) {
     return TestNode.testConfig(dir.resolve(tag))
         .put("http", new JsonObject().put("port", httpPort).put("instances", 1))
         .put("node", new JsonObject().put("tag", tag))
-        .put("store", "pg")
-        .put("pg", new JsonObject().put("url", Pg.URL).put("schema", schema).put("poolSize", 4))
+        .mergeIn(schema.nodeConfig())
         .put("cluster", new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", clusterPort)
             .put("members", members).put("heartbeatMs", 1000).put("failureTimeoutMs", 3000));
   }
@@ -116,7 +113,7 @@ class ClusterFailoverTest {
   }
 
   private long rows(String sql) {
-    return Pg.sql(admin, sql.replace("$schema", schema)).iterator().next().getLong(0);
+    return schema.sql(sql).iterator().next().getLong(0);
   }
 
   /** Node A as a process, node B here, both members; answers A's HTTP port. */

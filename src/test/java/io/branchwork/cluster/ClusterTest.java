@@ -36,8 +36,8 @@ class ClusterTest {
   @TempDir
   static Path dir;
 
+  static Pg.TestSchema schema;
   static Vertx admin;
-  static String schema;
   static int portA;
   static int portB;
   static TestNode a;
@@ -47,9 +47,8 @@ class ClusterTest {
 
   @BeforeAll
   static void start() {
-    admin = Vertx.vertx();
-    Pg.requireReachable(admin);
-    schema = Pg.newSchema();
+    schema = new Pg.TestSchema();
+    admin = schema.admin;
     portA = TestNode.freePort();
     portB = TestNode.freePort();
     a = TestNode.startClustered(dir.resolve("a"), conf("node-a", portA));
@@ -78,15 +77,15 @@ class ClusterTest {
     if (a != null) {
       a.close();
     }
-    Pg.dropSchema(admin, schema);
-    admin.close();
+    if (schema != null) {
+      schema.close();
+    }
   }
 
   static JsonObject conf(String tag, int clusterPort) {
     return new JsonObject()
         .put("node", new JsonObject().put("tag", tag))
-        .put("store", "pg")
-        .put("pg", new JsonObject().put("url", Pg.URL).put("schema", schema).put("poolSize", 4))
+        .mergeIn(schema.nodeConfig())
         .put("cluster", new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", clusterPort)
             .put("members", "127.0.0.1:" + portA + ",127.0.0.1:" + portB)
             .put("heartbeatMs", 1000).put("failureTimeoutMs", 3000));

@@ -49,4 +49,36 @@ public final class Pg {
   public static void dropSchema(Vertx vertx, String schema) {
     sql(vertx, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
   }
+
+  /**
+   * A schema of its own for a test, on a Vert.x of its own, after checking that PostgreSQL is
+   * reachable; {@link #close} drops it.
+   */
+  public static final class TestSchema implements AutoCloseable {
+
+    /** For SQL and clients outside the nodes under test. */
+    public final Vertx admin = Vertx.vertx();
+    public final String name = newSchema();
+
+    public TestSchema() {
+      requireReachable(admin);
+    }
+
+    /** Node configuration overrides for the PostgreSQL store on this schema. */
+    public io.vertx.core.json.JsonObject nodeConfig() {
+      return new io.vertx.core.json.JsonObject().put("store", "pg")
+          .put("pg", new io.vertx.core.json.JsonObject().put("url", URL).put("schema", name).put("poolSize", 4));
+    }
+
+    /** Runs {@code sql}, with {@code $schema} standing for this schema; answers the rows. */
+    public RowSet<Row> sql(String sql) {
+      return Pg.sql(admin, sql.replace("$schema", name));
+    }
+
+    @Override
+    public void close() {
+      dropSchema(admin, name);
+      admin.close();
+    }
+  }
 }
