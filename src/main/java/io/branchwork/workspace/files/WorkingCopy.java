@@ -14,6 +14,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectInserter;
@@ -33,10 +34,24 @@ public final class WorkingCopy {
 
   private final Path root;
   private final int maxFileBytes;
+  private final long maxTreeBytes;
+  /**
+   * Bytes of regular files in the copy as the load counted them, kept up to date by writes and
+   * deletes (objects that commits add to {@code .git} are not counted here; the save's own check
+   * against {@code limits.maxSnapshotBytes} catches those).
+   */
+  private final AtomicLong treeBytes;
 
   public WorkingCopy(Path root, int maxFileBytes) {
+    this(root, maxFileBytes, Long.MAX_VALUE, 0);
+  }
+
+  /** A copy whose files may not grow past {@code maxTreeBytes}, holding {@code treeBytes} now. */
+  public WorkingCopy(Path root, int maxFileBytes, long maxTreeBytes, long treeBytes) {
     this.root = root;
     this.maxFileBytes = maxFileBytes;
+    this.maxTreeBytes = maxTreeBytes;
+    this.treeBytes = new AtomicLong(treeBytes);
   }
 
   public Path root() {
@@ -118,6 +133,11 @@ public final class WorkingCopy {
     if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
       throw BranchworkException.conflict("a directory is in the way: " + path);
     }
+    long old = Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) ? Files.size(file) : 0;
+    if (treeBytes.get() - old + content.length > maxTreeBytes) {
+      throw BranchworkException.tooLarge("the working copy would hold more than " + maxTreeBytes
+          + " bytes (limits.maxSnapshotBytes), more than a save could store and a load unpack");
+    }
     Path parent = file.getParent();
     createParents(parent, path);
     Path tmp = Files.createTempFile(parent, ".bw-", ".tmp");
@@ -131,13 +151,16 @@ public final class WorkingCopy {
     } finally {
       Files.deleteIfExists(tmp);
     }
+    treeBytes.addAndGet(content.length - old);
     return blobId(content);
   }
 
   public void delete(String path, String base) throws IOException {
     Path file = existingFile(path);
     checkBase(path, file, base);
+    long size = Files.size(file);
     Files.delete(file);
+    treeBytes.addAndGet(-size);
     pruneEmptyParents(file.getParent());
   }
 

@@ -1,8 +1,6 @@
 package io.branchwork.workspace.git;
 
-import io.branchwork.core.BranchworkException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
@@ -19,12 +17,13 @@ public final class Repos {
 
   private Repos() {}
 
-  /** Opens the repository of the working copy at {@code workTree}, with nothing executable. */
+  /**
+   * Opens the repository of the working copy at {@code workTree}, with nothing executable, after
+   * {@link GitDirGuard} has made its {@code .git} safe to read and write.
+   */
   public static Repository open(Path workTree) throws IOException {
     Path gitDir = workTree.resolve(Constants.DOT_GIT);
-    if (!Files.isDirectory(gitDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      throw BranchworkException.badRequest("the working copy has no .git directory");
-    }
+    GitDirGuard.sanitize(gitDir);
     Repository repo = new FileRepositoryBuilder()
         .setFS(NoExecFS.INSTANCE)
         .setGitDir(gitDir.toFile())

@@ -5,6 +5,9 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.store.Records.SnapshotMeta;
 import io.branchwork.workspace.files.FileTrees;
+import io.branchwork.workspace.files.TreeGuard;
+import io.branchwork.workspace.files.WorkspacePaths;
+import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.git.Repos;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,6 +30,9 @@ public final class SnapshotService {
   /** Where an archive's working copy was unpacked, and which commit it is on. */
   private record Unpacked(Path dir, Path workTree, String head) {}
 
+  /** A loaded branch: its snapshot and how many bytes its files took once unpacked. */
+  public record Loaded(SnapshotMeta meta, long bytes) {}
+
   private final Vertx vertx;
   private final Services services;
   private final SnapshotUnpacker unpacker;
@@ -38,8 +44,12 @@ public final class SnapshotService {
         services.config().maxSnapshotEntries);
   }
 
-  /** Unpacks the branch's latest snapshot into {@code dir} (which must not exist). */
-  public Future<SnapshotMeta> loadInto(WorkspaceKey key, Path dir) {
+  /**
+   * Unpacks the branch's latest snapshot into {@code dir} (which must not exist) and checks the
+   * working copy as an import is checked, so a snapshot from before a rule was added cannot
+   * smuggle in what the rule refuses.
+   */
+  public Future<Loaded> loadInto(WorkspaceKey key, Path dir) {
     long start = System.nanoTime();
     return services.store().latestSnapshot(key.project(), key.branch()).compose(meta -> {
       if (meta.isEmpty()) {
@@ -47,10 +57,14 @@ public final class SnapshotService {
             + " in project " + key.project()));
       }
       return withTempFile(archive -> services.store().readSnapshot(meta.get(), archive)
-          .compose(v -> vertx.executeBlocking(() -> unpacker.unpack(archive, dir), false)))
+          .compose(v -> vertx.executeBlocking(() -> {
+            long bytes = unpacker.unpack(archive, dir);
+            TreeGuard.verifyWorkTree(dir.toRealPath());
+            return bytes;
+          }, false)))
           .map(bytes -> {
             services.metrics().loaded(System.nanoTime() - start);
-            return meta.get();
+            return new Loaded(meta.get(), bytes);
           });
     });
   }
@@ -62,10 +76,15 @@ public final class SnapshotService {
   public Future<SnapshotMeta> save(WorkspaceKey key, Path workTree, String head, long expectedVersion) {
     long start = System.nanoTime();
     return withTempFile(archive -> vertx.executeBlocking(
-            () -> SnapshotPacker.pack(workTree, archive, services.config().gzipLevel), false)
+            () -> pack(workTree, archive), false)
         .compose(bytes -> services.store().writeSnapshot(key.project(), key.branch(), head, archive,
             expectedVersion)))
         .onSuccess(meta -> services.metrics().saved(meta.bytes(), System.nanoTime() - start));
+  }
+
+  private long pack(Path workTree, Path archive) throws IOException {
+    return SnapshotPacker.pack(workTree, archive, services.config().gzipLevel, services.config().maxSnapshotBytes,
+        services.config().maxSnapshotEntries);
   }
 
   /** The latest snapshot in a temporary file that the caller deletes. */
@@ -89,7 +108,7 @@ public final class SnapshotService {
   public Future<SnapshotMeta> importArchive(WorkspaceKey key, Path upload) {
     return vertx.executeBlocking(() -> unpackForImport(upload, key.branch()), false)
         .compose(u -> withTempFile(archive -> vertx.executeBlocking(
-                () -> SnapshotPacker.pack(u.workTree(), archive, services.config().gzipLevel), false)
+                () -> pack(u.workTree(), archive), false)
             .compose(bytes -> services.store().writeSnapshot(key.project(), key.branch(), u.head(),
                 archive, 0L)))
             .eventually(() -> vertx.executeBlocking(() -> {
@@ -123,6 +142,7 @@ public final class SnapshotService {
     unpacker.unpack(upload, dir);
     try {
       Path workTree = findWorkTree(dir);
+      TreeGuard.verifyWorkTree(workTree);
       try (Repository repo = Repos.open(workTree)) {
         String current = Repos.currentBranch(repo);
         if (!branch.equals(current)) {
@@ -133,11 +153,29 @@ public final class SnapshotService {
         if (head == null) {
           throw BranchworkException.badRequest("branch " + branch + " has no commit in the archive");
         }
+        probe(repo);
         return new Unpacked(dir, workTree, head);
       }
     } catch (IOException | RuntimeException e) {
       FileTrees.deleteQuietly(dir);
       throw e;
+    }
+  }
+
+  /**
+   * Does once what every open of the workspace will do (read the index, walk HEAD's tree against
+   * the files, refresh the index), so an archive git cannot work with is refused at the door
+   * instead of accepted and then failing every open.
+   */
+  private static void probe(Repository repo) {
+    try {
+      org.eclipse.jgit.api.Git.wrap(repo).status().call();
+      new GitOps(repo).refreshIndex();
+    } catch (BranchworkException e) {
+      throw e;
+    } catch (Exception e) {
+      throw BranchworkException.badRequest("git cannot work with the archive's repository: "
+          + WorkspacePaths.printable(String.valueOf(e.getMessage())));
     }
   }
 

@@ -2,28 +2,47 @@ package io.branchwork.workspace.snapshot;
 
 import io.branchwork.core.BranchworkException;
 import io.branchwork.workspace.files.FileTrees;
+import io.branchwork.workspace.files.TreeGuard;
+import io.branchwork.workspace.files.WorkspacePaths;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
+import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
- * Unpacks a tar.gz into a fresh directory, refusing anything that could write outside it or
- * exhaust the disk: absolute names, {@code ..}, links whose target leaves the directory, writes
- * through links, devices and FIFOs, more than {@code maxBytes} unpacked or {@code maxEntries}
- * entries. A refused archive leaves nothing behind. Blocking.
+ * Unpacks a tar.gz into a fresh directory, refusing anything that could write outside it, read
+ * the host through it, or exhaust the disk or the heap. The rules, each checked before the
+ * entry is written:
+ * <ul>
+ *   <li>no absolute name, no {@code ..}, no segment over 255 bytes;</li>
+ *   <li>no entry is written through a link: every parent on the way is a real directory;</li>
+ *   <li>a hard link becomes a copy of a regular file unpacked before, reached with no link on the
+ *       way (so a chain of symlinks cannot make it copy a host file);</li>
+ *   <li>a symlink's target is relative, and after the last entry every symlink is resolved through
+ *       the tree as it finally is (links followed, with a hop limit): it must stay inside and out
+ *       of {@code .git}; no symlink may sit under a {@code .git} directory;</li>
+ *   <li>no device, FIFO or unknown type; header data bounded by {@link TarHeaderGuard};</li>
+ *   <li>every entry's declared size is checked against what is left of {@code maxBytes} before
+ *       a byte of it is written; at most {@code maxEntries} entries.</li>
+ * </ul>
+ * A refused archive leaves nothing behind. Blocking.
  */
 public final class SnapshotUnpacker {
 
@@ -50,26 +69,34 @@ public final class SnapshotUnpacker {
     Files.createDirectory(target);
     Path root = target.toRealPath();
     try {
-      return extract(archive, root);
+      List<Path> links = new ArrayList<>();
+      long bytes = extract(archive, root, links);
+      for (Path link : links) {
+        TreeGuard.requireLinkInside(root, link);
+      }
+      return bytes;
     } catch (IOException | RuntimeException e) {
       FileTrees.deleteQuietly(root);
       if (e instanceof BranchworkException) {
         throw e;
       }
-      throw BranchworkException.badRequest("not a readable tar.gz archive (" + e.getMessage() + ")");
+      throw BranchworkException.badRequest("not a readable tar.gz archive (" + printable(String.valueOf(e.getMessage()))
+          + ")");
     }
   }
 
-  private long extract(InputStream raw, Path root) throws IOException {
+  private long extract(InputStream raw, Path root, List<Path> links) throws IOException {
     long bytes = 0;
     long entries = 0;
     byte[] buf = new byte[1 << 16];
-    try (GzipCompressorInputStream gz = new GzipCompressorInputStream(new BufferedInputStream(raw, 1 << 16), true);
-         TarArchiveInputStream tar = new TarArchiveInputStream(gz)) {
+    // The JDK's gzip reader skips a member's name and comment fields without buffering them.
+    try (InputStream gz = new GZIPInputStream(new BufferedInputStream(raw, 1 << 16), 1 << 16);
+         TarArchiveInputStream tar = new TarArchiveInputStream(new TarHeaderGuard(gz))) {
       TarArchiveEntry entry;
       while ((entry = tar.getNextEntry()) != null) {
         if (++entries > maxEntries) {
-          throw BranchworkException.tooLarge("archive has more than " + maxEntries + " entries");
+          throw BranchworkException.tooLarge("archive has more than " + maxEntries
+              + " entries (limits.maxSnapshotEntries)");
         }
         String rel = relativeName(entry.getName());
         if (rel.isEmpty()) {
@@ -89,47 +116,54 @@ public final class SnapshotUnpacker {
           Files.createDirectories(dest);
         } else if (entry.isSymbolicLink()) {
           String link = entry.getLinkName();
-          Path linkTarget = Path.of(link);
-          if (link.isEmpty() || link.indexOf('\0') >= 0 || linkTarget.isAbsolute()
-              || !dest.getParent().resolve(linkTarget).normalize().startsWith(root)) {
+          if (link.isEmpty() || link.indexOf('\0') >= 0 || Path.of(link).isAbsolute()
+              || !dest.getParent().resolve(link).normalize().startsWith(root)) {
             throw refuse(entry, "is a link that leaves the target");
+          }
+          if (TreeGuard.underGitDir(root, dest)) {
+            throw refuse(entry, "is a link inside .git");
           }
           Files.createDirectories(dest.getParent());
           Files.deleteIfExists(dest);
-          Files.createSymbolicLink(dest, linkTarget);
+          Files.createSymbolicLink(dest, Path.of(link));
+          links.add(dest);
         } else if (entry.isLink()) {
           // Hard links become copies of a file unpacked before, so no inode is shared with anything.
           Path source = root.resolve(relativeName(entry.getLinkName())).normalize();
-          if (!source.startsWith(root) || !Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
+          if (!source.startsWith(root) || source.equals(root)) {
+            throw refuse(entry, "is a hard link to something outside");
+          }
+          requireNoLinkOnTheWay(root, source, entry);
+          if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
             throw refuse(entry, "is a hard link to nothing unpacked before");
           }
-          bytes += Files.size(source);
-          if (bytes > maxBytes) {
-            throw BranchworkException.tooLarge("archive unpacks to more than " + maxBytes + " bytes");
-          }
+          bytes = budget(bytes, Files.size(source));
           Files.createDirectories(dest.getParent());
-          Files.copy(source, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          Files.copy(source, dest, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
         } else if (isRegularFile(entry)) {
+          bytes = budget(bytes, entry.getSize()); // declared, checked before a byte is written
           Files.createDirectories(dest.getParent());
+          long written = 0;
           try (OutputStream out = Files.newOutputStream(dest, StandardOpenOption.CREATE,
               StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             int n;
             while ((n = tar.read(buf)) > 0) {
-              bytes += n;
-              if (bytes > maxBytes) {
-                throw BranchworkException.tooLarge("archive unpacks to more than " + maxBytes + " bytes");
+              written += n;
+              if (written > entry.getSize()) {
+                throw refuse(entry, "holds more data than its header declares");
               }
               out.write(buf, 0, n);
             }
           }
           if ((entry.getMode() & 0100) != 0) {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dest);
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dest, LinkOption.NOFOLLOW_LINKS);
             perms.addAll(EXEC);
             Files.setPosixFilePermissions(dest, perms);
           }
           // Keep the archive's mtime: git's index records it, and a mismatch makes every status
           // and commit re-hash the whole working tree.
-          Files.setLastModifiedTime(dest, FileTime.from(entry.getLastModifiedDate().toInstant()));
+          Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+              .setTimes(FileTime.from(entry.getLastModifiedDate().toInstant()), null, null);
         } else {
           throw refuse(entry, "is a special file of type '" + (char) entry.getLinkFlag() + "'");
         }
@@ -138,13 +172,21 @@ public final class SnapshotUnpacker {
     return bytes;
   }
 
+  private long budget(long used, long more) {
+    if (more < 0 || more > maxBytes - used) {
+      throw BranchworkException.tooLarge("archive unpacks to more than " + maxBytes
+          + " bytes (limits.maxSnapshotBytes)");
+    }
+    return used + more;
+  }
+
   /** Only plain files: commons-compress's isFile() also says yes to unknown types. */
   private static boolean isRegularFile(TarArchiveEntry entry) {
     byte flag = entry.getLinkFlag();
     return flag == TarConstants.LF_NORMAL || flag == TarConstants.LF_OLDNORM || flag == TarConstants.LF_CONTIG;
   }
 
-  /** The entry's name without a leading "./"; refuses absolute names, "..", NUL and backslashes. */
+  /** The entry's name without a leading "./"; refuses absolute names, "..", NUL, backslashes, long segments. */
   private static String relativeName(String name) {
     String n = name;
     while (n.startsWith("./")) {
@@ -160,6 +202,10 @@ public final class SnapshotUnpacker {
       if (seg.equals("..")) {
         throw BranchworkException.badRequest("archive entry '" + printable(name) + "' climbs out with '..'");
       }
+      if (seg.getBytes(StandardCharsets.UTF_8).length > WorkspacePaths.MAX_SEGMENT_BYTES) {
+        throw BranchworkException.badRequest("archive entry '" + printable(name) + "' has a name segment longer than "
+            + WorkspacePaths.MAX_SEGMENT_BYTES + " bytes");
+      }
     }
     while (n.endsWith("/")) {
       n = n.substring(0, n.length() - 1);
@@ -167,7 +213,7 @@ public final class SnapshotUnpacker {
     return n;
   }
 
-  /** Refuses writing through a link unpacked earlier, the classic two-step escape. */
+  /** Refuses reaching {@code dest} through a link unpacked earlier, the classic two-step escape. */
   private static void requireNoLinkOnTheWay(Path root, Path dest, TarArchiveEntry entry) {
     Path p = root;
     for (Path seg : root.relativize(dest.getParent() == null ? root : dest.getParent())) {
@@ -176,7 +222,7 @@ public final class SnapshotUnpacker {
       }
       p = p.resolve(seg);
       if (Files.isSymbolicLink(p)) {
-        throw refuse(entry, "would be written through a link");
+        throw refuse(entry, "would go through a link");
       }
     }
   }
@@ -186,7 +232,6 @@ public final class SnapshotUnpacker {
   }
 
   private static String printable(String s) {
-    String t = s.length() > 200 ? s.substring(0, 200) + "..." : s;
-    return t.replaceAll("\\p{Cntrl}", "?");
+    return WorkspacePaths.printable(s.length() > 200 ? s.substring(0, 200) + "..." : s);
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.ErrorCode;
 import io.branchwork.support.Cli;
+import io.branchwork.support.Tars;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -174,5 +175,203 @@ class SnapshotUnpackerTest {
     assertEquals("same", Files.readString(target.resolve("copy.txt")));
     io.branchwork.workspace.files.FileTrees.deleteRecursively(target);
     refused(archive(new Object[] {"evil", TarConstants.LF_LINK, "../../../outside"}), 1 << 20);
+  }
+
+  // --- issue 11: links that are inside by name and outside in fact; header and size bombs
+
+  @Test
+  @DisplayName("A chain of links each lexically inside (up0 -> ., up1 -> up0/.., ...) that climbs to / is refused")
+  void climbingChain() {
+    byte[] a = Tars.create().file("ok.txt", "x").climbingChain("", 24).gzip();
+    BranchworkException e = refused(a, 1 << 20);
+    assertEquals(ErrorCode.BAD_REQUEST, e.code());
+    assertTrue(e.getMessage().contains("leads out"), e.getMessage());
+  }
+
+  @Test
+  @DisplayName("A hard link through the climbing chain to a host file is refused, and the host file is not copied")
+  void hardLinkThroughChain() throws IOException {
+    Path secret = Files.writeString(tmp.resolve("secret.txt"), "host secret");
+    // target is sandbox/a/b/target: four levels of '..' from target reach tmp, where the secret is
+    byte[] a = Tars.create().climbingChain("", 4).hardlink("stolen", "up4/secret.txt").gzip();
+    BranchworkException e = refused(a, 1 << 20);
+    assertTrue(e.getMessage().contains("through a link"), e.getMessage());
+    assertEquals("host secret", Files.readString(secret));
+    assertEquals(0, strayFiles());
+  }
+
+  @Test
+  @DisplayName("A link whose meaning a later entry changes (x -> d/.. then d -> .) is refused after the last entry")
+  void laterEntryChangesALink() {
+    assertEquals(ErrorCode.BAD_REQUEST, refused(Tars.create().symlink("x", "d/..").symlink("d", ".").gzip(), 1 << 20)
+        .code());
+  }
+
+  @Test
+  @DisplayName("No link may sit under .git, even one that stays inside: JGit and the compile cache write there")
+  void noLinkUnderGit() {
+    refused(Tars.create().dir(".git").symlink(".git/branchwork", "../sub").gzip(), 1 << 20);
+    refused(Tars.create().dir("repo/.git").symlink("repo/.git/logs", "../x").gzip(), 1 << 20);
+    refused(Tars.create().dir(".GIT").symlink(".GIT/logs", "../x").gzip(), 1 << 20);
+  }
+
+  @Test
+  @DisplayName("A link into .git from the working tree is refused")
+  void noLinkIntoGit() {
+    refused(Tars.create().dir(".git").file(".git/config", "").symlink("cfg", ".git/config").gzip(), 1 << 20);
+  }
+
+  @Test
+  @DisplayName("A GNU long name declaring 1.5 GiB is refused from its header, before a byte of it is read")
+  void longNameBomb() throws IOException {
+    CountingInput in = new CountingInput(gzip(header("././@LongLink", 'L', 1536L << 20)));
+    BranchworkException e = assertThrows(BranchworkException.class,
+        () -> new SnapshotUnpacker(1 << 20, 1000).unpack(in, target));
+    assertEquals(ErrorCode.TOO_LARGE, e.code());
+    assertTrue(in.count < 4096, "read " + in.count + " bytes");
+  }
+
+  @Test
+  @DisplayName("A PAX header declaring 2 GiB, a PAX 'size' key and a GNU sparse entry are refused")
+  void paxAndSparse() throws IOException {
+    assertEquals(ErrorCode.TOO_LARGE, refused(gzip(header("PaxHeaders/x", 'x', 2L << 30)), 1 << 20).code());
+    byte[] pax = "20 size=99999999999\n".getBytes(StandardCharsets.UTF_8);
+    assertEquals(ErrorCode.BAD_REQUEST, refused(gzip(concat(header("PaxHeaders/x", 'x', pax.length), pad(pax))),
+        1 << 20).code());
+    assertEquals(ErrorCode.BAD_REQUEST, refused(gzip(header("sparse", 'S', 0)), 1 << 20).code());
+  }
+
+  @Test
+  @DisplayName("A gzip bomb stops at the limit as the bytes arrive: an entry declaring more than is left is refused unwritten")
+  void gzipBomb() throws IOException {
+    // 64 MiB of zeros declared in one entry compresses to about 64 KiB
+    ByteArrayOutputStream raw = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(new GzipCompressorOutputStream(raw))) {
+      TarArchiveEntry e = new TarArchiveEntry("bomb.bin");
+      e.setSize(64L << 20);
+      t.putArchiveEntry(e);
+      byte[] zeros = new byte[1 << 20];
+      for (int i = 0; i < 64; i++) {
+        t.write(zeros);
+      }
+      t.closeArchiveEntry();
+    }
+    CountingInput in = new CountingInput(raw.toByteArray());
+    BranchworkException e = assertThrows(BranchworkException.class,
+        () -> new SnapshotUnpacker(1 << 20, 1000).unpack(in, target));
+    assertEquals(ErrorCode.TOO_LARGE, e.code());
+    assertTrue(e.getMessage().contains("limits.maxSnapshotBytes"), e.getMessage());
+    assertTrue(in.count < raw.size() / 4, "read " + in.count + " of " + raw.size() + " compressed bytes");
+    assertFalse(Files.exists(target));
+  }
+
+  @Test
+  @DisplayName("A name segment over 255 bytes is bad_request, not a file-system error")
+  void longSegment() {
+    BranchworkException e = refused(Tars.create().file("a".repeat(300), "x").gzip(), 1 << 20);
+    assertEquals(ErrorCode.BAD_REQUEST, e.code());
+    assertTrue(e.getMessage().contains("255"), e.getMessage());
+  }
+
+  @Test
+  @DisplayName("Packing refuses a tree the unpacker would refuse to load: more bytes or entries than the limits")
+  void packRefusesWhatCannotLoad() throws IOException {
+    Path src = Files.createDirectories(tmp.resolve("big"));
+    Files.write(src.resolve("a.bin"), new byte[3000]);
+    Files.write(src.resolve("b.bin"), new byte[3000]);
+    Path archive = tmp.resolve("big.tar.gz");
+    BranchworkException bytes = assertThrows(BranchworkException.class,
+        () -> SnapshotPacker.pack(src, archive, 1, 5000, 100));
+    assertEquals(ErrorCode.TOO_LARGE, bytes.code());
+    assertTrue(bytes.getMessage().contains("limits.maxSnapshotBytes"), bytes.getMessage());
+    BranchworkException entries = assertThrows(BranchworkException.class,
+        () -> SnapshotPacker.pack(src, archive, 1, 1 << 20, 1));
+    assertTrue(entries.getMessage().contains("limits.maxSnapshotEntries"), entries.getMessage());
+    SnapshotPacker.pack(src, archive, 1, 6000, 2);
+    new SnapshotUnpacker(6000, 3).unpack(archive, target);
+  }
+
+  /** One ustar header block of {@code type} declaring {@code size}, with a valid checksum. */
+  private static byte[] header(String name, char type, long size) {
+    byte[] h = new byte[512];
+    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    System.arraycopy(n, 0, h, 0, n.length);
+    put(h, 100, "0000644");
+    put(h, 108, "0000000");
+    put(h, 116, "0000000");
+    String octal = Long.toOctalString(size);
+    if (octal.length() <= 11) {
+      put(h, 124, "0".repeat(11 - octal.length()) + octal);
+    } else {
+      h[124] = (byte) 0x80; // base-256
+      for (int i = 0; i < 8; i++) {
+        h[135 - i] = (byte) (size >>> (8 * i));
+      }
+    }
+    put(h, 136, "00000000000");
+    h[156] = (byte) type;
+    put(h, 257, "ustar");
+    h[262] = 0;
+    put(h, 263, "00");
+    java.util.Arrays.fill(h, 148, 156, (byte) ' ');
+    long sum = 0;
+    for (byte b : h) {
+      sum += b & 0xff;
+    }
+    put(h, 148, String.format("%06o", sum));
+    h[154] = 0;
+    return h;
+  }
+
+  private static void put(byte[] h, int off, String s) {
+    byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(b, 0, h, off, b.length);
+  }
+
+  private static byte[] pad(byte[] data) {
+    return java.util.Arrays.copyOf(data, (data.length + 511) / 512 * 512);
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
+  }
+
+  /** The blocks, gzipped, followed by nothing (a truncated stream: the guard must act on the header alone). */
+  private static byte[] gzip(byte[] blocks) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GzipCompressorOutputStream gz = new GzipCompressorOutputStream(out)) {
+      gz.write(blocks);
+    }
+    return out.toByteArray();
+  }
+
+  /** Counts the (compressed) bytes the unpacker pulled. */
+  private static final class CountingInput extends java.io.InputStream {
+    final ByteArrayInputStream in;
+    long count;
+
+    CountingInput(byte[] bytes) {
+      in = new ByteArrayInputStream(bytes);
+    }
+
+    @Override
+    public int read() {
+      int b = in.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      int n = in.read(b, off, Math.min(len, 4096));
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
   }
 }
