@@ -2,12 +2,24 @@ package io.branchwork.workspace.files;
 
 import io.branchwork.core.BranchworkException;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
+import java.util.regex.Pattern;
+import org.eclipse.jgit.errors.CorruptObjectException;
+import org.eclipse.jgit.lib.ObjectChecker;
 
-/** The contract's rules for a path inside a workspace; anything else is {@code bad_request}. */
+/**
+ * The contract's rules for a path inside a workspace; anything else is {@code bad_request}.
+ * Every segment must also pass JGit's tree-entry checks for Windows and macOS: a name that any
+ * git client refuses to check out on some platform ({@code .git.}, {@code git~1},
+ * {@code .g\u200cit}, {@code a\b}, {@code con}) could be committed here and then break every clone,
+ * or alias {@code .git} on another machine. What passes here can always be committed and loaded.
+ */
 public final class WorkspacePaths {
 
   public static final int MAX_PATH_BYTES = 4096;
+  /** Longest segment: what every common file system allows (NAME_MAX). */
+  public static final int MAX_SEGMENT_BYTES = 255;
+
+  private static final Pattern SHORT_NAME_ALIAS = Pattern.compile("(?i)\\.*git~[0-9]+[. ]*");
 
   private WorkspacePaths() {}
 
@@ -24,8 +36,19 @@ public final class WorkspacePaths {
     return path == null || path.isEmpty() ? "" : check(path);
   }
 
+  /** Whether {@code path} follows the rules (for checks that want no exception). */
+  public static boolean isValid(String path) {
+    try {
+      require(path);
+      return true;
+    } catch (BranchworkException e) {
+      return false;
+    }
+  }
+
   private static String check(String path) {
-    if (path.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+    byte[] raw = path.getBytes(StandardCharsets.UTF_8);
+    if (raw.length > MAX_PATH_BYTES) {
       throw BranchworkException.badRequest("path is longer than " + MAX_PATH_BYTES + " bytes");
     }
     if (path.indexOf('\0') >= 0) {
@@ -34,14 +57,37 @@ public final class WorkspacePaths {
     if (path.startsWith("/")) {
       throw BranchworkException.badRequest("path must be relative");
     }
-    for (String seg : path.split("/", -1)) {
-      if (seg.isEmpty() || seg.equals(".") || seg.equals("..")) {
-        throw BranchworkException.badRequest("path has an empty, '.' or '..' segment");
+    ObjectChecker checker = new ObjectChecker().setSafeForWindows(true).setSafeForMacOS(true);
+    int start = 0;
+    for (int i = 0; i <= raw.length; i++) {
+      if (i < raw.length && raw[i] != '/') {
+        continue;
       }
-      if (seg.toLowerCase(Locale.ROOT).equals(".git")) {
-        throw BranchworkException.badRequest("path must not touch .git");
+      if (i == start) {
+        throw BranchworkException.badRequest("path has an empty segment");
       }
+      if (i - start > MAX_SEGMENT_BYTES) {
+        throw BranchworkException.badRequest("a path segment is longer than " + MAX_SEGMENT_BYTES + " bytes");
+      }
+      String segment = new String(raw, start, i - start, StandardCharsets.UTF_8);
+      if (SHORT_NAME_ALIAS.matcher(segment).matches()) {
+        // NTFS 8.3 names of .git (git~1, .GIT~2 ...): git's fsck refuses them, JGit only "git~1".
+        throw BranchworkException.badRequest("path segment '" + printable(segment) + "' may alias .git");
+      }
+      try {
+        checker.checkPathSegment(raw, start, i);
+      } catch (CorruptObjectException e) {
+        throw BranchworkException.badRequest("path segment '" + printable(segment) + "' is not allowed ("
+            + printable(e.getMessage()) + ")");
+      }
+      start = i + 1;
     }
     return path;
+  }
+
+  /** A name safe to echo in a message: control characters replaced, at most 100 characters. */
+  public static String printable(String s) {
+    String t = s.length() > 100 ? s.substring(0, 100) + "..." : s;
+    return t.replaceAll("[\\p{Cntrl}\\p{Cf}]", "?");
   }
 }
