@@ -11,7 +11,9 @@ import io.branchwork.core.Failures;
 import io.branchwork.core.Identifiers;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.workspace.files.FileTrees;
+import io.branchwork.workspace.files.TreeGuard;
 import io.branchwork.workspace.files.WorkspacePaths;
+import io.branchwork.workspace.git.BoundedDiff;
 import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.git.Repos;
 import io.branchwork.workspace.snapshot.SnapshotService;
@@ -74,7 +76,9 @@ final class GitHandlers {
     if (path != null) {
       WorkspacePaths.require(path);
     }
-    return blocking(() -> git.diff(path));
+    BoundedDiff bounds = new BoundedDiff(services.config().diffMaxPatchBytes, services.config().diffMaxFileBytes,
+        services.config().diffTimeoutMs);
+    return blocking(() -> git.diff(path, bounds));
   }
 
   private Future<JsonObject> commit(Request r) {
@@ -128,6 +132,8 @@ final class GitHandlers {
           Path dir = Files.createTempDirectory(services.tmpRoot(), "branch-");
           try {
             git.checkoutCopy(workspace.workTree(), dir, name);
+            // The commit may come from an import's history: what a load would refuse is refused now.
+            TreeGuard.verifyWorkTree(dir.toRealPath());
           } catch (Exception e) {
             git.deleteBranchRef(name);
             FileTrees.deleteQuietly(dir);

@@ -10,6 +10,7 @@ import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.WorkingCopy;
 import io.branchwork.workspace.files.WorkspacePaths;
 import io.branchwork.workspace.compile.CompileHandler;
+import io.branchwork.workspace.compile.Compiler;
 import io.branchwork.core.Args;
 import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.git.Repos;
@@ -83,12 +84,15 @@ public final class WorkspaceVerticle extends VerticleBase {
           dir = d;
           return snapshots.loadInto(key, d.resolve("wc"));
         })
-        .compose(meta -> vertx.executeBlocking(() -> open(meta), false))
-        .compose(v -> {
-          WorkingCopy files = new WorkingCopy(workTree, services.config().maxFileBytes);
+        .compose(loaded -> vertx.executeBlocking(() -> open(loaded.meta()), false).map(loaded))
+        .compose(loaded -> {
+          WorkingCopy files = new WorkingCopy(workTree, services.config().maxFileBytes,
+              services.config().maxSnapshotBytes, loaded.bytes());
           ContentCache cache = new ContentCache(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
           new FileOps(vertx, files, events, this::markDirty, cache).register(ops);
-          CompileHandler compiler = new CompileHandler(files, repo.getDirectory().toPath());
+          CompileHandler compiler = new CompileHandler(files, repo.getDirectory().toPath(), new Compiler.Limits(
+              services.config().compileMaxOutputBytes, services.config().compileMaxDepth,
+              services.config().compileTimeoutMs));
           ops.put(WorkspaceOps.COMPILE, r -> {
             String entry = WorkspacePaths.require(Args.optString(r.args(), "entry"));
             return vertx.executeBlocking(() -> compiler.compile(entry), false).onSuccess(result -> {

@@ -9,26 +9,32 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * Picks a compiler by the entry's type, hands it the working copy and its state, and keeps the
- * state in memory and under {@code .git/branchwork/compile/} on disk, so it travels with every
+ * state in memory and under {@code .git/branchwork/compile/} on disk (written without following links), so it travels with every
  * snapshot of the branch. Blocking.
  */
 public final class CompileHandler {
 
+  /** Where the compile state lives under {@code .git}. */
+  private static final String STATE_DIR = "branchwork/compile";
   private static final List<Compiler> COMPILERS = List.of(new OpenScadCompiler());
 
   private final WorkingCopy files;
-  private final Path stateDir;
+  private final Path gitDir;
+  private final Compiler.Limits limits;
   private final Map<String, JsonObject> states = new HashMap<>();
 
-  public CompileHandler(WorkingCopy files, Path gitDir) {
+  public CompileHandler(WorkingCopy files, Path gitDir, Compiler.Limits limits) {
     this.files = files;
-    this.stateDir = gitDir.resolve("branchwork").resolve("compile");
+    this.gitDir = gitDir;
+    this.limits = limits;
   }
 
   public JsonObject compile(String entry) throws IOException {
@@ -42,7 +48,7 @@ public final class CompileHandler {
       } catch (BranchworkException e) {
         return null;
       }
-    }, state);
+    }, state, limits);
     if (result.recompiled() > 0) {
       saveState(compiler.name(), state);
     }
@@ -50,7 +56,7 @@ public final class CompileHandler {
   }
 
   private JsonObject loadState(String name) {
-    Path file = stateDir.resolve(name + ".json");
+    Path file = gitDir.resolve(STATE_DIR).resolve(name + ".json");
     try {
       if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
         return new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
@@ -62,11 +68,27 @@ public final class CompileHandler {
     return new JsonObject();
   }
 
+  /**
+   * Writes the state without following a link anywhere: each directory on the way is created or
+   * found as a real directory, the temporary file is new (O_EXCL) and the rename replaces a
+   * name, never what a link points at.
+   */
   private void saveState(String name, JsonObject state) throws IOException {
-    Files.createDirectories(stateDir);
-    Path tmp = Files.createTempFile(stateDir, name, ".tmp");
-    Files.writeString(tmp, state.encode(), StandardCharsets.UTF_8);
-    Files.move(tmp, stateDir.resolve(name + ".json"), StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.ATOMIC_MOVE);
+    Path dir = gitDir;
+    for (String seg : STATE_DIR.split("/")) {
+      dir = dir.resolve(seg);
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectory(dir); // fails on a link or a file in the way
+      }
+    }
+    Path tmp = dir.resolve(name + "." + UUID.randomUUID() + ".tmp");
+    try {
+      Files.write(tmp, state.encode().getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+      Files.move(tmp, dir.resolve(name + ".json"), StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 }

@@ -17,8 +17,15 @@ public interface Compiler {
   /** Whether this compiler handles {@code entry} (usually by its extension). */
   boolean accepts(String entry);
 
-  /** Compiles {@code entry}; {@code state} holds what the last compile left, and is updated. */
-  CompileResult compile(String entry, Sources sources, JsonObject state) throws IOException;
+  /**
+   * Compiles {@code entry}; {@code state} holds what the last compile left, and is updated. A
+   * compile stays within {@code limits}: past the output size or the deadline it stops its work
+   * and throws {@code too_large}; past the nesting depth it reports a diagnostic.
+   */
+  CompileResult compile(String entry, Sources sources, JsonObject state, Limits limits) throws IOException;
+
+  /** Bounds of one compile: output characters, include/use nesting, and when it must give up. */
+  record Limits(long maxOutput, int maxDepth, long timeoutMs) {}
 
   /** The workspace's files as a compiler may read them. */
   interface Sources {

@@ -1,5 +1,6 @@
 package io.branchwork.workspace.compile;
 
+import io.branchwork.core.BranchworkException;
 import io.branchwork.workspace.compile.CompileResult.Diagnostic;
 import io.branchwork.workspace.compile.CompileResult.Edge;
 import io.branchwork.workspace.compile.OpenScadParser.Parsed;
@@ -39,9 +40,12 @@ public final class OpenScadCompiler implements Compiler {
     return entry.toLowerCase(Locale.ROOT).endsWith(".scad");
   }
 
+  /** Diagnostics kept per compile; a hostile model can make millions, and one says as much as many. */
+  static final int MAX_DIAGNOSTICS = 100;
+
   @Override
-  public CompileResult compile(String entry, Sources sources, JsonObject state) throws IOException {
-    return new Run(sources, state).run(entry);
+  public CompileResult compile(String entry, Sources sources, JsonObject state, Limits limits) throws IOException {
+    return new Run(sources, state, limits).run(entry);
   }
 
   /** One compile: the files it reached, what it emitted, what it found wrong. */
@@ -49,15 +53,20 @@ public final class OpenScadCompiler implements Compiler {
     private final Sources sources;
     private final JsonObject parses;
     private final Map<String, Parsed> seen = new HashMap<>();
+    private final Limits limits;
+    private final long deadline;
     private final Set<String> nodes = new LinkedHashSet<>();
-    private final List<Edge> edges = new ArrayList<>();
+    private final Set<Edge> edges = new LinkedHashSet<>();
     private final List<Diagnostic> diagnostics = new ArrayList<>();
+    private int diagnosticsDropped;
     private final Set<String> usedEmitted = new HashSet<>();
     private final StringBuilder out = new StringBuilder();
     private int recompiled;
 
-    Run(Sources sources, JsonObject state) {
+    Run(Sources sources, JsonObject state, Limits limits) {
       this.sources = sources;
+      this.limits = limits;
+      this.deadline = System.nanoTime() + limits.timeoutMs() * 1_000_000;
       JsonObject p = state.getJsonObject(PARSES);
       if (p == null) {
         p = new JsonObject();
@@ -69,7 +78,7 @@ public final class OpenScadCompiler implements Compiler {
     CompileResult run(String entry) throws IOException {
       Parsed root = load(entry);
       if (root == null) {
-        diagnostics.add(new Diagnostic(entry, 0, "error", "no such file: " + entry));
+        diagnose(new Diagnostic(entry, 0, "error", "no such file: " + entry));
       } else {
         Deque<String> stack = new ArrayDeque<>();
         stack.push(entry);
@@ -81,7 +90,35 @@ public final class OpenScadCompiler implements Compiler {
           parses.remove(path);
         }
       }
-      return new CompileResult(out.toString(), diagnostics, nodes, edges, recompiled);
+      if (diagnosticsDropped > 0) {
+        diagnostics.add(new Diagnostic(entry, 0, "error", diagnosticsDropped + " more diagnostics not shown"));
+      }
+      return new CompileResult(out.toString(), diagnostics, nodes, List.copyOf(edges), recompiled);
+    }
+
+    private void diagnose(Diagnostic d) {
+      if (diagnostics.size() < MAX_DIAGNOSTICS) {
+        diagnostics.add(d);
+      } else {
+        diagnosticsDropped++;
+      }
+    }
+
+    /** Appends to the output within the limit; checks the deadline, so a runaway model stops here. */
+    private void append(String text) {
+      if (out.length() + (long) text.length() + 1 > limits.maxOutput()) {
+        throw BranchworkException.tooLarge("the flattened model is larger than " + limits.maxOutput()
+            + " characters (compile.maxOutputBytes)");
+      }
+      out.append(text);
+      checkDeadline();
+    }
+
+    private void checkDeadline() {
+      if (System.nanoTime() - deadline > 0) {
+        throw BranchworkException.tooLarge("the compile took longer than " + limits.timeoutMs()
+            + " ms (compile.timeoutMs) and was stopped");
+      }
     }
 
     /** The parse of {@code path}, from the cache when its blob is unchanged; null when missing. */
@@ -108,8 +145,9 @@ public final class OpenScadCompiler implements Compiler {
 
     private void emit(String file, Parsed parsed, Deque<String> stack) throws IOException {
       for (Segment s : parsed.segments()) {
+        checkDeadline();
         if (s.kind().equals(OpenScadParser.TEXT)) {
-          out.append(s.text());
+          append(s.text());
           continue;
         }
         String target = resolve(file, s);
@@ -119,12 +157,16 @@ public final class OpenScadCompiler implements Compiler {
         edges.add(new Edge(file, target, s.kind()));
         if (s.kind().equals(OpenScadParser.INCLUDE)) {
           if (stack.contains(target)) {
-            diagnostics.add(new Diagnostic(file, s.line(), "error", "include cycle: " + cycle(stack, target)));
+            diagnose(new Diagnostic(file, s.line(), "error", "include cycle: " + cycle(stack, target)));
+            continue;
+          }
+          if (stack.size() >= limits.maxDepth()) {
+            diagnose(tooDeep(file, s));
             continue;
           }
           Parsed inc = load(target);
           if (inc == null) {
-            diagnostics.add(new Diagnostic(file, s.line(), "error", "cannot find included file " + s.path()));
+            diagnose(new Diagnostic(file, s.line(), "error", "cannot find included file " + s.path()));
             continue;
           }
           stack.push(target);
@@ -133,21 +175,22 @@ public final class OpenScadCompiler implements Compiler {
         } else {
           Parsed used = load(target);
           if (used == null) {
-            diagnostics.add(new Diagnostic(file, s.line(), "error", "cannot find used file " + s.path()));
+            diagnose(new Diagnostic(file, s.line(), "error", "cannot find used file " + s.path()));
             continue;
           }
-          emitDefinitions(target, used);
+          emitDefinitions(target, used, stack.size());
         }
       }
     }
 
     /** Definitions of a used file and of everything it includes or uses, each file once. */
-    private void emitDefinitions(String file, Parsed parsed) throws IOException {
+    private void emitDefinitions(String file, Parsed parsed, int depth) throws IOException {
       if (!usedEmitted.add(file)) {
         return;
       }
       for (String def : parsed.definitions()) {
-        out.append(def).append('\n');
+        append(def);
+        append("\n");
       }
       for (Segment s : parsed.segments()) {
         if (s.kind().equals(OpenScadParser.TEXT)) {
@@ -158,20 +201,29 @@ public final class OpenScadCompiler implements Compiler {
           continue;
         }
         edges.add(new Edge(file, target, s.kind()));
+        if (depth >= limits.maxDepth()) {
+          diagnose(tooDeep(file, s));
+          continue;
+        }
         Parsed dep = load(target);
         if (dep == null) {
-          diagnostics.add(new Diagnostic(file, s.line(), "error", "cannot find " + s.kind() + "d file " + s.path()));
+          diagnose(new Diagnostic(file, s.line(), "error", "cannot find " + s.kind() + "d file " + s.path()));
         } else {
-          emitDefinitions(target, dep);
+          emitDefinitions(target, dep, depth + 1);
         }
       }
+    }
+
+    private Diagnostic tooDeep(String file, Segment s) {
+      return new Diagnostic(file, s.line(), "error", s.kind() + " of " + s.path() + " nests deeper than "
+          + limits.maxDepth() + " files (compile.maxDepth)");
     }
 
     /** The workspace path a directive names, relative to its file; null (with a diagnostic) when it leaves. */
     private String resolve(String file, Segment s) {
       String p = s.path();
       if (p.isEmpty() || p.startsWith("/") || p.indexOf('\\') >= 0 || p.indexOf('\0') >= 0) {
-        diagnostics.add(new Diagnostic(file, s.line(), "error", "unsupported path in " + s.kind() + ": " + p));
+        diagnose(new Diagnostic(file, s.line(), "error", "unsupported path in " + s.kind() + ": " + p));
         return null;
       }
       int slash = file.lastIndexOf('/');
@@ -187,7 +239,7 @@ public final class OpenScadCompiler implements Compiler {
         }
         if (seg.equals("..")) {
           if (parts.isEmpty()) {
-            diagnostics.add(new Diagnostic(file, s.line(), "error", s.kind() + " leaves the workspace: " + p));
+            diagnose(new Diagnostic(file, s.line(), "error", s.kind() + " leaves the workspace: " + p));
             return null;
           }
           parts.removeLast();

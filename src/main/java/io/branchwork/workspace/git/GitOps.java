@@ -6,7 +6,6 @@ import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.WorkspacePaths;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -77,8 +76,11 @@ public final class GitOps {
   /**
    * Unified diff of the working tree against HEAD, optionally of one path. New files that git
    * does not track yet are shown as additions, since every file a client writes starts that way.
+   * Within {@code bounds}: big files count as binary, a long patch is cut (and {@code truncated}
+   * says so), and past the deadline the work stops with {@code too_large}.
    */
-  public JsonObject diff(String path) throws GitAPIException, IOException {
+  public JsonObject diff(String path, BoundedDiff bounds) throws GitAPIException, IOException {
+    long deadline = System.nanoTime() + bounds.timeoutMs() * 1_000_000;
     Map<String, String> changes = changes(git.status().call());
     TreeSet<String> paths = new TreeSet<>();
     for (String p : changes.keySet()) {
@@ -86,17 +88,26 @@ public final class GitOps {
         paths.add(p);
       }
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    BoundedDiff.Patch out = new BoundedDiff.Patch(bounds.maxPatchBytes());
+    boolean truncated = false;
     if (!paths.isEmpty()) {
       try (DiffFormatter df = new DiffFormatter(out); ObjectReader reader = repo.newObjectReader()) {
         df.setRepository(repo);
+        df.setBinaryFileThreshold(bounds.maxFileBytes());
+        df.setDiffComparator(BoundedDiff.comparator(deadline));
         df.setPathFilter(PathFilterGroup.createFromStrings(paths));
         ObjectId head = repo.resolve(Constants.HEAD + "^{tree}");
         var oldTree = head == null ? new EmptyTreeIterator() : new CanonicalTreeParser(null, reader, head);
         df.format(df.scan(oldTree, new FileTreeIterator(repo)));
+        df.flush();
+      } catch (BoundedDiff.TooSlow e) {
+        throw bounds.tooSlow();
+      } catch (BoundedDiff.Full e) {
+        truncated = true;
       }
     }
-    return new JsonObject().put("patch", out.toString(StandardCharsets.UTF_8));
+    String patch = truncated ? out.text() + bounds.truncationNote() : out.text();
+    return new JsonObject().put("patch", patch).put("truncated", truncated);
   }
 
   /**

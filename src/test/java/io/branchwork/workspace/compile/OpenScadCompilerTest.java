@@ -1,5 +1,8 @@
 package io.branchwork.workspace.compile;
 
+import io.branchwork.core.ErrorCode;
+import io.branchwork.core.BranchworkException;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,7 +23,14 @@ class OpenScadCompilerTest {
   private final Map<String, String> files = new TreeMap<>();
   private final OpenScadCompiler compiler = new OpenScadCompiler();
 
+  /** The shipped defaults of compile.maxOutputBytes, compile.maxDepth and compile.timeoutMs. */
+  static final Compiler.Limits DEFAULTS = new Compiler.Limits(16 << 20, 64, 10_000);
+
   private JsonObject compile(String entry, JsonObject state) throws Exception {
+    return compile(entry, state, DEFAULTS);
+  }
+
+  private JsonObject compile(String entry, JsonObject state, Compiler.Limits limits) throws Exception {
     return compiler.compile(entry, path -> {
       String s = files.get(path);
       if (s == null) {
@@ -28,7 +38,7 @@ class OpenScadCompilerTest {
       }
       byte[] b = s.getBytes(StandardCharsets.UTF_8);
       return new Compiler.Source(b, WorkingCopy.blobId(b));
-    }, state).toJson();
+    }, state, limits).toJson();
   }
 
   @Test
@@ -138,5 +148,69 @@ class OpenScadCompilerTest {
     List<String> up = new ArrayList<>(List.of(from.split("/")));
     up.remove(up.size() - 1);
     return "../".repeat(up.size()) + to;
+  }
+
+  // --- issue 11 item 7: a reader's compile is bounded in output, depth and time
+
+  @Test
+  @DisplayName("Two files including each other 1000 times each: a bounded answer with at most 101 diagnostics")
+  void mutualIncludes() throws Exception {
+    files.put("a.scad", "include <b.scad>\n".repeat(1000));
+    files.put("b.scad", "include <a.scad>\n".repeat(1000));
+    JsonObject r = compile("a.scad", new JsonObject());
+    assertFalse(r.getBoolean("ok"));
+    assertTrue(r.getJsonArray("diagnostics").size() <= OpenScadCompiler.MAX_DIAGNOSTICS + 1);
+    // the flat model is a million newlines (1 MiB); the diagnostics no longer add 117 MiB to it
+    assertTrue(r.encode().length() < 4 << 20, "reply of " + r.encode().length() + " characters");
+    assertEquals(2, r.getJsonObject("graph").getJsonArray("edges").size(), "edges are listed once each");
+  }
+
+  @Test
+  @DisplayName("A 10,000-deep include chain stops at compile.maxDepth with a diagnostic, not a stack overflow")
+  void deepChain() throws Exception {
+    for (int i = 0; i < 10_000; i++) {
+      files.put("f" + i + ".scad", "include <f" + (i + 1) + ".scad>\ncube(" + i + ");\n");
+    }
+    JsonObject r = compile("f0.scad", new JsonObject());
+    assertFalse(r.getBoolean("ok"));
+    assertTrue(r.getJsonArray("diagnostics").encode().contains("compile.maxDepth"), r.getJsonArray("diagnostics")::encode);
+    assertTrue(r.getJsonObject("graph").getJsonArray("nodes").size() <= DEFAULTS.maxDepth() + 1);
+  }
+
+  @Test
+  @DisplayName("A deep use chain is bounded the same way")
+  void deepUseChain() throws Exception {
+    for (int i = 0; i < 5_000; i++) {
+      files.put("u" + i + ".scad", "use <u" + (i + 1) + ".scad>\nmodule m" + i + "() {}\n");
+    }
+    JsonObject r = compile("u0.scad", new JsonObject());
+    assertTrue(r.getJsonArray("diagnostics").encode().contains("compile.maxDepth"));
+  }
+
+  @Test
+  @DisplayName("1000 x 1000 includes of 100 bytes (95 MiB flat) is too_large, naming compile.maxOutputBytes")
+  void fanOut() throws Exception {
+    files.put("main.scad", "include <mid.scad>\n".repeat(1000));
+    files.put("mid.scad", "include <leaf.scad>\n".repeat(1000));
+    files.put("leaf.scad", "// " + "x".repeat(94) + "\n");
+    BranchworkException e = assertThrows(BranchworkException.class, () -> compile("main.scad", new JsonObject()));
+    assertEquals(ErrorCode.TOO_LARGE, e.code());
+    assertTrue(e.getMessage().contains("compile.maxOutputBytes"), e.getMessage());
+  }
+
+  @Test
+  @DisplayName("A third level of fan-out (about 100 GB flat) stops at compile.timeoutMs even with no output limit")
+  void timeBound() throws Exception {
+    files.put("main.scad", "include <mid.scad>\n".repeat(1000));
+    files.put("mid.scad", "include <low.scad>\n".repeat(1000));
+    files.put("low.scad", "include <leaf.scad>\n".repeat(1000));
+    files.put("leaf.scad", "\n");
+    long t0 = System.nanoTime();
+    BranchworkException e = assertThrows(BranchworkException.class,
+        () -> compile("main.scad", new JsonObject(), new Compiler.Limits(Long.MAX_VALUE, 64, 300)));
+    assertEquals(ErrorCode.TOO_LARGE, e.code());
+    assertTrue(e.getMessage().contains("compile.timeoutMs"), e.getMessage());
+    // it stopped its work: well before the billion steps the model asks for
+    assertTrue(System.nanoTime() - t0 < 30_000_000_000L);
   }
 }

@@ -50,7 +50,7 @@ class OpenScadCsgTest {
       } catch (RuntimeException e) {
         return null;
       }
-    }, new JsonObject()).toJson();
+    }, new JsonObject(), OpenScadCompilerTest.DEFAULTS).toJson();
     assertTrue(r.getBoolean("ok"), r::encode);
     Path flat = dir.resolve("flat.scad");
     Files.writeString(flat, r.getString("output"));
