@@ -55,7 +55,9 @@ final class AccountRoutes {
 
   private void login(RoutingContext ctx) {
     JsonObject b = body(ctx);
-    respond(ctx, auth.login(Args.string(b, "username"), Args.string(b, "password")),
+    var remote = ctx.request().remoteAddress();
+    respond(ctx, auth.login(Args.string(b, "username"), Args.string(b, "password"),
+            remote == null ? null : remote.hostAddress()),
         login -> ApiSupport.json(ctx, 200,
             new JsonObject().put("token", login.token()).put("expiresAt", login.expiresAt())));
   }

@@ -3,6 +3,7 @@ package io.branchwork.api;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.ErrorCode;
 import io.branchwork.core.Failures;
+import io.branchwork.core.RateLimited;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.DecodeException;
@@ -35,6 +36,9 @@ final class ApiSupport {
       return;
     }
     BranchworkException be = Failures.normalize(t);
+    if (be instanceof RateLimited rl) {
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(rl.retryAfterSeconds()));
+    }
     json(ctx, be.code().status(), Failures.toJson(be));
   }
 

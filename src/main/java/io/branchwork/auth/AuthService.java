@@ -9,7 +9,9 @@ import io.branchwork.store.Role;
 import io.branchwork.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Users, logins, tokens and roles, on top of the store. Shared by the HTTP API and the gateways. */
 public final class AuthService {
@@ -23,12 +25,42 @@ public final class AuthService {
   private final Store store;
   private final Config config;
   private final PasswordHasher hasher;
+  /**
+   * Password hashing has a pool of its own: it is slow on purpose, so on the shared worker pool a
+   * burst of logins (even failed ones, from anyone) would starve every workspace's git and disk work.
+   */
+  private final WorkerExecutor hashPool;
+  private final AtomicInteger pendingHashes = new AtomicInteger();
+  private final LoginThrottle throttle;
+  /** Verified against for unknown users, so a login takes as long whether or not the name exists. */
+  private volatile String dummyHash;
 
   public AuthService(Vertx vertx, Store store, Config config) {
     this.vertx = vertx;
     this.store = store;
     this.config = config;
     this.hasher = new PasswordHasher(config.passwordIterations);
+    this.hashPool = vertx.createSharedWorkerExecutor("branchwork-password-hash", config.hashThreads);
+    this.throttle = new LoginThrottle(config.loginFailuresPerUser, config.loginFailuresPerAddress,
+        config.loginFailureWindowMs);
+  }
+
+  /** Runs {@code work} on the hashing pool, or fails {@code overloaded} when too much is waiting for it. */
+  private <T> Future<T> hashing(java.util.concurrent.Callable<T> work) {
+    if (pendingHashes.incrementAndGet() > config.maxPendingHashes) {
+      pendingHashes.decrementAndGet();
+      return Future.failedFuture(BranchworkException.overloaded("too many logins are being checked; try again"));
+    }
+    return hashPool.executeBlocking(work, false).onComplete(ar -> pendingHashes.decrementAndGet());
+  }
+
+  private String dummyHash() {
+    String d = dummyHash;
+    if (d == null) {
+      d = hasher.hash(Tokens.newToken());
+      dummyHash = d;
+    }
+    return d;
   }
 
   public Future<Void> register(String username, String password) {
@@ -40,21 +72,42 @@ public final class AuthService {
       return Future.failedFuture(BranchworkException.badRequest("password must have "
           + config.minPasswordLength + " to " + MAX_PASSWORD_LENGTH + " characters"));
     }
-    return vertx.executeBlocking(() -> hasher.hash(password), false)
+    return hashing(() -> hasher.hash(password))
         .compose(hash -> store.createUser(username, hash));
   }
 
-  public Future<Login> login(String username, String password) {
+  /**
+   * Checks a password and issues a token. Failures are counted per user name and per client
+   * {@code address} (null when unknown); past {@code auth.loginFailuresPerUser} or
+   * {@code auth.loginFailuresPerAddress} in {@code auth.loginFailureWindowMs} the answer is
+   * {@code rate_limited} without checking anything.
+   */
+  public Future<Login> login(String username, String password, String address) {
     if (username == null || password == null) {
       return Future.failedFuture(BranchworkException.badRequest("username and password are required"));
     }
+    if (username.length() > 64 || password.length() > MAX_PASSWORD_LENGTH) {
+      return Future.failedFuture(BranchworkException.unauthenticated("wrong username or password"));
+    }
+    try {
+      throttle.check(username, address, System.currentTimeMillis());
+    } catch (BranchworkException e) {
+      return Future.failedFuture(e);
+    }
     return store.findUser(username)
-        .compose(user -> vertx.executeBlocking(
-            () -> user.isPresent() && hasher.verify(password, user.get().passwordHash()), false))
+        .compose(user -> hashing(() -> {
+          if (user.isEmpty()) {
+            hasher.verify(password, dummyHash()); // the same work as for a real user, for the same time
+            return false;
+          }
+          return hasher.verify(password, user.get().passwordHash());
+        }))
         .compose(ok -> {
           if (!ok) {
+            throttle.failed(username, address, System.currentTimeMillis());
             return Future.failedFuture(BranchworkException.unauthenticated("wrong username or password"));
           }
+          throttle.succeeded(username);
           String token = Tokens.newToken();
           long expiresAt = System.currentTimeMillis() + config.tokenTtlMs;
           return store.createToken(Tokens.hash(token), username, expiresAt)

@@ -34,6 +34,10 @@ public class BranchworkException extends RuntimeException {
     return new BranchworkException(ErrorCode.TOO_LARGE, message);
   }
 
+  public static BranchworkException overloaded(String message) {
+    return new BranchworkException(ErrorCode.OVERLOADED, message);
+  }
+
   public static BranchworkException unauthenticated(String message) {
     return new BranchworkException(ErrorCode.UNAUTHENTICATED, message);
   }
