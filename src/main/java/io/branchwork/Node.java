@@ -8,6 +8,7 @@ import io.branchwork.cluster.Ownership;
 import io.branchwork.cluster.StandaloneOwnership;
 import io.branchwork.config.Config;
 import io.branchwork.gateway.ConnectionLimiter;
+import io.branchwork.gateway.UserQuotas;
 import io.branchwork.metrics.BranchworkMetrics;
 import io.branchwork.store.EmbeddedStore;
 import io.branchwork.store.PgStore;
@@ -82,7 +83,8 @@ public final class Node {
         .compose(ownership -> openStore(vertx, config).map(store -> {
           services.set(new Services(config, store, new AuthService(vertx, store, config), metrics,
               workRoot.toAbsolutePath(), tmpRoot.toAbsolutePath(),
-              new ConnectionLimiter(config.wsMaxConnections), ownership));
+              new ConnectionLimiter(config.wsMaxConnections),
+              new UserQuotas(config.maxConnectionsPerUser, config.maxWorkspacesPerUser), ownership));
           return store;
         }))
         .compose(store -> {

@@ -4,14 +4,16 @@ import io.branchwork.auth.AuthService;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.config.Config;
 import io.branchwork.gateway.ConnectionLimiter;
+import io.branchwork.gateway.UserQuotas;
 import io.branchwork.metrics.BranchworkMetrics;
 import io.branchwork.store.Store;
 import java.nio.file.Path;
 
 /**
  * What one node's verticles share: configuration, the store, auth and metrics, the directories
- * for working copies and temporary archives, and who owns which workspace. Built once by
+ * for working copies and temporary archives, the connection and per-user caps, and who owns which
+ * workspace. Built once by
  * {@link Node}.
  */
 public record Services(Config config, Store store, AuthService auth, BranchworkMetrics metrics,
-    Path workRoot, Path tmpRoot, ConnectionLimiter connections, Ownership ownership) {}
+    Path workRoot, Path tmpRoot, ConnectionLimiter connections, UserQuotas quotas, Ownership ownership) {}

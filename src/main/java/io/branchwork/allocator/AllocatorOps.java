@@ -19,4 +19,10 @@ public final class AllocatorOps {
   public static final String FIELD_ORIGIN_TAG = "originTag";
 
   private AllocatorOps() {}
+
+  /** The request that drops {@code holder}'s reference on {@code key}. */
+  public static io.vertx.core.json.JsonObject deregister(io.branchwork.core.WorkspaceKey key, String holder) {
+    return new io.vertx.core.json.JsonObject().put("op", DEREGISTER).put("project", key.project())
+        .put("branch", key.branch()).put("holder", holder);
+  }
 }

@@ -141,8 +141,7 @@ final class LocalWorkspaces {
     book.released(key, holder, a.holders.size(), a.timeZeroed);
     if (a.state == State.LIVE) {
       // A lock dies with its holder's reference (for holders that never joined as a session).
-      vertx.eventBus().send(key.address(), new JsonObject().put("op", WorkspaceOps.HOLDER_RELEASED)
-          .put("user", "branchwork").put("holder", holder));
+      vertx.eventBus().send(key.address(), WorkspaceOps.holderReleased(holder));
     }
   }
 

@@ -25,6 +25,7 @@ public final class HttpVerticle extends VerticleBase {
   private final Services services;
   private HttpServer server;
   private WebSocketGateway gateway;
+  private EventBusBridge bridge;
 
   public HttpVerticle(Services services) {
     this.services = services;
@@ -42,7 +43,7 @@ public final class HttpVerticle extends VerticleBase {
     new OpsRoutes(vertx, services).mount(router);
     gateway = new WebSocketGateway(vertx, services);
     gateway.mount(router);
-    EventBusBridge bridge = new EventBusBridge(vertx, services);
+    bridge = new EventBusBridge(vertx, services);
     bridge.mount(router);
     router.route().failureHandler(ApiSupport::failureHandler);
     // No route at all (404) or none for the method (405): the same JSON error body.
@@ -67,7 +68,7 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> stop() {
     // Close the connections first, so each gives its workspace reference back while the
     // allocator still runs; the server itself is closed by the undeploy.
-    return gateway.stop();
+    return Future.join(gateway.stop(), bridge.stop()).mapEmpty();
   }
 
   /** The port this instance listens on (useful with {@code http.port} 0). */

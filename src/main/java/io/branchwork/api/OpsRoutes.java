@@ -2,6 +2,7 @@ package io.branchwork.api;
 
 import io.branchwork.Services;
 import io.branchwork.core.Addresses;
+import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Bus;
 import io.branchwork.allocator.AllocatorOps;
 import io.vertx.core.Future;
@@ -10,6 +11,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 
 /** {@code /health} and {@code /metrics}. */
 final class OpsRoutes {
@@ -26,7 +29,20 @@ final class OpsRoutes {
 
   void mount(Router router) {
     router.get("/health").handler(this::health);
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(services.metrics().registry()));
+    router.get("/metrics").handler(this::metricsAccess)
+        .handler(PrometheusScrapingHandler.create(services.metrics().registry()));
+  }
+
+  /** With {@code metrics.token} set, a scrape must bring it as a bearer token (compared in constant time). */
+  private void metricsAccess(RoutingContext ctx) {
+    String expected = services.config().metricsToken;
+    String given = ApiSupport.bearer(ctx);
+    if (expected.isEmpty() || given != null && MessageDigest.isEqual(
+        expected.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8))) {
+      ctx.next();
+    } else {
+      ApiSupport.error(ctx, BranchworkException.unauthenticated("/metrics needs the metrics token as a bearer token"));
+    }
   }
 
   private void health(RoutingContext ctx) {

@@ -44,6 +44,10 @@ final class ClientSession {
   private long lastSeen = System.currentTimeMillis();
   private long authTimer = -1;
   private boolean closed;
+  /** Whether this connection holds one of its user's connection slots. */
+  private boolean counted;
+  /** Auths run one after another, so two at once cannot both find the session unauthenticated. */
+  private Future<?> authing = Future.succeededFuture();
 
   private WorkspaceKey openKey;
   private Role role;
@@ -77,6 +81,8 @@ final class ClientSession {
     auth(bearer).onComplete(ar -> {
       if (ar.succeeded()) {
         ws.resume();
+      } else if (Failures.normalize(ar.cause()).code() == ErrorCode.OVERLOADED) {
+        ws.close((short) 1013, "too many connections for this user");
       } else {
         ws.close((short) 1008, "the bearer token is not valid");
       }
@@ -216,11 +222,26 @@ final class ClientSession {
     }
   }
 
+  /**
+   * Signs the connection in. A later {@code auth} may refresh the token of the same user (a client
+   * renewing before expiry); another user's token is refused with {@code forbidden}: the open
+   * workspace and its role were checked for the first user, and must not pass to a second.
+   */
   private Future<JsonObject> auth(String token) {
-    return services.auth().session(token).map(t -> {
+    Future<JsonObject> next = authing.transform(ignored -> services.auth().session(token).map(t -> {
+      if (user != null && !user.equals(t.username())) {
+        throw BranchworkException.forbidden("this connection is signed in as " + user
+            + "; open a new connection to act as another user");
+      }
+      if (!counted) {
+        services.quotas().connect(t.username());
+        counted = true;
+      }
       authenticated(t.username(), token, t.expiresAt());
       return new JsonObject().put("user", t.username());
-    });
+    }));
+    authing = next;
+    return next;
   }
 
   private Future<JsonObject> forward(String op, JsonObject req) {
@@ -260,6 +281,7 @@ final class ClientSession {
   private Future<JsonObject> open(WorkspaceKey key) {
     return services.auth().requireRole(key.project(), user, Role.READER).compose(r ->
         leave().compose(v -> {
+          services.quotas().hold(user, key);
           MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(key.eventAddress(), m -> onEvent(key, m.body()));
           JsonObject reg = new JsonObject().put("op", AllocatorOps.REGISTER).put("project", key.project())
               .put("branch", key.branch()).put("holder", holder);
@@ -280,6 +302,7 @@ final class ClientSession {
                   }))
               .recover(e -> {
                 consumer.unregister();
+                services.quotas().release(user, key);
                 return deregister(key).transform(ar -> Future.failedFuture(e));
               });
         }));
@@ -291,22 +314,15 @@ final class ClientSession {
     if (key == null) {
       return Future.succeededFuture();
     }
-    openKey = null;
-    role = null;
-    MessageConsumer<JsonObject> consumer = events;
-    events = null;
-    if (consumer != null) {
-      consumer.unregister();
-    }
+    forget(key);
     JsonObject leaveMsg = new JsonObject().put("op", WorkspaceOps.SESSION_LEAVE).put("user", user).put("holder", holder);
     return Bus.request(vertx, key.address(), leaveMsg, services.config().requestTimeoutMs)
         .transform(ar -> deregister(key));
   }
 
   private Future<Void> deregister(WorkspaceKey key) {
-    JsonObject dereg = new JsonObject().put("op", AllocatorOps.DEREGISTER).put("project", key.project())
-        .put("branch", key.branch()).put("holder", holder);
-    return Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, dereg, services.config().requestTimeoutMs)
+    return Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, AllocatorOps.deregister(key, holder),
+            services.config().requestTimeoutMs)
         .transform(ar -> Future.succeededFuture());
   }
 
@@ -314,6 +330,7 @@ final class ClientSession {
   private void follow(WorkspaceKey from, String branch) {
     WorkspaceKey to = new WorkspaceKey(from.project(), branch);
     MessageConsumer<JsonObject> old = events;
+    services.quotas().rename(user, from, to);
     openKey = to;
     events = vertx.eventBus().consumer(to.eventAddress(), m -> onEvent(to, m.body()));
     if (old != null) {
@@ -336,13 +353,19 @@ final class ClientSession {
     send(out);
     if (WorkspaceEvents.CLOSING.equals(event.getString("event"))) {
       // The allocator dropped every reference along with the workspace.
-      openKey = null;
-      role = null;
-      if (events != null) {
-        events.unregister();
-        events = null;
-      }
+      forget(key);
     }
+  }
+
+  /** Drops the session's side of an open workspace: key, role, subscription and the user's hold. */
+  private void forget(WorkspaceKey key) {
+    openKey = null;
+    role = null;
+    if (events != null) {
+      events.unregister();
+      events = null;
+    }
+    services.quotas().release(user, key);
   }
 
   Future<Void> cleanUp() {
@@ -352,6 +375,9 @@ final class ClientSession {
     closed = true;
     vertx.cancelTimer(authTimer);
     gateway.closed(this);
+    if (counted) {
+      services.quotas().disconnect(user);
+    }
     Future<Void> left = serialized(this::leave);
     return left;
   }

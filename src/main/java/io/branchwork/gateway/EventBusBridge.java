@@ -7,10 +7,12 @@ import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Bus;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.auth.Tokens;
 import io.branchwork.store.Role;
 import io.branchwork.workspace.WorkspaceOps;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
@@ -23,6 +25,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * Inbound: {@code allocator} (register, deregister, lookup) and workspace addresses (the client
  * ops only), each message checked for its {@code token} header and the user's role, with
  * {@code user} set by the server. Outbound: event addresses of projects the user may read.
- * References a socket took with {@code register} are dropped when the socket closes.
+ * A socket lives no longer than the tokens it used: an expired or revoked token closes it, and
+ * no event is delivered past expiry. When it closes, everything it took goes back: its
+ * references, its lock (held in the name of the socket), its user's connection and workspace slots.
  */
 public final class EventBusBridge {
 
@@ -39,34 +44,53 @@ public final class EventBusBridge {
   private static final Logger LOG = LoggerFactory.getLogger(EventBusBridge.class);
   private static final Set<String> ALLOCATOR_OPS = Set.of(AllocatorOps.REGISTER, AllocatorOps.DEREGISTER,
       AllocatorOps.LOOKUP);
+  private static final long SWEEP_MS = 1000;
+
+  /** One reference a socket took: which workspace, under which holder name, for which user. */
+  private record Reference(WorkspaceKey key, String holder, String user) {}
+
+  /** One open socket: its holder prefix, its references, the workspaces it sent ops to, its tokens. */
+  private static final class SocketState {
+    final String holder = "sockjs-" + java.util.UUID.randomUUID();
+    final Set<Reference> references = new HashSet<>();
+    /** Workspaces this socket sent ops to: its lock, if it took one, is released there on close. */
+    final Set<WorkspaceKey> touched = new HashSet<>();
+    /** Hashes of the tokens this socket's messages were let through with. */
+    final Set<String> tokens = new HashSet<>();
+    /** The earliest expiry of those tokens: the socket is closed then. */
+    long expiresAt = Long.MAX_VALUE;
+    /** The user whose connection slot this socket holds, once one was taken. */
+    String user;
+  }
 
   private final Vertx vertx;
   private final Services services;
-  /** One open socket: its holder prefix and the (key, holder) references it registered. */
-  private static final class SocketState {
-    final String holder = "sockjs-" + java.util.UUID.randomUUID();
-    final Set<Map.Entry<WorkspaceKey, String>> references = new HashSet<>();
-    /** Hashes of the tokens this socket's messages were let through with. */
-    final Set<String> tokens = new HashSet<>();
-  }
-
   private final Map<SockJSSocket, SocketState> sockets = new HashMap<>();
+  private MessageConsumer<JsonObject> revocations;
+  private long sweepTimer = -1;
 
   public EventBusBridge(Vertx vertx, Services services) {
     this.vertx = vertx;
     this.services = services;
   }
 
-  /** Closes sockets whose token was revoked, so their subscriptions end with it. */
+  /** Closes sockets whose token was revoked or has expired, so their subscriptions end with it. */
   public Future<Void> start() {
-    return vertx.eventBus().<JsonObject>consumer(Addresses.TOKEN_REVOKED, m -> {
+    sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> closeExpired(System.currentTimeMillis()));
+    revocations = vertx.eventBus().<JsonObject>consumer(Addresses.TOKEN_REVOKED, m -> {
       String hash = m.body().getString("tokenHash");
       for (Map.Entry<SockJSSocket, SocketState> e : new HashMap<>(sockets).entrySet()) {
         if (hash != null && e.getValue().tokens.contains(hash)) {
           e.getKey().close();
         }
       }
-    }).completion();
+    });
+    return revocations.completion();
+  }
+
+  public Future<Void> stop() {
+    vertx.cancelTimer(sweepTimer);
+    return revocations == null ? Future.succeededFuture() : revocations.unregister();
   }
 
   public void mount(Router router) {
@@ -76,6 +100,7 @@ public final class EventBusBridge {
         .addInboundPermitted(new PermittedOptions().setAddress(Addresses.ALLOCATOR_LOCAL))
         .addInboundPermitted(new PermittedOptions().setAddressRegex("workspace\\..+"))
         .addOutboundPermitted(new PermittedOptions().setAddressRegex("events\\.workspace\\..+"))
+        .setMaxHandlersPerSocket(services.config().maxReferencesPerSocket)
         .setReplyTimeout(services.config().requestTimeoutMs)
         .setPingTimeout(services.config().wsIdleTimeoutMs);
     SockJSHandler handler = SockJSHandler.create(vertx, new SockJSHandlerOptions()
@@ -88,26 +113,60 @@ public final class EventBusBridge {
       case SEND -> check(event, this::inbound);
       case REGISTER -> check(event, this::register);
       case PUBLISH -> event.complete(false);
+      case RECEIVE -> event.complete(deliverable(event.socket()));
       case SOCKET_CLOSED -> {
-        dropReferences(event.socket());
+        releaseAll(event.socket());
         event.complete(true);
       }
       default -> event.complete(true);
     }
   }
 
-  private void check(BridgeEvent event, java.util.function.BiFunction<BridgeEvent, String, Future<Void>> rule) {
+  /** Outbound messages go only to sockets whose tokens are all still alive. */
+  private boolean deliverable(SockJSSocket socket) {
+    SocketState state = sockets.get(socket);
+    if (state != null && System.currentTimeMillis() >= state.expiresAt) {
+      socket.close();
+      return false;
+    }
+    return true;
+  }
+
+  private void closeExpired(long now) {
+    for (Map.Entry<SockJSSocket, SocketState> e : new HashMap<>(sockets).entrySet()) {
+      if (now >= e.getValue().expiresAt) {
+        e.getKey().close();
+      }
+    }
+  }
+
+  private void check(BridgeEvent event, BiFunction<BridgeEvent, String, Future<Void>> rule) {
     JsonObject raw = event.getRawMessage();
-    JsonObject headers = raw == null ? null : raw.getJsonObject("headers");
-    String token = headers == null ? null : headers.getString("token");
-    services.auth().authenticate(token)
-        .compose(user -> rule.apply(event, user))
-        .onSuccess(v -> sockets.computeIfAbsent(event.socket(), x -> new SocketState()).tokens
-            .add(io.branchwork.auth.Tokens.hash(token)))
+    // A malformed frame is refused here; a thrown ClassCastException would leave it unanswered.
+    Object headers = raw == null ? null : raw.getValue("headers");
+    Object tokenValue = headers instanceof JsonObject h ? h.getValue("token") : null;
+    Object address = raw == null ? null : raw.getValue("address");
+    if (!(tokenValue instanceof String token) || !(address instanceof String)) {
+      LOG.debug("bridge refused {}: no token header or no address", event.type());
+      event.complete(false);
+      return;
+    }
+    services.auth().session(token)
+        .compose(session -> {
+          SocketState state = sockets.computeIfAbsent(event.socket(), x -> new SocketState());
+          if (state.user == null) {
+            services.quotas().connect(session.username());
+            state.user = session.username();
+          }
+          return rule.apply(event, session.username()).map(v -> {
+            state.tokens.add(Tokens.hash(token));
+            state.expiresAt = Math.min(state.expiresAt, session.expiresAt());
+            return v;
+          });
+        })
         .onComplete(ar -> {
           if (ar.failed()) {
-            LOG.debug("bridge refused {} to {}: {}", event.type(), raw == null ? null : raw.getString("address"),
-                ar.cause().toString());
+            LOG.debug("bridge refused {} to {}: {}", event.type(), address, ar.cause().toString());
           }
           event.complete(ar.succeeded());
         });
@@ -123,39 +182,52 @@ public final class EventBusBridge {
     }
     String op = Args.string(body, "op");
     SocketState socket = sockets.computeIfAbsent(event.socket(), x -> new SocketState());
-    String socketHolder = socket.holder;
     if (address.equals(Addresses.ALLOCATOR)) {
-      if (!ALLOCATOR_OPS.contains(op)) {
-        return Future.failedFuture(BranchworkException.forbidden("allocator op not allowed: " + op));
-      }
-      WorkspaceKey key = new WorkspaceKey(Args.string(body, "project"), Args.string(body, "branch"));
-      // Holders are namespaced by socket, so a socket can neither drop nor fake another's reference.
-      String clientHolder = body.getString("holder", "default");
-      String holder = socketHolder + ":" + clientHolder;
-      return services.auth().requireRole(key.project(), user, Role.READER).map(r -> {
-        // The reference lives as long as this socket, on this node: a node's death releases it.
-        body.put("holder", holder).put("user", user)
-            .put(AllocatorOps.FIELD_ORIGIN, services.ownership().self())
-            .put(AllocatorOps.FIELD_ORIGIN_TAG, services.ownership().selfTag());
-        if (op.equals(AllocatorOps.REGISTER)) {
-          socket.references.add(Map.entry(key, holder));
-        } else if (op.equals(AllocatorOps.DEREGISTER)) {
-          socket.references.remove(Map.entry(key, holder));
-        }
-        // Answered by this node's allocator, which forwards to the owner: in a cluster the
-        // public address may pick any node, even, for a moment, one that has just died.
-        event.setRawMessage(raw.put("body", body).put("address", Addresses.ALLOCATOR_LOCAL));
-        return null;
-      });
+      return allocatorOp(event, socket, body, op, user);
     }
     WorkspaceKey key = WorkspaceKey.fromAddress(address);
     Role needed = ClientOps.workspaceRole(op);
     if (key == null || needed == null || !address.startsWith(Addresses.WORKSPACE_PREFIX)) {
       return Future.failedFuture(BranchworkException.forbidden("not a workspace op: " + op));
     }
+    if (!socket.touched.contains(key) && socket.touched.size() >= services.config().maxReferencesPerSocket) {
+      return Future.failedFuture(BranchworkException.overloaded("this socket already works on "
+          + socket.touched.size() + " workspaces (limits.maxReferencesPerSocket)"));
+    }
     return services.auth().requireRole(key.project(), user, needed).map(r -> {
-      body.put(WorkspaceOps.FIELD_USER, user).put(WorkspaceOps.FIELD_HOLDER, socketHolder);
+      socket.touched.add(key);
+      body.put(WorkspaceOps.FIELD_USER, user).put(WorkspaceOps.FIELD_HOLDER, socket.holder);
       event.setRawMessage(raw.put("body", body));
+      return null;
+    });
+  }
+
+  private Future<Void> allocatorOp(BridgeEvent event, SocketState socket, JsonObject body, String op, String user) {
+    if (!ALLOCATOR_OPS.contains(op)) {
+      return Future.failedFuture(BranchworkException.forbidden("allocator op not allowed: " + op));
+    }
+    WorkspaceKey key = new WorkspaceKey(Args.string(body, "project"), Args.string(body, "branch"));
+    // Holders are namespaced by socket, so a socket can neither drop nor fake another's reference.
+    Reference ref = new Reference(key, socket.holder + ":" + body.getString("holder", "default"), user);
+    return services.auth().requireRole(key.project(), user, Role.READER).map(r -> {
+      if (op.equals(AllocatorOps.REGISTER) && !socket.references.contains(ref)) {
+        if (socket.references.size() >= services.config().maxReferencesPerSocket) {
+          throw BranchworkException.overloaded("this socket already holds " + socket.references.size()
+              + " references (limits.maxReferencesPerSocket)");
+        }
+        services.quotas().hold(user, key);
+        socket.references.add(ref);
+        socket.touched.add(key);
+      } else if (op.equals(AllocatorOps.DEREGISTER) && socket.references.remove(ref)) {
+        services.quotas().release(user, key);
+      }
+      // The reference lives as long as this socket, on this node: a node's death releases it.
+      body.put("holder", ref.holder()).put("user", user)
+          .put(AllocatorOps.FIELD_ORIGIN, services.ownership().self())
+          .put(AllocatorOps.FIELD_ORIGIN_TAG, services.ownership().selfTag());
+      // Answered by this node's allocator, which forwards to the owner: in a cluster the
+      // public address may pick any node, even, for a moment, one that has just died.
+      event.setRawMessage(event.getRawMessage().put("body", body).put("address", Addresses.ALLOCATOR_LOCAL));
       return null;
     });
   }
@@ -163,23 +235,30 @@ public final class EventBusBridge {
   /** A subscription: only to event addresses of projects the user may read. */
   private Future<Void> register(BridgeEvent event, String user) {
     String address = event.getRawMessage().getString("address");
-    WorkspaceKey key = address == null || !address.startsWith(Addresses.EVENTS_PREFIX) ? null
-        : WorkspaceKey.fromAddress(address);
+    WorkspaceKey key = !address.startsWith(Addresses.EVENTS_PREFIX) ? null : WorkspaceKey.fromAddress(address);
     if (key == null) {
       return Future.failedFuture(BranchworkException.forbidden("not an event address"));
     }
     return services.auth().requireRole(key.project(), user, Role.READER).mapEmpty();
   }
 
-  private void dropReferences(SockJSSocket socket) {
+  /** The socket closed: its references, its lock and its user's slots go back. */
+  private void releaseAll(SockJSSocket socket) {
     SocketState state = sockets.remove(socket);
     if (state == null) {
       return;
     }
-    for (Map.Entry<WorkspaceKey, String> ref : state.references) {
-      JsonObject dereg = new JsonObject().put("op", AllocatorOps.DEREGISTER).put("project", ref.getKey().project())
-          .put("branch", ref.getKey().branch()).put("holder", ref.getValue());
-      Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, dereg, services.config().requestTimeoutMs);
+    for (Reference ref : state.references) {
+      services.quotas().release(ref.user(), ref.key());
+      Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, AllocatorOps.deregister(ref.key(), ref.holder()),
+          services.config().requestTimeoutMs);
+    }
+    for (WorkspaceKey key : state.touched) {
+      // Ops went out in the socket's name; a lock it took ends with it, as the contract says.
+      vertx.eventBus().send(key.address(), WorkspaceOps.holderReleased(state.holder));
+    }
+    if (state.user != null) {
+      services.quotas().disconnect(state.user);
     }
   }
 }

@@ -41,5 +41,14 @@ public final class WorkspaceOps {
   /** Request field: the holder (session) the op came from; optional. */
   public static final String FIELD_HOLDER = "holder";
 
+  /** Who the server itself sends internal ops as. */
+  public static final String SYSTEM_USER = "branchwork";
+
+  /** The internal request telling a workspace that {@code holder} is gone, so its lock goes too. */
+  public static io.vertx.core.json.JsonObject holderReleased(String holder) {
+    return new io.vertx.core.json.JsonObject().put(FIELD_OP, HOLDER_RELEASED).put(FIELD_USER, SYSTEM_USER)
+        .put(FIELD_HOLDER, holder);
+  }
+
   private WorkspaceOps() {}
 }

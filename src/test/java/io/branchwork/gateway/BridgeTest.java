@@ -5,17 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.support.Await;
+import io.branchwork.support.SockJsBridge;
 import io.branchwork.support.TestNode;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -57,44 +53,8 @@ class BridgeTest {
     clientVertx.close().await(10, TimeUnit.SECONDS);
   }
 
-  /** A bridge connection: sends the bridge's JSON frames, collects what comes back. */
-  static final class Bridge implements AutoCloseable {
-    final WebSocket ws;
-    final BlockingQueue<JsonObject> in = new LinkedBlockingQueue<>();
-    final AtomicInteger replies = new AtomicInteger();
-
-    Bridge() throws Exception {
-      ws = wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-          .setPort(node.node.port()).setURI("/eventbus/websocket")).await(10, TimeUnit.SECONDS);
-      ws.handler(buf -> in.add(new JsonObject(buf.toString(StandardCharsets.UTF_8))));
-    }
-
-    JsonObject send(String address, String token, JsonObject body) throws Exception {
-      String reply = "reply-" + replies.incrementAndGet();
-      JsonObject frame = new JsonObject().put("type", "send").put("address", address).put("body", body)
-          .put("replyAddress", reply);
-      if (token != null) {
-        frame.put("headers", new JsonObject().put("token", token));
-      }
-      ws.writeTextMessage(frame.encode());
-      return next();
-    }
-
-    void register(String address, String token) {
-      ws.writeTextMessage(new JsonObject().put("type", "register").put("address", address)
-          .put("headers", new JsonObject().put("token", token)).encode());
-    }
-
-    JsonObject next() throws Exception {
-      JsonObject m = in.poll(10, TimeUnit.SECONDS);
-      assertTrue(m != null, "nothing came back");
-      return m;
-    }
-
-    @Override
-    public void close() {
-      ws.close();
-    }
+  private static SockJsBridge bridge() throws Exception {
+    return new SockJsBridge(wsClient, node.node.port());
   }
 
   /** The bridge refuses with an "err" frame: "rejected" by our checks, "access_denied" by its address list. */
@@ -111,7 +71,7 @@ class BridgeTest {
   @Test
   @DisplayName("A reader registers through the bridge and reads the workspace; a write is refused for the reader role")
   void permittedAndRefused() throws Exception {
-    try (Bridge b = new Bridge()) {
+    try (SockJsBridge b = bridge()) {
       JsonObject reg = b.send("allocator", reader, op("register").put("holder", "tab-1"));
       assertEquals("rec", reg.getString("type"), reg::encode);
       assertEquals("workspace.br.main", reg.getJsonObject("body").getString("address"));
@@ -126,7 +86,7 @@ class BridgeTest {
   @Test
   @DisplayName("No token, a dead token, a stranger, an internal op or an unlisted address: access_denied")
   void tokenAndAddressChecks() throws Exception {
-    try (Bridge b = new Bridge()) {
+    try (SockJsBridge b = bridge()) {
       assertDenied(b.send("allocator", null, op("register").put("holder", "h")));
       assertDenied(b.send("allocator", "dead", op("register").put("holder", "h")));
       assertDenied(b.send("allocator", outsider, op("register").put("holder", "h")));
@@ -142,7 +102,7 @@ class BridgeTest {
   @Test
   @DisplayName("The server sets 'user' itself: a forged user is overwritten")
   void userIsSetByServer() throws Exception {
-    try (Bridge b = new Bridge()) {
+    try (SockJsBridge b = bridge()) {
       b.send("allocator", owner, op("register").put("holder", "h"));
       JsonObject w = b.send("workspace.br.main", owner, new JsonObject().put("op", "write").put("path", "who.txt")
           .put("content", "aGk=").put("user", "mallory"));
@@ -155,7 +115,7 @@ class BridgeTest {
   @Test
   @DisplayName("Events reach a subscriber that may read the project; a stranger may not subscribe")
   void eventDelivery() throws Exception {
-    try (Bridge sub = new Bridge(); Bridge stranger = new Bridge(); Bridge writer = new Bridge()) {
+    try (SockJsBridge sub = bridge(); SockJsBridge stranger = bridge(); SockJsBridge writer = bridge()) {
       sub.register("events.workspace.br.main", reader);
       stranger.register("events.workspace.br.main", outsider);
       JsonObject denied = stranger.next();
@@ -180,7 +140,7 @@ class BridgeTest {
   @DisplayName("References a socket took with register are dropped when the socket closes")
   void closeDropsReferences() throws Exception {
     int before = node.holders(KEY);
-    Bridge b = new Bridge();
+    SockJsBridge b = bridge();
     b.send("allocator", reader, op("register").put("holder", "one"));
     b.send("allocator", reader, op("register").put("holder", "two"));
     assertEquals(before + 2, node.holders(KEY));
@@ -194,7 +154,7 @@ class BridgeTest {
     String token = node.http.postJson("/api/sessions", null,
         new JsonObject().put("username", "rita").put("password", "password-rita")).expect(200).json().getString("token");
     int before = node.holders(KEY);
-    Bridge b = new Bridge();
+    SockJsBridge b = bridge();
     io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
     b.ws.closeHandler(v -> closed.tryComplete());
     b.send("allocator", token, op("register").put("holder", "tab"));
