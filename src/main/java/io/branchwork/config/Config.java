@@ -59,6 +59,22 @@ public final class Config {
   public final int clusterBusPort;
   public final long clusterHeartbeatMs;
   public final long clusterFailureTimeoutMs;
+  public final int maxConnectionsPerUser;
+  public final int maxWorkspacesPerUser;
+  public final int maxReferencesPerSocket;
+  public final int hashThreads;
+  public final int maxPendingHashes;
+  public final int loginFailuresPerUser;
+  public final int loginFailuresPerAddress;
+  public final long loginFailureWindowMs;
+  public final int compileMaxOutputBytes;
+  public final int compileMaxDepth;
+  public final long compileTimeoutMs;
+  public final int diffMaxPatchBytes;
+  public final int diffMaxFileBytes;
+  public final long diffTimeoutMs;
+  /** Bearer token {@code /metrics} asks for; empty: open to anyone who reaches the port. */
+  public final String metricsToken;
 
   Config(JsonObject json) {
     this.json = json;
@@ -109,6 +125,25 @@ public final class Config {
     clusterBusPort = (int) range("cluster.busPort", 0, 65535);
     clusterHeartbeatMs = range("cluster.heartbeatMs", 1000, 60_000);
     clusterFailureTimeoutMs = range("cluster.failureTimeoutMs", 2000, 600_000);
+    maxConnectionsPerUser = (int) range("limits.maxConnectionsPerUser", 1, 10_000_000);
+    maxWorkspacesPerUser = (int) range("limits.maxWorkspacesPerUser", 1, 10_000_000);
+    maxReferencesPerSocket = (int) range("limits.maxReferencesPerSocket", 1, 1_000_000);
+    hashThreads = (int) range("auth.hashThreads", 1, 64);
+    maxPendingHashes = (int) range("auth.maxPendingHashes", 1, 100_000);
+    loginFailuresPerUser = (int) range("auth.loginFailuresPerUser", 1, 1_000_000);
+    loginFailuresPerAddress = (int) range("auth.loginFailuresPerAddress", 1, 1_000_000);
+    loginFailureWindowMs = range("auth.loginFailureWindowMs", 1000, 86_400_000);
+    compileMaxOutputBytes = (int) range("compile.maxOutputBytes", 1024, Integer.MAX_VALUE / 4);
+    compileMaxDepth = (int) range("compile.maxDepth", 1, 1000);
+    compileTimeoutMs = range("compile.timeoutMs", 10, Integer.MAX_VALUE);
+    diffMaxPatchBytes = (int) range("diff.maxPatchBytes", 1024, Integer.MAX_VALUE / 4);
+    diffMaxFileBytes = (int) range("diff.maxFileBytes", 1024, Integer.MAX_VALUE / 4);
+    diffTimeoutMs = range("diff.timeoutMs", 10, Integer.MAX_VALUE);
+    metricsToken = string("metrics.token");
+    if (requestTimeoutMs <= Math.max(compileTimeoutMs, diffTimeoutMs)) {
+      // A bounded op must answer before its caller gives up, or the bound protects nobody.
+      throw new ConfigException("bus.requestTimeoutMs", "must be longer than compile.timeoutMs and diff.timeoutMs");
+    }
     if (clusterEnabled) {
       if (store != StoreKind.PG) {
         throw new ConfigException("cluster.enabled", "a cluster needs the PostgreSQL store that every node"
