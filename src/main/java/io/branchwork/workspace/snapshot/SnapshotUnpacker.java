@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -160,16 +161,25 @@ public final class SnapshotUnpacker {
             perms.addAll(EXEC);
             Files.setPosixFilePermissions(dest, perms);
           }
-          // Keep the archive's mtime: git's index records it, and a mismatch makes every status
-          // and commit re-hash the whole working tree.
           Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-              .setTimes(FileTime.from(entry.getLastModifiedDate().toInstant()), null, null);
+              .setTimes(mtime(entry), null, null);
         } else {
           throw refuse(entry, "is a special file of type '" + (char) entry.getLinkFlag() + "'");
         }
       }
     }
     return bytes;
+  }
+
+  /**
+   * The archive's mtime, so git's index (which records it) stays valid and status does not
+   * re-hash the tree. Tar keeps whole seconds; a whole-second mtime makes JGit compare whole
+   * seconds only, so a same-size write in that same second would look unmodified to status and
+   * commit. A millisecond past the second keeps the comparison exact.
+   */
+  private static FileTime mtime(TarArchiveEntry entry) {
+    Instant t = entry.getLastModifiedTime().toInstant();
+    return FileTime.from(t.getNano() == 0 ? t.plusMillis(1) : t);
   }
 
   private long budget(long used, long more) {

@@ -224,7 +224,7 @@ class SnapshotUnpackerTest {
   @Test
   @DisplayName("A GNU long name declaring 1.5 GiB is refused from its header, before a byte of it is read")
   void longNameBomb() throws IOException {
-    CountingInput in = new CountingInput(gzip(header("././@LongLink", 'L', 1536L << 20)));
+    CountingInput in = new CountingInput(Tars.gzip(Tars.header("././@LongLink", 'L', 1536L << 20)));
     BranchworkException e = assertThrows(BranchworkException.class,
         () -> new SnapshotUnpacker(1 << 20, 1000).unpack(in, target));
     assertEquals(ErrorCode.TOO_LARGE, e.code());
@@ -234,11 +234,11 @@ class SnapshotUnpackerTest {
   @Test
   @DisplayName("A PAX header declaring 2 GiB, a PAX 'size' key and a GNU sparse entry are refused")
   void paxAndSparse() throws IOException {
-    assertEquals(ErrorCode.TOO_LARGE, refused(gzip(header("PaxHeaders/x", 'x', 2L << 30)), 1 << 20).code());
+    assertEquals(ErrorCode.TOO_LARGE, refused(Tars.gzip(Tars.header("PaxHeaders/x", 'x', 2L << 30)), 1 << 20).code());
     byte[] pax = "20 size=99999999999\n".getBytes(StandardCharsets.UTF_8);
-    assertEquals(ErrorCode.BAD_REQUEST, refused(gzip(concat(header("PaxHeaders/x", 'x', pax.length), pad(pax))),
-        1 << 20).code());
-    assertEquals(ErrorCode.BAD_REQUEST, refused(gzip(header("sparse", 'S', 0)), 1 << 20).code());
+    byte[] paxSize = Tars.gzip(Tars.concat(Tars.header("PaxHeaders/x", 'x', pax.length), Tars.pad(pax)));
+    assertEquals(ErrorCode.BAD_REQUEST, refused(paxSize, 1 << 20).code());
+    assertEquals(ErrorCode.BAD_REQUEST, refused(Tars.gzip(Tars.header("sparse", 'S', 0)), 1 << 20).code());
   }
 
   @Test
@@ -291,60 +291,12 @@ class SnapshotUnpackerTest {
     new SnapshotUnpacker(6000, 3).unpack(archive, target);
   }
 
-  /** One ustar header block of {@code type} declaring {@code size}, with a valid checksum. */
-  private static byte[] header(String name, char type, long size) {
-    byte[] h = new byte[512];
-    byte[] n = name.getBytes(StandardCharsets.UTF_8);
-    System.arraycopy(n, 0, h, 0, n.length);
-    put(h, 100, "0000644");
-    put(h, 108, "0000000");
-    put(h, 116, "0000000");
-    String octal = Long.toOctalString(size);
-    if (octal.length() <= 11) {
-      put(h, 124, "0".repeat(11 - octal.length()) + octal);
-    } else {
-      h[124] = (byte) 0x80; // base-256
-      for (int i = 0; i < 8; i++) {
-        h[135 - i] = (byte) (size >>> (8 * i));
-      }
-    }
-    put(h, 136, "00000000000");
-    h[156] = (byte) type;
-    put(h, 257, "ustar");
-    h[262] = 0;
-    put(h, 263, "00");
-    java.util.Arrays.fill(h, 148, 156, (byte) ' ');
-    long sum = 0;
-    for (byte b : h) {
-      sum += b & 0xff;
-    }
-    put(h, 148, String.format("%06o", sum));
-    h[154] = 0;
-    return h;
-  }
-
-  private static void put(byte[] h, int off, String s) {
-    byte[] b = s.getBytes(StandardCharsets.US_ASCII);
-    System.arraycopy(b, 0, h, off, b.length);
-  }
-
-  private static byte[] pad(byte[] data) {
-    return java.util.Arrays.copyOf(data, (data.length + 511) / 512 * 512);
-  }
-
-  private static byte[] concat(byte[] a, byte[] b) {
-    byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, c, a.length, b.length);
-    return c;
-  }
-
-  /** The blocks, gzipped, followed by nothing (a truncated stream: the guard must act on the header alone). */
-  private static byte[] gzip(byte[] blocks) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GzipCompressorOutputStream gz = new GzipCompressorOutputStream(out)) {
-      gz.write(blocks);
-    }
-    return out.toByteArray();
+  @Test
+  @DisplayName("Whole-second archive mtimes unpack with a fraction, so JGit compares them exactly (a same-size edit in that second is seen)")
+  void mtimesNeverWholeSeconds() throws IOException {
+    new SnapshotUnpacker(1 << 20, 1000).unpack(new ByteArrayInputStream(archive(file("a.txt", "x"))), target);
+    java.time.Instant t = Files.getLastModifiedTime(target.resolve("a.txt")).toInstant();
+    assertTrue(t.getNano() != 0, t.toString());
   }
 
   /** Counts the (compressed) bytes the unpacker pulled. */
