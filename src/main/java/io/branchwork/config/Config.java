@@ -33,6 +33,7 @@ public final class Config {
   public final int queueLimit;
   public final long loadTimeoutMs;
   public final long cacheBytes;
+  public final int heavyOpThreads;
   public final int snapshotKeep;
   public final int snapshotChunkBytes;
   public final int gzipLevel;
@@ -98,6 +99,7 @@ public final class Config {
     queueLimit = (int) range("workspace.queueLimit", 1, 1_000_000);
     loadTimeoutMs = range("workspace.loadTimeoutMs", 1, Integer.MAX_VALUE);
     cacheBytes = range("workspace.cacheBytes", 0, 1L << 40);
+    heavyOpThreads = (int) range("workspace.heavyOpThreads", 1, 256);
     snapshotKeep = (int) range("snapshot.keep", 1, 10_000);
     snapshotChunkBytes = (int) range("snapshot.chunkBytes", 4096, 64L << 20);
     gzipLevel = (int) range("snapshot.gzipLevel", 0, 9);

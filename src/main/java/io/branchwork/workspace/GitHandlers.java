@@ -19,6 +19,7 @@ import io.branchwork.workspace.git.Repos;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -45,15 +46,18 @@ final class GitHandlers {
   private final GitOps git;
   private final SnapshotService snapshots;
   private final WorkspaceEvents events;
+  /** Where diffs run: the node's pool for bounded heavy ops. */
+  private final WorkerExecutor heavy;
 
   GitHandlers(Vertx vertx, Services services, WorkspaceVerticle workspace, GitOps git, SnapshotService snapshots,
-      WorkspaceEvents events) {
+      WorkspaceEvents events, WorkerExecutor heavy) {
     this.vertx = vertx;
     this.services = services;
     this.workspace = workspace;
     this.git = git;
     this.snapshots = snapshots;
     this.events = events;
+    this.heavy = heavy;
   }
 
   void register(Map<String, WorkspaceVerticle.Op> ops) {
@@ -78,7 +82,7 @@ final class GitHandlers {
     }
     BoundedDiff bounds = new BoundedDiff(services.config().diffMaxPatchBytes, services.config().diffMaxFileBytes,
         services.config().diffTimeoutMs);
-    return blocking(() -> git.diff(path, bounds));
+    return heavy.executeBlocking(() -> git.diff(path, bounds), false);
   }
 
   private Future<JsonObject> commit(Request r) {

@@ -18,6 +18,7 @@ import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -46,6 +47,8 @@ public final class WorkspaceVerticle extends VerticleBase {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkspaceVerticle.class);
+  /** The pool, shared by the node's workspaces, that compile and diff run on. */
+  static final String HEAVY_POOL = "branchwork-heavy-ops";
   /** Files larger than this are always read from disk; the cache is for the many small ones. */
   private static final int CACHE_MAX_FILE_BYTES = 256 * 1024;
 
@@ -57,6 +60,11 @@ public final class WorkspaceVerticle extends VerticleBase {
   private SnapshotService snapshots;
   private WorkspaceEvents events;
   private MessageConsumer<JsonObject> consumer;
+  /**
+   * Compile and diff may each take their whole time bound; on a bounded pool of their own they
+   * cannot occupy every thread of the shared worker pool that file and git ops need.
+   */
+  private WorkerExecutor heavy;
   private Path dir;
   private Path workTree;
   private Repository repo;
@@ -79,6 +87,7 @@ public final class WorkspaceVerticle extends VerticleBase {
     snapshots = new SnapshotService(vertx, services);
     events = new WorkspaceEvents(vertx.eventBus(), key);
     lock = new LockGate(vertx, events, services.config().opTimeoutMs, services.config().queueLimit);
+    heavy = vertx.createSharedWorkerExecutor(HEAVY_POOL, services.config().heavyOpThreads);
     return vertx.executeBlocking(() -> Files.createTempDirectory(services.workRoot(), "ws-"), false)
         .compose(d -> {
           dir = d;
@@ -95,13 +104,13 @@ public final class WorkspaceVerticle extends VerticleBase {
               services.config().compileTimeoutMs));
           ops.put(WorkspaceOps.COMPILE, r -> {
             String entry = WorkspacePaths.require(Args.optString(r.args(), "entry"));
-            return vertx.executeBlocking(() -> compiler.compile(entry), false).onSuccess(result -> {
+            return heavy.executeBlocking(() -> compiler.compile(entry), false).onSuccess(result -> {
               if (result.getInteger("recompiled") > 0) {
                 markDirty(); // the compile state under .git changed: keep it with the next save
               }
             });
           });
-          new GitHandlers(vertx, services, this, new GitOps(repo), snapshots, events).register(ops);
+          new GitHandlers(vertx, services, this, new GitOps(repo), snapshots, events, heavy).register(ops);
           new Presence(events, () -> head, lock::holderGone).register(ops);
           lock.register(ops);
           ops.put(WorkspaceOps.SAVE, this::save);
@@ -143,6 +152,9 @@ public final class WorkspaceVerticle extends VerticleBase {
   }
 
   private void cleanUp() {
+    if (heavy != null) {
+      heavy.close();
+    }
     if (repo != null) {
       repo.close();
     }

@@ -122,4 +122,62 @@ public final class Tars {
     }
     return bytes.toByteArray();
   }
+
+  // --- raw tar blocks, for headers no well-behaved writer makes
+
+  /** One ustar header block of {@code type} declaring {@code size}, with a valid checksum. */
+  public static byte[] header(String name, char type, long size) {
+    byte[] h = new byte[512];
+    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    System.arraycopy(n, 0, h, 0, n.length);
+    put(h, 100, "0000644");
+    put(h, 108, "0000000");
+    put(h, 116, "0000000");
+    String octal = Long.toOctalString(size);
+    if (octal.length() <= 11) {
+      put(h, 124, "0".repeat(11 - octal.length()) + octal);
+    } else {
+      h[124] = (byte) 0x80; // base-256
+      for (int i = 0; i < 8; i++) {
+        h[135 - i] = (byte) (size >>> (8 * i));
+      }
+    }
+    put(h, 136, "00000000000");
+    h[156] = (byte) type;
+    put(h, 257, "ustar");
+    h[262] = 0;
+    put(h, 263, "00");
+    java.util.Arrays.fill(h, 148, 156, (byte) ' ');
+    long sum = 0;
+    for (byte b : h) {
+      sum += b & 0xff;
+    }
+    put(h, 148, String.format("%06o", sum));
+    h[154] = 0;
+    return h;
+  }
+
+  private static void put(byte[] h, int off, String s) {
+    byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(b, 0, h, off, b.length);
+  }
+
+  public static byte[] pad(byte[] data) {
+    return java.util.Arrays.copyOf(data, (data.length + 511) / 512 * 512);
+  }
+
+  public static byte[] concat(byte[] a, byte[] b) {
+    byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
+  }
+
+  /** The blocks, gzipped, with no end marker (a truncated stream: a guard must act on the header alone). */
+  public static byte[] gzip(byte[] blocks) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GzipCompressorOutputStream gz = new GzipCompressorOutputStream(out)) {
+      gz.write(blocks);
+    }
+    return out.toByteArray();
+  }
 }

@@ -227,4 +227,19 @@ class HostLinksTest {
     assertEquals("good", node.ws(key, "mallory", "branch.create", new JsonObject().put("name", "good"))
         .getString("name"));
   }
+
+  @Test
+  @DisplayName("An upload with one GNU long-name entry of 1.5 GiB is 413 too_large from its header, heap untouched")
+  void longNameBombOverHttp() throws Exception {
+    String p = project();
+    byte[] data = new byte[1_500_000];
+    java.util.Arrays.fill(data, (byte) 'a');
+    byte[] tgz = Tars.gzip(Tars.concat(Tars.header("././@LongLink", 'L', 1536L << 20), data));
+    Runtime rt = Runtime.getRuntime();
+    long before = rt.totalMemory() - rt.freeMemory();
+    Response r = importArchive(p, tgz).expect(413);
+    assertEquals("too_large", r.code());
+    long grew = rt.totalMemory() - rt.freeMemory() - before;
+    assertTrue(grew < 512L << 20, "heap grew by " + (grew >> 20) + " MiB");
+  }
 }
