@@ -86,7 +86,8 @@ public final class AuthService {
     if (username == null || password == null) {
       return Future.failedFuture(BranchworkException.badRequest("username and password are required"));
     }
-    if (username.length() > 64 || password.length() > MAX_PASSWORD_LENGTH) {
+    if (!Identifiers.isUsername(username) || password.length() > MAX_PASSWORD_LENGTH) {
+      // no such user can exist: answered at once, and not counted against anyone
       return Future.failedFuture(BranchworkException.unauthenticated("wrong username or password"));
     }
     try {

@@ -229,6 +229,10 @@ final class ClientSession {
    */
   private Future<JsonObject> auth(String token) {
     Future<JsonObject> next = authing.transform(ignored -> services.auth().session(token).map(t -> {
+      if (closed) {
+        // cleanUp has run and given back what the session held: take nothing more
+        throw BranchworkException.unauthenticated("the connection closed");
+      }
       if (user != null && !user.equals(t.username())) {
         throw BranchworkException.forbidden("this connection is signed in as " + user
             + "; open a new connection to act as another user");
