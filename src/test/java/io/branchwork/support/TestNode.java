@@ -161,6 +161,20 @@ public final class TestNode implements AutoCloseable {
     http.postJson("/api/projects", token, new JsonObject().put("id", id)).expect(201);
   }
 
+  /** Creates project {@code id} as the token's user and registers {@code holder} on its {@code main}. */
+  public WorkspaceKey openNewProject(String token, String id, String holder) {
+    createProject(token, id);
+    WorkspaceKey key = new WorkspaceKey(id, "main");
+    allocator("register", key, holder);
+    return key;
+  }
+
+  /** Writes {@code content} (UTF-8) at {@code path} of {@code key} as {@code user}. */
+  public JsonObject writeText(WorkspaceKey key, String user, String path, String content) {
+    return ws(key, user, "write", new JsonObject().put("path", path)
+        .put("content", content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
   @Override
   public void close() {
     try {

@@ -49,10 +49,7 @@ class BoundsTest {
   }
 
   private static WorkspaceKey open(String project) {
-    node.createProject(token, project);
-    WorkspaceKey key = new WorkspaceKey(project, "main");
-    node.allocator("register", key, "h-" + project);
-    return key;
+    return node.openNewProject(token, project, "h-" + project);
   }
 
   private static JsonObject op(WorkspaceKey key, String op, JsonObject args) {
@@ -60,7 +57,7 @@ class BoundsTest {
   }
 
   private static void write(WorkspaceKey key, String path, String content) {
-    op(key, "write", new JsonObject().put("path", path).put("content", content.getBytes(StandardCharsets.UTF_8)));
+    node.writeText(key, "bomber", path, content);
   }
 
   /** An ordinary read on {@code key} answers within {@code ms}: the workspace is not frozen. */

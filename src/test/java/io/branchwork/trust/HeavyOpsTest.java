@@ -8,7 +8,6 @@ import io.branchwork.core.WorkspaceKey;
 import io.branchwork.support.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,15 +49,11 @@ class HeavyOpsTest {
   }
 
   private static WorkspaceKey open(String project) {
-    node.createProject(token, project);
-    WorkspaceKey key = new WorkspaceKey(project, "main");
-    node.allocator("register", key, "h");
-    return key;
+    return node.openNewProject(token, project, "h");
   }
 
   private static void write(WorkspaceKey key, String path, String content) {
-    node.ws(key, "heavy", "write", new JsonObject().put("path", path)
-        .put("content", content.getBytes(StandardCharsets.UTF_8)));
+    node.writeText(key, "heavy", path, content);
   }
 
   @Test

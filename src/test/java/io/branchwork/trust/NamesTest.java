@@ -39,9 +39,7 @@ class NamesTest {
   static void start() {
     node = TestNode.start(dir.resolve("data"));
     token = node.login("nina");
-    node.createProject(token, "names");
-    key = new WorkspaceKey("names", "main");
-    node.allocator("register", key, "h");
+    key = node.openNewProject(token, "names", "h");
   }
 
   @AfterAll
@@ -97,9 +95,7 @@ class NamesTest {
   @Test
   @DisplayName("What a write accepts survives eviction: the branch opens again and the file reads back")
   void whatSavesLoads() {
-    WorkspaceKey k = new WorkspaceKey("names2", "main");
-    node.createProject(token, "names2");
-    node.allocator("register", k, "h2");
+    WorkspaceKey k = node.openNewProject(token, "names2", "h2");
     node.ws(k, "nina", "write", write("sp ace/[odd] (name)+#.scad", "x"));
     assertEquals(ErrorCode.BAD_REQUEST, assertThrows(BranchworkException.class,
         () -> node.ws(k, "nina", "write", write("back\\slash", "x"))).code());

@@ -54,10 +54,7 @@ class SaveLimitsTest {
   }
 
   private static WorkspaceKey open(String project) {
-    node.createProject(token, project);
-    WorkspaceKey key = new WorkspaceKey(project, "main");
-    node.allocator("register", key, "h-" + project);
-    return key;
+    return node.openNewProject(token, project, "h-" + project);
   }
 
   private static JsonObject write(WorkspaceKey key, String path, byte[] content) {

@@ -46,10 +46,7 @@ class WorkspaceGitTest {
   }
 
   private static WorkspaceKey project(String id) {
-    node.createProject(token, id);
-    WorkspaceKey key = new WorkspaceKey(id, "main");
-    node.allocator("register", key, "h-" + id);
-    return key;
+    return node.openNewProject(token, id, "h-" + id);
   }
 
   private static JsonObject op(WorkspaceKey key, String op, JsonObject args) {
