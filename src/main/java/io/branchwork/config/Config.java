@@ -74,6 +74,7 @@ public final class Config {
   public final int diffMaxPatchBytes;
   public final int diffMaxFileBytes;
   public final long diffTimeoutMs;
+  public final long logTimeoutMs;
   /** Bearer token {@code /metrics} asks for; empty: open to anyone who reaches the port. */
   public final String metricsToken;
 
@@ -141,10 +142,12 @@ public final class Config {
     diffMaxPatchBytes = (int) range("diff.maxPatchBytes", 1024, Integer.MAX_VALUE / 4);
     diffMaxFileBytes = (int) range("diff.maxFileBytes", 1024, Integer.MAX_VALUE / 4);
     diffTimeoutMs = range("diff.timeoutMs", 10, Integer.MAX_VALUE);
+    logTimeoutMs = range("log.timeoutMs", 10, Integer.MAX_VALUE);
     metricsToken = string("metrics.token");
-    if (requestTimeoutMs <= Math.max(compileTimeoutMs, diffTimeoutMs)) {
+    if (requestTimeoutMs <= Math.max(Math.max(compileTimeoutMs, diffTimeoutMs), logTimeoutMs)) {
       // A bounded op must answer before its caller gives up, or the bound protects nobody.
-      throw new ConfigException("bus.requestTimeoutMs", "must be longer than compile.timeoutMs and diff.timeoutMs");
+      throw new ConfigException("bus.requestTimeoutMs",
+          "must be longer than compile.timeoutMs, diff.timeoutMs and log.timeoutMs");
     }
     if (clusterEnabled) {
       if (store != StoreKind.PG) {

@@ -119,7 +119,8 @@ final class GitHandlers {
     if (path != null) {
       WorkspacePaths.require(path);
     }
-    return blocking(() -> git.log(limit, path));
+    long timeoutMs = services.config().logTimeoutMs;
+    return heavy.executeBlocking(() -> git.log(limit, path, timeoutMs), false);
   }
 
   private Future<JsonObject> branchCreate(Request r) {
@@ -132,6 +133,7 @@ final class GitHandlers {
             throw BranchworkException.conflict("branch " + name + " already exists");
           }
           var at = git.resolveCommit(from);
+          git.requireCheckoutFits(at, services.config().maxSnapshotBytes, services.config().maxSnapshotEntries);
           git.createBranchRef(name, at);
           Path dir = Files.createTempDirectory(services.tmpRoot(), "branch-");
           try {

@@ -4,6 +4,7 @@ import io.branchwork.core.BranchworkException;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -65,6 +66,8 @@ public final class TreeGuard {
     Deque<String> todo = new ArrayDeque<>();
     Path cur = link.getParent();
     int hops = 0;
+    // Past a component that does not exist nothing can be a link: the rest is resolved by name.
+    boolean exists = true;
     push(todo, target(link, name));
     while (!todo.isEmpty()) {
       String seg = todo.pollFirst();
@@ -76,19 +79,21 @@ public final class TreeGuard {
           throw BranchworkException.badRequest("the link '" + name + "' leads out of the working copy");
         }
         cur = cur.getParent();
+        exists = exists && Files.exists(cur, LinkOption.NOFOLLOW_LINKS);
         continue;
       }
       if (seg.equalsIgnoreCase(Constants.DOT_GIT)) {
         throw BranchworkException.badRequest("the link '" + name + "' leads into .git");
       }
       Path next = cur.resolve(seg);
-      if (Files.isSymbolicLink(next)) {
+      if (exists && Files.isSymbolicLink(next)) {
         if (++hops > MAX_HOPS) {
           throw BranchworkException.badRequest("the link '" + name + "' goes through more than " + MAX_HOPS + " links");
         }
         push(todo, target(next, name));
       } else {
         cur = next;
+        exists = exists && Files.exists(next, LinkOption.NOFOLLOW_LINKS);
       }
     }
   }
@@ -117,8 +122,8 @@ public final class TreeGuard {
   private static String target(Path link, String name) {
     try {
       String t = Files.readSymbolicLink(link).toString();
-      if (t.isEmpty() || t.startsWith("/")) {
-        throw BranchworkException.badRequest("the link '" + name + "' has an absolute or empty target");
+      if (t.isEmpty() || t.startsWith("/") || t.length() > WorkspacePaths.MAX_PATH_BYTES) {
+        throw BranchworkException.badRequest("the link '" + name + "' has an absolute, empty or over-long target");
       }
       return t;
     } catch (IOException e) {

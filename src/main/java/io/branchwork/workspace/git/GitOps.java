@@ -32,7 +32,10 @@ import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.errors.StopWalkException;
 import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.revwalk.filter.RevFilter;
 import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 import org.eclipse.jgit.treewalk.EmptyTreeIterator;
 import org.eclipse.jgit.treewalk.FileTreeIterator;
@@ -186,15 +189,25 @@ public final class GitOps {
     }
   }
 
-  /** Newest first: {@code {"commit","parents","message","author","time"}} with time in epoch seconds. */
-  public JsonObject log(int limit, String path) throws GitAPIException, IOException {
+  /**
+   * Newest first: {@code {"commit","parents","message","author","time"}} with time in epoch
+   * seconds. A walk still going at {@code timeoutMs} (a path filter over a long history) stops
+   * there and answers the commits found so far with {@code "truncated": true}.
+   */
+  public JsonObject log(int limit, String path, long timeoutMs) throws GitAPIException, IOException {
     JsonArray commits = new JsonArray();
+    Deadline deadline = new Deadline(System.nanoTime() + timeoutMs * 1_000_000);
     if (repo.resolve(Constants.HEAD) != null) {
-      var cmd = git.log().setMaxCount(limit);
+      // LogCommand's own max count is a rev filter that setRevFilter would replace; the walk is
+      // lazy, so the loop stops it at the limit instead.
+      var cmd = git.log().setRevFilter(deadline);
       if (path != null) {
         cmd.addPath(path);
       }
       for (RevCommit c : cmd.call()) {
+        if (commits.size() >= limit) {
+          break;
+        }
         JsonArray parents = new JsonArray();
         for (RevCommit p : c.getParents()) {
           parents.add(p.name());
@@ -204,7 +217,63 @@ public final class GitOps {
             .put("time", (long) c.getCommitTime()));
       }
     }
-    return new JsonObject().put("commits", commits);
+    return new JsonObject().put("commits", commits).put("truncated", deadline.passed);
+  }
+
+  /** Lets every commit through until the deadline, then stops the walk (JGit ends it quietly). */
+  private static final class Deadline extends RevFilter {
+    private final long at;
+    private boolean passed;
+
+    Deadline(long at) {
+      this.at = at;
+    }
+
+    @Override
+    public boolean include(RevWalk walker, RevCommit c) {
+      if (System.nanoTime() - at > 0) {
+        passed = true;
+        throw StopWalkException.INSTANCE;
+      }
+      return true;
+    }
+
+    @Override
+    public RevFilter clone() {
+      return this;
+    }
+
+    @Override
+    public boolean requiresCommitBody() {
+      return false;
+    }
+  }
+
+  /**
+   * Refuses, before anything is written, a checkout of {@code commit} whose files would come to
+   * more than {@code maxBytes} or {@code maxEntries}. Blob sizes come from object headers, so a
+   * small pack that names one highly compressed blob many times is caught before it fills a disk.
+   */
+  public void requireCheckoutFits(ObjectId commit, long maxBytes, long maxEntries) throws IOException {
+    try (RevWalk rw = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
+      tw.addTree(rw.parseCommit(commit).getTree());
+      tw.setRecursive(true);
+      long bytes = 0;
+      long entries = 0;
+      while (tw.next()) {
+        if (++entries > maxEntries) {
+          throw BranchworkException.tooLarge("commit " + commit.name() + " has more than " + maxEntries
+              + " files (limits.maxSnapshotEntries)");
+        }
+        if (tw.getFileMode(0).getObjectType() == Constants.OBJ_BLOB) {
+          bytes += tw.getObjectReader().getObjectSize(tw.getObjectId(0), Constants.OBJ_BLOB);
+          if (bytes > maxBytes) {
+            throw BranchworkException.tooLarge("commit " + commit.name() + " checks out to more than " + maxBytes
+                + " bytes (limits.maxSnapshotBytes)");
+          }
+        }
+      }
+    }
   }
 
   /** {@code {"current","branches":[{"name","head"}]}} as this repository knows them. */

@@ -118,6 +118,7 @@ public final class SnapshotUnpacker {
         } else if (entry.isSymbolicLink()) {
           String link = entry.getLinkName();
           if (link.isEmpty() || link.indexOf('\0') >= 0 || Path.of(link).isAbsolute()
+              || link.getBytes(StandardCharsets.UTF_8).length > WorkspacePaths.MAX_PATH_BYTES
               || !dest.getParent().resolve(link).normalize().startsWith(root)) {
             throw refuse(entry, "is a link that leaves the target");
           }

@@ -299,6 +299,13 @@ class SnapshotUnpackerTest {
     assertTrue(t.getNano() != 0, t.toString());
   }
 
+  @Test
+  @DisplayName("A link target longer than 4096 bytes (no kernel resolves it; each segment costs a check) is refused")
+  void overLongLinkTarget() {
+    assertEquals(ErrorCode.BAD_REQUEST, refused(Tars.create().symlink("deep", "d/".repeat(3000) + "x").gzip(), 1 << 20)
+        .code());
+  }
+
   /** Counts the (compressed) bytes the unpacker pulled. */
   private static final class CountingInput extends java.io.InputStream {
     final ByteArrayInputStream in;
