@@ -2,6 +2,7 @@ package io.branchwork.workspace.git;
 
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.ErrorCode;
+import io.branchwork.core.Identifiers;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.WorkspacePaths;
 import io.vertx.core.json.JsonArray;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.ResetCommand;
@@ -32,6 +34,10 @@ import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.errors.AmbiguousObjectException;
+import org.eclipse.jgit.errors.IncorrectObjectTypeException;
+import org.eclipse.jgit.errors.MissingObjectException;
+import org.eclipse.jgit.errors.RevisionSyntaxException;
 import org.eclipse.jgit.errors.StopWalkException;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
@@ -47,6 +53,8 @@ import org.eclipse.jgit.treewalk.filter.PathFilterGroup;
  * so between ops it matches HEAD and "changes" always means working tree against HEAD.
  */
 public final class GitOps {
+
+  private static final Pattern HEX_ID = Pattern.compile("[0-9a-f]{4,40}");
 
   private final Repository repo;
   private final Git git;
@@ -286,13 +294,26 @@ public final class GitOps {
     return new JsonObject().put("current", Repos.currentBranch(repo)).put("branches", list);
   }
 
-  /** Resolves {@code from} (a branch, tag or commit; null for HEAD) to a commit id. */
+  /**
+   * Resolves {@code from} to a commit id: null or {@code HEAD}, a branch or tag name, or a full or
+   * abbreviated commit id. Nothing else of git's revision syntax is accepted ({@code ^{/regex}}
+   * searches history, reflog lookups read files, peeling names other objects): {@code bad_request}.
+   */
   public ObjectId resolveCommit(String from) throws IOException {
     String rev = from == null ? Constants.HEAD : from;
-    if (rev.startsWith("-") || rev.contains("..") || rev.contains(":")) {
-      throw BranchworkException.badRequest("'from' must name a branch, tag or commit");
+    if (!rev.equals(Constants.HEAD) && !HEX_ID.matcher(rev).matches() && !Identifiers.isBranch(rev)) {
+      throw BranchworkException.badRequest("'from' must be HEAD, a branch or tag name, or a commit id");
     }
-    ObjectId id = repo.resolve(rev + "^{commit}");
+    ObjectId id;
+    try {
+      id = repo.resolve(rev + "^{commit}");
+    } catch (AmbiguousObjectException e) {
+      throw BranchworkException.badRequest("'" + rev + "' is an ambiguous commit id; give more digits");
+    } catch (IncorrectObjectTypeException | RevisionSyntaxException e) {
+      throw BranchworkException.badRequest("'" + rev + "' does not name a commit");
+    } catch (MissingObjectException e) {
+      id = null;
+    }
     if (id == null) {
       throw BranchworkException.notFound("no commit " + rev);
     }
