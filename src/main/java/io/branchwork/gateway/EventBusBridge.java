@@ -154,6 +154,10 @@ public final class EventBusBridge {
     services.auth().session(token)
         .compose(session -> {
           SocketState state = sockets.computeIfAbsent(event.socket(), x -> new SocketState());
+          if (state.user != null && !state.user.equals(session.username())) {
+            // One socket, one user, as on /ws: its ops share one holder, and so one lock.
+            return Future.failedFuture(BranchworkException.forbidden("this socket is " + state.user + "'s"));
+          }
           if (state.user == null) {
             services.quotas().connect(session.username());
             state.user = session.username();

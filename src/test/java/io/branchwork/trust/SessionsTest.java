@@ -91,6 +91,17 @@ class SessionsTest {
   }
 
   @Test
+  @DisplayName("A SockJS socket is one user's: a message with another user's token is refused")
+  void sockJsSocketIsOneUsers() throws Exception {
+    try (SockJsBridge b = bridge(node)) {
+      assertEquals("rec", b.send("allocator", bob, reg(KEY, "mine")).getString("type"));
+      assertEquals("err", b.send("allocator", carol, reg(KEY, "borrowed")).getString("type"));
+      assertEquals("err", b.send(KEY.address(), carol, new JsonObject().put("op", "unlock")).getString("type"));
+      assertEquals("rec", b.send(KEY.address(), bob, new JsonObject().put("op", "status")).getString("type"));
+    }
+  }
+
+  @Test
   @DisplayName("A lock taken through a SockJS socket ends when the socket closes; other writers do not wait")
   void sockJsLockEndsWithSocket() throws Exception {
     try (WsClient other = WsClient.connect(node.vertx, node.node.port(), olive)) {

@@ -45,6 +45,8 @@ final class OpenScadParser {
   private final String src;
   private int pos;
   private int line = 1;
+  /** No directive starting before this index closes on its line (see {@link #closeOnLine}). */
+  private int noCloseBefore = -1;
 
   private OpenScadParser(String src) {
     this.src = src;
@@ -85,9 +87,8 @@ final class OpenScadParser {
           while (q < src.length() && (src.charAt(q) == ' ' || src.charAt(q) == '\t')) {
             q++;
           }
-          int close = q < src.length() && src.charAt(q) == '<' ? src.indexOf('>', q) : -1;
-          int newline = src.indexOf('\n', q);
-          if (close > 0 && (newline < 0 || close < newline)) {
+          int close = q < src.length() && src.charAt(q) == '<' ? closeOnLine(q + 1) : -1;
+          if (close > 0) {
             if (start > textStart) {
               out.add(new Segment(TEXT, src.substring(textStart, start), null, 0));
             }
@@ -106,6 +107,29 @@ final class OpenScadParser {
       out.add(new Segment(TEXT, src.substring(textStart), null, 0));
     }
     return out;
+  }
+
+  /**
+   * The '>' that closes a directive's path, on the same line, or -1. A failed search remembers
+   * where it stopped: a later directive before that point fails at once, so a line of unclosed
+   * directives is scanned once, not once per directive.
+   */
+  private int closeOnLine(int from) {
+    if (from < noCloseBefore) {
+      return -1;
+    }
+    for (int j = from; j < src.length(); j++) {
+      char c = src.charAt(j);
+      if (c == '>') {
+        return j;
+      }
+      if (c == '\n') {
+        noCloseBefore = j;
+        return -1;
+      }
+    }
+    noCloseBefore = src.length();
+    return -1;
   }
 
   /** Skips a comment or string at {@code pos}, counting lines; false when there is none. */

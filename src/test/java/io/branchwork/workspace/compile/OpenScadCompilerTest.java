@@ -213,4 +213,15 @@ class OpenScadCompilerTest {
     // it stopped its work: well before the billion steps the model asks for
     assertTrue(System.nanoTime() - t0 < 30_000_000_000L);
   }
+
+  @Test
+  @DisplayName("Parsing 4 MiB of unclosed 'include <' on one line is linear, not one scan to the end per directive")
+  void unclosedDirectives() throws Exception {
+    files.put("m.scad", "include <".repeat(450_000) + "\ncube(1);\n");
+    long t0 = System.nanoTime();
+    JsonObject r = compile("m.scad", new JsonObject());
+    assertTrue(r.getString("output").endsWith("cube(1);\n"));
+    // quadratic, this is 10^11 character visits (minutes); linear, milliseconds
+    assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
+  }
 }
