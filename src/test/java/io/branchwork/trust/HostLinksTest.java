@@ -149,7 +149,9 @@ class HostLinksTest {
     Cli.run(r, "git", "commit", "-q", "-m", "attrs");
     Files.writeString(r.resolve(".git/config"), Files.readString(r.resolve(".git/config"))
         + "[include]\n\tpath = " + evil + "\n[includeIf \"gitdir:/\"]\n\tpath = /etc/passwd\n"
-        + "[core]\n\thooksPath = /tmp\n\tattributesFile = /etc/passwd\n");
+        + "[core]\n\thooksPath = /tmp\n\tattributesFile = /etc/passwd\n"
+        + "[extensions]\n\tworktreeConfig = true\n");
+    Files.writeString(r.resolve(".git/config.worktree"), "[include]\n\tpath = " + evil + "\n");
     importArchive(p, Tars.create().tree(r).gzip()).expect(201);
 
     WorkspaceKey key = new WorkspaceKey(p, "imp");
@@ -165,6 +167,7 @@ class HostLinksTest {
     assertFalse(config.contains("include"), config);
     assertFalse(config.contains("hooksPath"), config);
     assertFalse(config.contains("attributesFile"), config);
+    assertFalse(config.contains("worktree"), config);
   }
 
   @Test

@@ -38,6 +38,11 @@ public final class GitDirGuard {
       "checkstat", "trustctime", "compression", "loosecompression");
   private static final Set<String> REMOTE_KEYS = Set.of("url", "pushurl", "fetch");
   private static final Set<String> BRANCH_KEYS = Set.of("remote", "merge", "rebase");
+  /**
+   * Extensions that only say how objects and refs are stored. Others are dropped: worktreeConfig
+   * would make git read a second config file ({@code config.worktree}) this rewrite never sees.
+   */
+  private static final Set<String> EXTENSION_KEYS = Set.of("objectformat", "refstorage");
 
   private GitDirGuard() {}
 
@@ -88,9 +93,7 @@ public final class GitDirGuard {
     for (String sub : in.getSubsections("branch")) {
       copy(in, out, "branch", sub, BRANCH_KEYS);
     }
-    for (String key : in.getNames("extensions")) {
-      out.setStringList("extensions", null, key, List.of(in.getStringList("extensions", null, key)));
-    }
+    copy(in, out, "extensions", null, EXTENSION_KEYS);
     String text = out.toText();
     if (text.equals(Files.readString(file, StandardCharsets.UTF_8))) {
       return;
