@@ -16,6 +16,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -105,6 +106,9 @@ public final class EventBusBridge {
         .setPingTimeout(services.config().wsIdleTimeoutMs);
     SockJSHandler handler = SockJSHandler.create(vertx, new SockJSHandlerOptions()
         .setRegisterWriteHandler(false));
+    // The HTTP transports (xhr_send, jsonp_send) read their messages from the body: bounded like a
+    // WebSocket frame, refused with 413 past it, never buffered whole.
+    router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(services.config().maxFrameBytes));
     router.route(PATH + "/*").subRouter(handler.bridge(options, this::onEvent));
   }
 

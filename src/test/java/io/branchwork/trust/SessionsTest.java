@@ -91,6 +91,30 @@ class SessionsTest {
   }
 
   @Test
+  @DisplayName("SockJS over plain HTTP (xhr_send) works, and a body past limits.maxFrameBytes is 413, not buffered or internal")
+  void sockJsHttpTransport() throws Exception {
+    // HTTP/1.1, as browsers speak SockJS's HTTP transports
+    java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+        .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+    String base = "http://127.0.0.1:" + node.node.port() + "/eventbus/000/" + java.util.UUID.randomUUID();
+    java.util.function.BiFunction<String, byte[], java.net.http.HttpResponse<String>> post = (path, body) -> {
+      try {
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path))
+            .header("Content-Type", "text/plain").POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    assertEquals("o", post.apply("/xhr", new byte[0]).body().trim());
+    byte[] ping = "[\"{\\\"type\\\":\\\"ping\\\"}\"]".getBytes(StandardCharsets.UTF_8);
+    assertEquals(204, post.apply("/xhr_send", ping).statusCode());
+    byte[] huge = new byte[node.node.services().config().maxFrameBytes + 1024];
+    java.util.Arrays.fill(huge, (byte) 'a');
+    assertEquals(413, post.apply("/xhr_send", huge).statusCode());
+  }
+
+  @Test
   @DisplayName("A SockJS socket is one user's: a message with another user's token is refused")
   void sockJsSocketIsOneUsers() throws Exception {
     try (SockJsBridge b = bridge(node)) {
