@@ -201,8 +201,14 @@ public final class WsClient implements AutoCloseable {
       p.packString(s);
     } else if (v instanceof Boolean b) {
       p.packBoolean(b);
+    } else if (v instanceof Double || v instanceof Float) {
+      p.packDouble(((Number) v).doubleValue());
     } else if (v instanceof Number n) {
       p.packLong(n.longValue());
+    } else if (v instanceof JsonObject o) {
+      packValue(p, o.getMap());
+    } else if (v instanceof io.vertx.core.json.JsonArray a) {
+      packValue(p, a.getList());
     } else if (v instanceof byte[] b) {
       p.packBinaryHeader(b.length);
       p.writePayload(b);
