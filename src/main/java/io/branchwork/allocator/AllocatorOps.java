@@ -8,7 +8,7 @@ public final class AllocatorOps {
   public static final String LOOKUP = "lookup";
   public static final String KILL = "kill";
   public static final String STATS = "stats";
-  /** Internal: a workspace renamed its branch and moves to the new key. Not for clients. */
+  /** Internal: a workspace renamed its branch (saved and announced under the new name); close it quietly. */
   public static final String RENAME = "rename";
   /** Internal: a node that shuts down hands a workspace and its holders to another. Not for clients. */
   public static final String ADOPT = "adopt";

@@ -20,7 +20,6 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,8 +62,6 @@ public final class AllocatorVerticle extends VerticleBase {
 
   private final Services services;
   private final Ownership ownership;
-  /** Keys whose claim is being moved by a rename; the audit leaves them alone meanwhile. */
-  private final Set<WorkspaceKey> renaming = new HashSet<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private LocalWorkspaces local;
   private MessageConsumer<JsonObject> nodeConsumer;
@@ -198,7 +195,8 @@ public final class AllocatorVerticle extends VerticleBase {
         if (channel != Channel.LOCAL) {
           throw BranchworkException.badRequest("rename is internal"); // a workspace of this node tells its allocator
         }
-        return rename(r.key(), new WorkspaceKey(r.key().project(), Args.string(r.body(), "to")));
+        // The workspace saved itself under the new name and told its sessions: close it quietly.
+        return local.close(r.key(), "renamed to " + Args.string(r.body(), "to"), Close.RETIRE).map(new JsonObject());
       case AllocatorOps.ADOPT:
         if (!forwarded) {
           throw BranchworkException.badRequest("adopt is internal");
@@ -207,18 +205,6 @@ public final class AllocatorVerticle extends VerticleBase {
       default:
         throw BranchworkException.badRequest("unknown allocator op '" + r.op() + "'");
     }
-  }
-
-  /** A workspace of this node renamed its branch: its claim and references move to the new key. */
-  private Future<JsonObject> rename(WorkspaceKey from, WorkspaceKey to) {
-    renaming.add(from);
-    renaming.add(to);
-    return local.rename(from, to)
-        .map(v -> new JsonObject())
-        .onComplete(ar -> {
-          renaming.remove(from);
-          renaming.remove(to);
-        });
   }
 
   // --- register: claim or find the owner
@@ -467,11 +453,8 @@ public final class AllocatorVerticle extends VerticleBase {
    */
   private void audit() {
     for (WorkspaceKey key : local.live()) {
-      if (renaming.contains(key)) {
-        continue;
-      }
       ownership.owner(key).onSuccess(owner -> {
-        if (local.has(key) && !renaming.contains(key) && (owner.isEmpty() || !owner.get().equals(ownership.self()))) {
+        if (local.has(key) && (owner.isEmpty() || !owner.get().equals(ownership.self()))) {
           LOG.error("lost the claim on workspace {} (now {}); closing it without saving", key,
               owner.orElse("nobody"));
           local.close(key, "claim lost", Close.DISCARD);

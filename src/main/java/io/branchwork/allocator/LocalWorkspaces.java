@@ -176,24 +176,6 @@ final class LocalWorkspaces {
     return out;
   }
 
-  /** A workspace renamed its branch: its deployment, references and claim move to the new key. */
-  Future<Void> rename(WorkspaceKey from, WorkspaceKey to) {
-    Activation a = activations.get(from);
-    if (a == null) {
-      return Future.failedFuture(BranchworkException.notFound("workspace " + from + " is not open"));
-    }
-    if (activations.containsKey(to)) {
-      return Future.failedFuture(BranchworkException.conflict("workspace " + to + " is open"));
-    }
-    return ownership.move(from, to).map(v -> {
-      activations.remove(from);
-      activations.put(to, a);
-      book.closed(from);
-      a.holders.forEach((h, o) -> book.held(to, h, o.tag(), a.holders.size()));
-      return null;
-    });
-  }
-
   JsonObject describe(WorkspaceKey key) {
     Activation a = activations.get(key);
     if (a == null) {
@@ -263,7 +245,9 @@ final class LocalWorkspaces {
     /** Saves but says nothing: another node takes it over with its references (hand-over). */
     QUIET,
     /** Neither saves nor tells: this node lost its claim, and the new owner's snapshot must win. */
-    DISCARD
+    DISCARD,
+    /** Neither saves nor tells, and lets the claim go: the branch was renamed, saved and announced. */
+    RETIRE
   }
 
   /**
@@ -284,7 +268,7 @@ final class LocalWorkspaces {
     }
     a.state = State.CLOSING;
     long t0 = System.nanoTime();
-    if (how == Close.DISCARD) {
+    if (how == Close.DISCARD || how == Close.RETIRE) {
       a.verticle.discardOnStop();
     }
     if (how == Close.NOTIFY) {

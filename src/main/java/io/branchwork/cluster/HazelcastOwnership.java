@@ -144,13 +144,6 @@ public final class HazelcastOwnership implements Ownership {
   }
 
   @Override
-  public Future<Void> move(WorkspaceKey from, WorkspaceKey to) {
-    return claim(to).compose(c -> c.owner().equals(self())
-        ? release(from)
-        : Future.failedFuture(BranchworkException.conflict("workspace " + to + " is open on another node")));
-  }
-
-  @Override
   public boolean isLive(String node) {
     return manager.getNodes().contains(node);
   }

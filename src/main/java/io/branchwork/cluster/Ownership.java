@@ -44,9 +44,6 @@ public interface Ownership {
   /** Drops this node's claim on {@code key}; a claim of another node is left alone. */
   Future<Void> release(WorkspaceKey key);
 
-  /** Moves this node's claim to a new key (a branch rename); fails with conflict if it is taken. */
-  Future<Void> move(WorkspaceKey from, WorkspaceKey to);
-
   /** Whether {@code node} is a current member. */
   boolean isLive(String node);
 

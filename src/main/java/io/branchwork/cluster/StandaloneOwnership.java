@@ -46,11 +46,6 @@ public final class StandaloneOwnership implements Ownership {
   }
 
   @Override
-  public Future<Void> move(WorkspaceKey from, WorkspaceKey to) {
-    return Future.succeededFuture();
-  }
-
-  @Override
   public boolean isLive(String node) {
     return SELF.equals(node);
   }

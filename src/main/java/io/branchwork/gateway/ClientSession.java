@@ -31,6 +31,8 @@ import java.util.UUID;
  */
 final class ClientSession {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClientSession.class);
+
   private final Vertx vertx;
   private final Services services;
   private final ServerWebSocket ws;
@@ -218,7 +220,8 @@ final class ClientSession {
       case ClientOps.CLOSE:
         return serialized(() -> leave().map(new JsonObject()));
       default:
-        return forward(op, req);
+        // An op sent while the session moves (a reopen after a rename) goes to where it lands.
+        return switching.isComplete() ? forward(op, req) : switching.transform(ar -> forward(op, req));
     }
   }
 
@@ -268,7 +271,7 @@ final class ClientSession {
         result.put("content", result.getBinary("content"));
       }
       if (op.equals(WorkspaceOps.BRANCH_RENAME) && key.equals(openKey)) {
-        follow(key, result.getString("name"));
+        reopen(new WorkspaceKey(key.project(), result.getString("name")));
       }
       return result;
     });
@@ -330,30 +333,40 @@ final class ClientSession {
         .transform(ar -> Future.succeededFuture());
   }
 
-  /** The open branch was renamed: the session's key and subscription move with it. */
-  private void follow(WorkspaceKey from, String branch) {
-    WorkspaceKey to = new WorkspaceKey(from.project(), branch);
-    MessageConsumer<JsonObject> old = events;
-    services.quotas().rename(user, from, to);
-    openKey = to;
-    events = vertx.eventBus().consumer(to.eventAddress(), m -> onEvent(to, m.body()));
-    if (old != null) {
-      old.unregister();
-    }
+  /**
+   * The open branch was renamed and its workspace closed: the session opens the new name for its
+   * client, and ops sent meanwhile wait for that. If the reopen fails the session has no workspace.
+   */
+  private void reopen(WorkspaceKey to) {
+    serialized(() -> open(to).<Void>mapEmpty().recover(e -> {
+      LOG.debug("session of {} could not reopen {} after a rename: {}", user, to, e.toString());
+      return Future.succeededFuture();
+    }));
   }
 
   private void onEvent(WorkspaceKey key, JsonObject event) {
     if (!key.equals(openKey)) {
       return;
     }
-    if (WorkspaceEvents.RENAMED.equals(event.getString("event"))) {
-      follow(key, event.getString("branch"));
-    }
     if (holder.equals(event.getString("origin"))) {
       return;
     }
     JsonObject out = event.copy();
     out.remove("origin");
+    String type = event.getString("event");
+    boolean renameClosing = WorkspaceEvents.CLOSING.equals(type)
+        && WorkspaceEvents.REASON_RENAMED.equals(event.getString("reason"));
+    if ((WorkspaceEvents.RENAMED.equals(type) || renameClosing) && event.getValue("branch") instanceof String to) {
+      // 'renamed' for clients of the first contract, then the 'closing' of close-and-reopen; the
+      // session reopens the new name itself, so the workspace's own 'closing' is not awaited.
+      if (!renameClosing) {
+        send(out);
+      }
+      send(new JsonObject().put("event", WorkspaceEvents.CLOSING).put("reason", WorkspaceEvents.REASON_RENAMED)
+          .put("branch", to));
+      reopen(new WorkspaceKey(key.project(), to));
+      return;
+    }
     send(out);
     if (WorkspaceEvents.CLOSING.equals(event.getString("event"))) {
       // The allocator dropped every reference along with the workspace.

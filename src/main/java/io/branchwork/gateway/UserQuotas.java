@@ -61,14 +61,4 @@ public final class UserQuotas {
       holds.remove(user);
     }
   }
-
-  /** A held workspace was renamed: its holds move with it, whatever the cap. */
-  public synchronized void rename(String user, WorkspaceKey from, WorkspaceKey to) {
-    Map<WorkspaceKey, Integer> mine = holds.get(user);
-    Integer n = mine == null ? null : mine.get(from);
-    if (n != null && n > 0) {
-      release(user, from);
-      holds.computeIfAbsent(user, u -> new HashMap<>()).merge(to, 1, Integer::sum);
-    }
-  }
 }

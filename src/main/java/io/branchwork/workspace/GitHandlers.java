@@ -172,6 +172,14 @@ final class GitHandlers {
         : Future.succeededFuture());
   }
 
+  /**
+   * A real git rename of the open branch, as close-and-reopen: git and the store move to the new
+   * name and the working copy (unsaved changes included) is saved under it; each step undoes the
+   * ones before when it fails, so either the old or the new name is fully in place. Then the
+   * sessions hear {@code renamed} (older clients) and {@code closing {"reason":"renamed","branch"}},
+   * this workspace refuses further ops, and its allocator closes it without saving. Clients reopen
+   * the new name; the gateway does so for its sessions.
+   */
   private Future<JsonObject> branchRename(Request r) {
     WorkspaceKey from = workspace.key();
     String to = Identifiers.requireBranch(Args.string(r.args(), "to"));
@@ -179,6 +187,10 @@ final class GitHandlers {
       throw BranchworkException.conflict("the branch is already called " + to);
     }
     WorkspaceKey target = new WorkspaceKey(from.project(), to);
+    Runnable gitBack = () -> blocking(() -> {
+      git.renameCurrent(from.branch());
+      return null;
+    });
     return requireNoStoredBranch(target)
         .compose(v -> blocking(() -> {
           if (git.hasBranch(to)) {
@@ -188,22 +200,21 @@ final class GitHandlers {
           return null;
         }))
         .compose(v -> services.store().renameBranch(from.project(), from.branch(), to)
-            .recover(e -> blocking(() -> {
-              // undo the git rename so the repository and the store keep agreeing
-              git.renameCurrent(from.branch());
-              return null;
-            }).transform(ar -> Future.failedFuture(e))))
-        .compose(v -> Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, new JsonObject().put("op", AllocatorOps.RENAME)
-            .put("project", from.project()).put("branch", from.branch()).put("to", to),
-            services.config().requestTimeoutMs))
-        .compose(v -> workspace.rekey(target))
-        .compose(v -> {
-          // sessions listen on the old event address: tell them there, they follow
-          new WorkspaceEvents(vertx.eventBus(), from).publish(WorkspaceEvents.RENAMED,
-              new JsonObject().put("branch", to).put("by", r.user()), r);
-          return workspace.saveNow(null);
-        })
-        .map(meta -> new JsonObject().put("name", to));
+            .onFailure(e -> gitBack.run()))
+        .compose(v -> workspace.saveAs(target)
+            .onFailure(e -> services.store().renameBranch(from.project(), to, from.branch())
+                .onComplete(ar -> gitBack.run())))
+        .map(meta -> {
+          workspace.retire(target);
+          events.publish(WorkspaceEvents.RENAMED, new JsonObject().put("branch", to).put("by", r.user()), r);
+          events.publish(WorkspaceEvents.CLOSING, new JsonObject().put("reason", WorkspaceEvents.REASON_RENAMED)
+              .put("branch", to), r);
+          // After this op has answered: closing waits for the workspace's queue to drain.
+          vertx.runOnContext(x -> Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, new JsonObject()
+              .put("op", AllocatorOps.RENAME).put("project", from.project()).put("branch", from.branch())
+              .put("to", to), services.config().requestTimeoutMs));
+          return new JsonObject().put("name", to);
+        });
   }
 
   private Future<JsonObject> branchDelete(Request r) {

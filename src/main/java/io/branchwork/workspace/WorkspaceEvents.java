@@ -17,16 +17,14 @@ public final class WorkspaceEvents {
   public static final String LOCKED = "locked";
   public static final String UNLOCKED = "unlocked";
 
+  /** The {@code reason} of the {@code closing} a branch rename sends; it carries the new {@code branch}. */
+  public static final String REASON_RENAMED = "renamed";
+
   private final EventBus bus;
-  private String address;
+  private final String address;
 
   public WorkspaceEvents(EventBus bus, WorkspaceKey key) {
     this.bus = bus;
-    this.address = key.eventAddress();
-  }
-
-  /** From now on, publish at the event address of {@code key} (after a branch rename). */
-  public void moveTo(WorkspaceKey key) {
     this.address = key.eventAddress();
   }
 

@@ -2,6 +2,7 @@ package io.branchwork.workspace;
 
 import io.branchwork.Services;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.core.ErrorCode;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.store.Records.SnapshotMeta;
@@ -73,6 +74,8 @@ public final class WorkspaceVerticle extends VerticleBase {
   private boolean dirty;
   /** Set by the allocator when this node lost its claim: another owner's snapshot must win. */
   private volatile boolean discard;
+  /** The branch was renamed to this key: ops are refused until the allocator closes the workspace. */
+  private WorkspaceKey retiredTo;
   private long arrivals;
 
   public WorkspaceVerticle(WorkspaceKey key, Services services) {
@@ -127,7 +130,14 @@ public final class WorkspaceVerticle extends VerticleBase {
     repo = Repos.open(workTree);
     version = meta.version();
     head = Repos.head(repo);
-    new GitOps(repo).refreshIndex();
+    GitOps git = new GitOps(repo);
+    String current = Repos.currentBranch(repo);
+    if (current != null && !current.equals(key.branch()) && !git.hasBranch(key.branch())) {
+      // A rename stopped between the store and the save (a crash): the store's name wins.
+      LOG.warn("workspace {} loaded on branch {}; renaming it to {}", key, current, key.branch());
+      git.renameCurrent(key.branch());
+    }
+    git.refreshIndex();
     return null;
   }
 
@@ -171,6 +181,11 @@ public final class WorkspaceVerticle extends VerticleBase {
       return;
     }
     Object opName = body.getValue(WorkspaceOps.FIELD_OP);
+    if (retiredTo != null) {
+      Failures.reply(msg, new BranchworkException(ErrorCode.NO_WORKSPACE, "the branch was renamed to "
+          + retiredTo.branch() + "; open that"));
+      return;
+    }
     Op op = opName instanceof String s ? ops.get(s) : null;
     if (op == null) {
       Failures.reply(msg, BranchworkException.badRequest("unknown op '" + opName + "'"));
@@ -245,17 +260,10 @@ public final class WorkspaceVerticle extends VerticleBase {
     dirty = true;
   }
 
-  /** Moves this workspace to the address of {@code target} (after a branch rename). */
-  Future<Void> rekey(WorkspaceKey target) {
-    MessageConsumer<JsonObject> old = consumer;
-    MessageConsumer<JsonObject> moved = vertx.eventBus().consumer(target.address(), this::onMessage);
-    return moved.completion().compose(v -> {
-      LOG.info("workspace {} renamed to {}", key, target);
-      key = target;
-      consumer = moved;
-      events.moveTo(target);
-      return old.unregister();
-    });
+  /** The branch now lives at {@code target}: refuse every op and never save here again. */
+  void retire(WorkspaceKey target) {
+    retiredTo = target;
+    discard = true;
   }
 
   private Future<JsonObject> save(Request r) {
@@ -263,17 +271,23 @@ public final class WorkspaceVerticle extends VerticleBase {
   }
 
   Future<SnapshotMeta> saveNow(Request cause) {
+    return saveAs(key).onSuccess(meta -> {
+      if (cause != null) {
+        events.saved(meta.version(), cause);
+      }
+    });
+  }
+
+  /** Saves the working copy as the next version of {@code target}'s branch (the open one, or its new name). */
+  Future<SnapshotMeta> saveAs(WorkspaceKey target) {
     long t0 = System.nanoTime();
     return vertx.executeBlocking(() -> Repos.head(repo), false)
-        .compose(h -> snapshots.save(key, workTree, h, version))
+        .compose(h -> snapshots.save(target, workTree, h, version))
         .onSuccess(meta -> {
           version = meta.version();
           dirty = false;
-          LOG.info("workspace {} saved version {} ({} bytes) in {} ms", key, meta.version(), meta.bytes(),
+          LOG.info("workspace {} saved version {} ({} bytes) in {} ms", target, meta.version(), meta.bytes(),
               (System.nanoTime() - t0) / 1_000_000);
-          if (cause != null) {
-            events.saved(meta.version(), cause);
-          }
         });
   }
 }

@@ -217,7 +217,7 @@ class GatewayTest {
   }
 
   @Test
-  @DisplayName("branch.rename moves every session on the workspace: they get 'renamed' and keep working")
+  @DisplayName("branch.rename moves every session on the workspace: they get 'renamed' and 'closing {renamed, branch}', the gateway reopens the new name, and they keep working")
   void renameMovesSessions() {
     node.createProject(alice, "gwr");
     node.http.postJson("/api/projects/gwr/members", alice, new JsonObject().put("username", "bob").put("role", "writer")).expect(204);
@@ -227,6 +227,9 @@ class GatewayTest {
       b.fails("forbidden", "branch.rename", "to", "nope");
       assertEquals("trunk", a.ok("branch.rename", "to", "trunk").getString("name"));
       assertEquals("trunk", b.event("renamed").getString("branch"));
+      JsonObject closing = b.event("closing");
+      assertEquals("renamed", closing.getString("reason"));
+      assertEquals("trunk", closing.getString("branch"));
       b.ok("write", "path", "after.txt", "content", utf8("after the rename"));
       assertEquals("after.txt", a.event("changed").getString("path"));
       WorkspaceKey trunk = new WorkspaceKey("gwr", "trunk");

@@ -154,7 +154,7 @@ class WorkspaceGitTest {
   }
 
   @Test
-  @DisplayName("branch.rename is a real git rename: the workspace, its snapshots and its listeners move to the new name")
+  @DisplayName("branch.rename is a real git rename and a close-and-reopen: snapshots and unsaved work move to the new name, the old workspace closes with closing {renamed, branch}, a holder reopens the new name")
   void branchRename() throws Exception {
     WorkspaceKey key = project("rn");
     write(key, "r.txt", "r\n");
@@ -164,13 +164,18 @@ class WorkspaceGitTest {
     assertEquals(new JsonObject().put("name", "trunk"), op(key, "branch.rename", new JsonObject().put("to", "trunk")));
     Await.until("renamed event", 5_000, () -> events.stream().anyMatch(e -> "renamed".equals(e.getString("event"))
         && "trunk".equals(e.getString("branch"))));
+    Await.until("closing event", 5_000, () -> events.stream().anyMatch(e -> "closing".equals(e.getString("event"))
+        && "renamed".equals(e.getString("reason")) && "trunk".equals(e.getString("branch"))));
     c.unregister();
 
     WorkspaceKey trunk = new WorkspaceKey("rn", "trunk");
+    Await.until("the old workspace closed", 5_000, () -> node.holders(key) == 0);
     assertEquals(ErrorCode.NO_WORKSPACE, fails(key, "list", new JsonObject()));
+    // the holder reopens the new name, as the closing event says; the unsaved write came along
+    node.allocator("register", trunk, "h-rn");
     assertEquals("r\n", new String(node.ws(trunk, "alice", "read", new JsonObject().put("path", "r.txt"))
         .getBinary("content"), StandardCharsets.UTF_8));
-    assertEquals(1, node.holders(trunk), "the holder moved with the workspace");
+    assertEquals(1, node.holders(trunk));
     JsonArray stored = node.http.get("/api/projects/rn/branches", token).expect(200).array();
     assertEquals(1, stored.size());
     assertEquals("trunk", stored.getJsonObject(0).getString("name"));
@@ -181,6 +186,37 @@ class WorkspaceGitTest {
     assertEquals(ErrorCode.BAD_REQUEST, node.ws(trunk, "alice", "branches", new JsonObject()) == null
         ? null : assertThrows(BranchworkException.class, () -> node.ws(trunk, "alice", "branch.rename",
             new JsonObject().put("to", "a..b"))).code());
+  }
+
+  @Test
+  @DisplayName("A rename refused partway leaves the old name fully in place: it still writes, commits and saves on its branch")
+  void refusedRenameKeepsOldName() throws Exception {
+    WorkspaceKey key = project("rk");
+    op(key, "branch.create", new JsonObject().put("name", "taken"));
+    write(key, "k.txt", "kept\n");
+    assertEquals(ErrorCode.CONFLICT, fails(key, "branch.rename", new JsonObject().put("to", "taken")));
+    op(key, "commit", new JsonObject().put("message", "still here"));
+    Path wc = savedCopy(key);
+    assertEquals("main", Cli.run(wc, "git", "rev-parse", "--abbrev-ref", "HEAD").trim());
+    assertEquals("still here", Cli.run(wc, "git", "log", "-1", "--format=%s").trim());
+  }
+
+  @Test
+  @DisplayName("A rename cut off after the store moved (a crash before the save) heals on load: HEAD takes the stored name")
+  void renameCutOffHealsOnLoad() throws Exception {
+    WorkspaceKey key = project("rc");
+    write(key, "c.txt", "c\n");
+    op(key, "save", new JsonObject());
+    node.allocator("kill", key, null);
+    Await.until("closed", 5_000, () -> node.holders(key) == 0);
+    node.node.services().store().renameBranch("rc", "main", "moved").toCompletionStage().toCompletableFuture().get();
+
+    WorkspaceKey moved = new WorkspaceKey("rc", "moved");
+    node.allocator("register", moved, "h");
+    assertEquals("moved", node.ws(moved, "alice", "branches", new JsonObject()).getString("current"));
+    node.ws(moved, "alice", "commit", new JsonObject().put("message", "after the heal"));
+    Path wc = savedCopy(moved);
+    assertEquals("moved", Cli.run(wc, "git", "rev-parse", "--abbrev-ref", "HEAD").trim());
   }
 
   @Test
