@@ -1,10 +1,13 @@
 package io.branchwork.allocator;
 
+import io.branchwork.contract.ErrorCode;
 import io.branchwork.Services;
 import io.branchwork.allocator.LocalWorkspaces.Close;
 import io.branchwork.allocator.LocalWorkspaces.Origin;
 import io.branchwork.cluster.Ownership;
-import io.branchwork.core.Addresses;
+import io.branchwork.contract.Addresses;
+import io.branchwork.contract.AllocatorOps;
+import io.branchwork.contract.Events;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
@@ -42,8 +45,6 @@ public final class AllocatorVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AllocatorVerticle.class);
   private static final int MAX_HOLDER_LENGTH = 255;
-  /** Failure code of a forwarded request that reached a node which no longer owns the key. */
-  static final int NOT_OWNER = 421;
   private static final long RETRY_MS = 200;
   private static final long SWEEP_EVERY_MS = 5_000;
 
@@ -135,8 +136,6 @@ public final class AllocatorVerticle extends VerticleBase {
       refreshGauges();
       if (ar.succeeded()) {
         msg.reply(ar.result());
-      } else if (ar.cause() instanceof ReplyException re && re.failureCode() == NOT_OWNER) {
-        msg.fail(NOT_OWNER, re.getMessage());
       } else {
         Failures.reply(msg, ar.cause());
       }
@@ -148,14 +147,14 @@ public final class AllocatorVerticle extends VerticleBase {
     if (body == null) {
       throw BranchworkException.badRequest("a request must be a JSON object");
     }
-    String op = Args.string(body, "op");
+    String op = Args.string(body, AllocatorOps.FIELD_OP);
     if (op.equals(AllocatorOps.STATS) || op.equals(AllocatorOps.ADOPT)) {
       return new Req(op, body, null, null, null);
     }
-    WorkspaceKey key = new WorkspaceKey(Args.string(body, "project"), Args.string(body, "branch"));
+    WorkspaceKey key = keyOf(body);
     String holder = null;
     if (op.equals(AllocatorOps.REGISTER) || op.equals(AllocatorOps.DEREGISTER)) {
-      holder = Args.string(body, "holder");
+      holder = Args.string(body, AllocatorOps.FIELD_HOLDER);
       if (holder.isEmpty() || holder.length() > MAX_HOLDER_LENGTH) {
         throw BranchworkException.badRequest("'holder' must have 1 to " + MAX_HOLDER_LENGTH + " characters");
       }
@@ -187,7 +186,7 @@ public final class AllocatorVerticle extends VerticleBase {
       case AllocatorOps.LOOKUP:
         return onOwner(r, forwarded, () -> Future.succeededFuture(local.describe(r.key())));
       case AllocatorOps.KILL:
-        return onOwner(r, forwarded, () -> local.close(r.key(), "killed", Close.NOTIFY).map(new JsonObject()));
+        return onOwner(r, forwarded, () -> local.close(r.key(), Events.REASON_KILLED, Close.NOTIFY).map(new JsonObject()));
       case AllocatorOps.STATS:
         return channel == Channel.PUBLIC && ownership.clustered() ? clusterStats()
             : Future.succeededFuture(local.stats());
@@ -196,7 +195,8 @@ public final class AllocatorVerticle extends VerticleBase {
           throw BranchworkException.badRequest("rename is internal"); // a workspace of this node tells its allocator
         }
         // The workspace saved itself under the new name and told its sessions: close it quietly.
-        return local.close(r.key(), "renamed to " + Args.string(r.body(), "to"), Close.RETIRE).map(new JsonObject());
+        return local.close(r.key(), "renamed to " + Args.string(r.body(), AllocatorOps.FIELD_TO), Close.RETIRE)
+            .map(new JsonObject());
       case AllocatorOps.ADOPT:
         if (!forwarded) {
           throw BranchworkException.badRequest("adopt is internal");
@@ -277,7 +277,9 @@ public final class AllocatorVerticle extends VerticleBase {
       if (owner.isEmpty() || owner.get().equals(ownership.self()) || !ownership.isLive(owner.get())) {
         return Future.failedFuture(notOpen);
       }
-      return forward(owner.get(), r, services.config().requestTimeoutMs);
+      // An owner that let the key go meanwhile: it is not open there any more.
+      return forward(owner.get(), r, services.config().requestTimeoutMs).recover(e ->
+          Failures.normalize(e).code() == ErrorCode.NOT_OWNER ? Future.failedFuture(notOpen) : Future.failedFuture(e));
     });
   }
 
@@ -287,7 +289,7 @@ public final class AllocatorVerticle extends VerticleBase {
     for (String node : ownership.liveNodes()) {
       parts.add(node.equals(ownership.self()) ? Future.succeededFuture(local.stats())
           : vertx.eventBus().<JsonObject>request(Addresses.allocatorOf(node),
-              new JsonObject().put("op", AllocatorOps.STATS),
+              AllocatorOps.stats(),
               new DeliveryOptions().setSendTimeout(services.config().requestTimeoutMs)).map(Message::body));
     }
     return Future.join(parts).transform(ar -> {
@@ -321,17 +323,25 @@ public final class AllocatorVerticle extends VerticleBase {
   private Future<JsonObject> retry(Throwable e, int attempt, java.util.function.Supplier<Future<JsonObject>> again) {
     // Anything but a timeout or the owner's own answer is about reaching the owner, not the request.
     boolean retryable = !(e instanceof ReplyException re)
-        || re.failureCode() == NOT_OWNER || re.failureType() == ReplyFailure.NO_HANDLERS
+        || re.failureCode() == ErrorCode.NOT_OWNER.status() || re.failureType() == ReplyFailure.NO_HANDLERS
         || re.failureType() == ReplyFailure.ERROR;
-    if (!retryable || attempt >= retryLimit) {
+    if (!retryable) {
       return Future.failedFuture(Failures.normalize(e));
+    }
+    if (attempt >= retryLimit) {
+      // What the client hears is that the owner could not be reached, never the internal detail.
+      return Future.failedFuture(BranchworkException.overloaded("no node could serve this workspace after "
+          + attempt + " tries; try again"));
     }
     return vertx.timer(RETRY_MS).compose(t -> again.get());
   }
 
   private Future<JsonObject> notOwner(WorkspaceKey key) {
-    return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, NOT_OWNER,
-        "not_owner: " + key + " is not owned by this node"));
+    return Future.failedFuture(new BranchworkException(ErrorCode.NOT_OWNER, key + " is not owned by this node"));
+  }
+
+  private static WorkspaceKey keyOf(JsonObject body) {
+    return new WorkspaceKey(Args.string(body, AllocatorOps.FIELD_PROJECT), Args.string(body, AllocatorOps.FIELD_BRANCH));
   }
 
   // --- hand-over
@@ -343,15 +353,14 @@ public final class AllocatorVerticle extends VerticleBase {
         .orElse(holders.isEmpty() ? null
             : ownership.liveNodes().stream().filter(n -> !n.equals(ownership.self())).findFirst().orElse(null));
     if (heir == null) {
-      return local.close(key, "shutdown", Close.NOTIFY);
+      return local.close(key, Events.REASON_SHUTDOWN, Close.NOTIFY);
     }
     JsonArray refs = new JsonArray();
-    holders.forEach((h, o) -> refs.add(new JsonObject().put("holder", h)
+    holders.forEach((h, o) -> refs.add(new JsonObject().put(AllocatorOps.FIELD_HOLDER, h)
         .put(AllocatorOps.FIELD_ORIGIN, o.node()).put(AllocatorOps.FIELD_ORIGIN_TAG, o.tag())));
-    JsonObject adopt = new JsonObject().put("op", AllocatorOps.ADOPT).put("project", key.project())
-        .put("branch", key.branch()).put("holders", refs);
+    JsonObject adopt = AllocatorOps.adopt(key, refs);
     long t0 = System.nanoTime();
-    return local.close(key, "handover", Close.QUIET)
+    return local.close(key, Events.REASON_HANDOVER, Close.QUIET)
         .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.allocatorOf(heir), adopt,
             new DeliveryOptions().setSendTimeout(services.config().loadTimeoutMs)))
         .onSuccess(m -> LOG.info("handed workspace {} over with {} references in {} ms", key, refs.size(),
@@ -363,15 +372,14 @@ public final class AllocatorVerticle extends VerticleBase {
 
   /** Takes a workspace over from a node that stops: registers each of its references here. */
   private Future<JsonObject> adopt(JsonObject body) {
-    WorkspaceKey key = new WorkspaceKey(Args.string(body, "project"), Args.string(body, "branch"));
-    JsonArray refs = body.getJsonArray("holders", new JsonArray());
+    WorkspaceKey key = keyOf(body);
+    JsonArray refs = body.getJsonArray(AllocatorOps.FIELD_HOLDERS, new JsonArray());
     List<Future<JsonObject>> registered = new ArrayList<>();
     for (Object o : refs) {
       JsonObject ref = (JsonObject) o;
-      JsonObject reg = new JsonObject().put("op", AllocatorOps.REGISTER).put("project", key.project())
-          .put("branch", key.branch()).put("holder", ref.getString("holder"));
+      String holder = ref.getString(AllocatorOps.FIELD_HOLDER);
       Origin origin = origin(ref, Channel.NODE);
-      registered.add(register(new Req(AllocatorOps.REGISTER, reg, key, ref.getString("holder"), origin), 1));
+      registered.add(register(new Req(AllocatorOps.REGISTER, AllocatorOps.register(key, holder), key, holder, origin), 1));
     }
     return Future.all(registered).map(new JsonObject());
   }
@@ -396,8 +404,8 @@ public final class AllocatorVerticle extends VerticleBase {
    */
   private void lost(List<WorkspaceKey> keys) {
     for (WorkspaceKey key : keys) {
-      new WorkspaceEvents(vertx.eventBus(), key).publish(WorkspaceEvents.CLOSING,
-          new JsonObject().put("reason", "node lost"), null);
+      new WorkspaceEvents(vertx.eventBus(), key).publish(Events.CLOSING,
+          new JsonObject().put(Events.FIELD_REASON, Events.REASON_NODE_LOST), null);
     }
   }
 
@@ -437,7 +445,7 @@ public final class AllocatorVerticle extends VerticleBase {
     long now = System.currentTimeMillis();
     for (WorkspaceKey key : local.idle(now, services.config().gcGraceMs)) {
       LOG.info("evicting workspace {}: no holder for {} ms", key, local.idleFor(key, now));
-      local.close(key, "idle", Close.NOTIFY).onComplete(ar -> refreshGauges());
+      local.close(key, Events.REASON_IDLE, Close.NOTIFY).onComplete(ar -> refreshGauges());
     }
     if (ownership.clustered()) {
       audit();
@@ -457,7 +465,7 @@ public final class AllocatorVerticle extends VerticleBase {
         if (local.has(key) && (owner.isEmpty() || !owner.get().equals(ownership.self()))) {
           LOG.error("lost the claim on workspace {} (now {}); closing it without saving", key,
               owner.orElse("nobody"));
-          local.close(key, "claim lost", Close.DISCARD);
+          local.close(key, Events.REASON_CLAIM_LOST, Close.DISCARD);
         }
       });
     }

@@ -2,11 +2,12 @@ package io.branchwork.allocator;
 
 import io.branchwork.Services;
 import io.branchwork.cluster.Ownership;
+import io.branchwork.contract.Events;
+import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.workspace.WorkspaceEvents;
-import io.branchwork.workspace.WorkspaceOps;
 import io.branchwork.workspace.WorkspaceVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -272,8 +273,8 @@ final class LocalWorkspaces {
       a.verticle.discardOnStop();
     }
     if (how == Close.NOTIFY) {
-      new WorkspaceEvents(vertx.eventBus(), key).publish(WorkspaceEvents.CLOSING,
-          new JsonObject().put("reason", reason), null);
+      new WorkspaceEvents(vertx.eventBus(), key).publish(Events.CLOSING,
+          new JsonObject().put(Events.FIELD_REASON, reason), null);
     }
     // When the allocator itself is undeployed, Vert.x has already undeployed its children.
     Future<Void> undeployed = vertx.deploymentIDs().contains(a.deploymentId)

@@ -4,9 +4,9 @@ import static io.branchwork.api.ApiSupport.body;
 import static io.branchwork.api.ApiSupport.respond;
 
 import io.branchwork.auth.AuthService;
+import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;

@@ -1,7 +1,7 @@
 package io.branchwork.api;
 
+import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.ErrorCode;
 import io.branchwork.core.Failures;
 import io.branchwork.core.RateLimited;
 import io.vertx.core.Future;

@@ -1,10 +1,8 @@
 package io.branchwork.api;
 
 import io.branchwork.Services;
-import io.branchwork.core.Addresses;
+import io.branchwork.contract.AllocatorClient;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.Bus;
-import io.branchwork.allocator.AllocatorOps;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -47,8 +45,7 @@ final class OpsRoutes {
 
   private void health(RoutingContext ctx) {
     Future<Void> store = services.store().ping().timeout(CHECK_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
-    Future<JsonObject> allocator = Bus.request(vertx, Addresses.ALLOCATOR_LOCAL,
-        new JsonObject().put("op", AllocatorOps.STATS), CHECK_TIMEOUT_MS);
+    Future<JsonObject> allocator = new AllocatorClient(vertx, CHECK_TIMEOUT_MS).stats();
     Future.join(store, allocator).onComplete(ar -> {
       boolean up = store.succeeded() && allocator.succeeded();
       JsonObject body = new JsonObject()

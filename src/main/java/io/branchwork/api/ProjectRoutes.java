@@ -5,13 +5,13 @@ import static io.branchwork.api.ApiSupport.respond;
 import static io.branchwork.api.ApiSupport.user;
 
 import io.branchwork.Services;
-import io.branchwork.core.Addresses;
+import io.branchwork.contract.Addresses;
+import io.branchwork.contract.Role;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
 import io.branchwork.store.Records.BranchHead;
 import io.branchwork.store.Records.ProjectRole;
-import io.branchwork.store.Role;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

@@ -4,10 +4,10 @@ import static io.branchwork.api.ApiSupport.respond;
 import static io.branchwork.api.ApiSupport.user;
 
 import io.branchwork.Services;
+import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
 import io.branchwork.core.WorkspaceKey;
-import io.branchwork.store.Role;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

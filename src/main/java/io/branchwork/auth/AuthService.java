@@ -1,11 +1,11 @@
 package io.branchwork.auth;
 
 import io.branchwork.config.Config;
-import io.branchwork.core.Addresses;
+import io.branchwork.contract.Addresses;
+import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
 import io.branchwork.store.Records.Token;
-import io.branchwork.store.Role;
 import io.branchwork.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,5 +1,7 @@
 package io.branchwork.core;
 
+import io.branchwork.contract.ErrorCode;
+
 /** A failure that clients may see: a contract {@link ErrorCode} and a message safe to show. */
 public class BranchworkException extends RuntimeException {
 

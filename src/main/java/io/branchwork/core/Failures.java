@@ -1,5 +1,6 @@
 package io.branchwork.core;
 
+import io.branchwork.contract.ErrorCode;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;

@@ -1,5 +1,7 @@
 package io.branchwork.core;
 
+import io.branchwork.contract.ErrorCode;
+
 /** {@code rate_limited}: too many attempts; the caller may try again after {@link #retryAfterSeconds()}. */
 public final class RateLimited extends BranchworkException {
 

@@ -1,5 +1,7 @@
 package io.branchwork.core;
 
+import io.branchwork.contract.Addresses;
+
 /** A workspace's identity: one (project, branch) pair, and the addresses derived from it. */
 public record WorkspaceKey(String project, String branch) {
 

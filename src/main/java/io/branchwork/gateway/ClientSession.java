@@ -1,18 +1,18 @@
 package io.branchwork.gateway;
 
 import io.branchwork.Services;
-import io.branchwork.allocator.AllocatorOps;
 import io.branchwork.auth.Tokens;
-import io.branchwork.core.Addresses;
+import io.branchwork.contract.AllocatorClient;
+import io.branchwork.contract.ClientOps;
+import io.branchwork.contract.ErrorCode;
+import io.branchwork.contract.Events;
+import io.branchwork.contract.Role;
+import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Bus;
-import io.branchwork.core.ErrorCode;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
-import io.branchwork.store.Role;
-import io.branchwork.workspace.WorkspaceEvents;
-import io.branchwork.workspace.WorkspaceOps;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -39,6 +39,7 @@ final class ClientSession {
   private final WebSocketGateway gateway;
   private final String holder = "ws-" + UUID.randomUUID();
   private final Set<Long> inFlight = new HashSet<>();
+  private final AllocatorClient allocator;
 
   private String user;
   private String tokenHash;
@@ -62,6 +63,7 @@ final class ClientSession {
     this.services = services;
     this.ws = ws;
     this.gateway = gateway;
+    this.allocator = new AllocatorClient(vertx, services.config().requestTimeoutMs);
   }
 
   /** Starts serving; {@code bearer} is the token the upgrade carried, or null. */
@@ -147,7 +149,7 @@ final class ClientSession {
       if (r.isPresent()) {
         role = r.get();
       } else {
-        send(new JsonObject().put("event", WorkspaceEvents.CLOSING).put("reason", "access revoked"));
+        send(new JsonObject().put(Events.FIELD_EVENT, Events.CLOSING).put(Events.FIELD_REASON, Events.REASON_ACCESS_REVOKED));
         switching = switching.transform(ar -> leave());
       }
     });
@@ -171,7 +173,7 @@ final class ClientSession {
       sendError(null, e);
       return;
     }
-    Object idValue = req.getValue("id");
+    Object idValue = req.getValue(ClientOps.FIELD_ID);
     if (!(idValue instanceof Long id) || id <= 0) {
       sendError(null, BranchworkException.badRequest("'id' must be a positive integer"));
       return;
@@ -203,9 +205,9 @@ final class ClientSession {
   }
 
   private Future<JsonObject> dispatch(JsonObject req) {
-    String op = Args.string(req, "op");
+    String op = Args.string(req, ClientOps.FIELD_OP);
     if (op.equals(ClientOps.AUTH)) {
-      return auth(Args.string(req, "token"));
+      return auth(Args.string(req, ClientOps.FIELD_TOKEN));
     }
     if (user == null) {
       throw BranchworkException.unauthenticated("the first request must be auth");
@@ -214,7 +216,7 @@ final class ClientSession {
       case ClientOps.PING:
         return Future.succeededFuture(new JsonObject());
       case ClientOps.OPEN: {
-        WorkspaceKey key = new WorkspaceKey(Args.string(req, "project"), Args.string(req, "branch"));
+        WorkspaceKey key = new WorkspaceKey(Args.string(req, ClientOps.FIELD_PROJECT), Args.string(req, ClientOps.FIELD_BRANCH));
         return serialized(() -> open(key));
       }
       case ClientOps.CLOSE:
@@ -263,7 +265,7 @@ final class ClientSession {
     if (!role.allows(needed)) {
       throw BranchworkException.forbidden(op + " needs the " + needed.wire() + " role");
     }
-    req.remove("id");
+    req.remove(ClientOps.FIELD_ID);
     req.put(WorkspaceOps.FIELD_USER, user).put(WorkspaceOps.FIELD_HOLDER, holder);
     return Bus.request(vertx, key.address(), req, services.config().requestTimeoutMs).map(result -> {
       if (op.equals(WorkspaceOps.READ) && result.containsKey("content")) {
@@ -290,12 +292,9 @@ final class ClientSession {
         leave().compose(v -> {
           services.quotas().hold(user, key);
           MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(key.eventAddress(), m -> onEvent(key, m.body()));
-          JsonObject reg = new JsonObject().put("op", AllocatorOps.REGISTER).put("project", key.project())
-              .put("branch", key.branch()).put("holder", holder);
           return consumer.completion()
-              .compose(x -> Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, reg, services.config().loadTimeoutMs))
-              .compose(registered -> Bus.request(vertx, key.address(), new JsonObject()
-                      .put("op", WorkspaceOps.SESSION_JOIN).put("user", user).put("holder", holder),
+              .compose(x -> allocator.register(key, holder, services.config().loadTimeoutMs))
+              .compose(registered -> Bus.request(vertx, key.address(), WorkspaceOps.sessionJoin(user, holder),
                   services.config().requestTimeoutMs)
                   .map(joined -> {
                     if (closed) {
@@ -322,15 +321,12 @@ final class ClientSession {
       return Future.succeededFuture();
     }
     forget(key);
-    JsonObject leaveMsg = new JsonObject().put("op", WorkspaceOps.SESSION_LEAVE).put("user", user).put("holder", holder);
-    return Bus.request(vertx, key.address(), leaveMsg, services.config().requestTimeoutMs)
+    return Bus.request(vertx, key.address(), WorkspaceOps.sessionLeave(user, holder), services.config().requestTimeoutMs)
         .transform(ar -> deregister(key));
   }
 
   private Future<Void> deregister(WorkspaceKey key) {
-    return Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, AllocatorOps.deregister(key, holder),
-            services.config().requestTimeoutMs)
-        .transform(ar -> Future.succeededFuture());
+    return allocator.deregister(key, holder).transform(ar -> Future.succeededFuture());
   }
 
   /**
@@ -354,21 +350,21 @@ final class ClientSession {
     JsonObject out = event.copy();
     out.remove("origin");
     String type = event.getString("event");
-    boolean renameClosing = WorkspaceEvents.CLOSING.equals(type)
-        && WorkspaceEvents.REASON_RENAMED.equals(event.getString("reason"));
-    if ((WorkspaceEvents.RENAMED.equals(type) || renameClosing) && event.getValue("branch") instanceof String to) {
+    boolean renameClosing = Events.CLOSING.equals(type)
+        && Events.REASON_RENAMED.equals(event.getString("reason"));
+    if ((Events.RENAMED.equals(type) || renameClosing) && event.getValue(Events.FIELD_BRANCH) instanceof String to) {
       // 'renamed' for clients of the first contract, then the 'closing' of close-and-reopen; the
       // session reopens the new name itself, so the workspace's own 'closing' is not awaited.
       if (!renameClosing) {
         send(out);
       }
-      send(new JsonObject().put("event", WorkspaceEvents.CLOSING).put("reason", WorkspaceEvents.REASON_RENAMED)
-          .put("branch", to));
+      send(new JsonObject().put(Events.FIELD_EVENT, Events.CLOSING).put(Events.FIELD_REASON, Events.REASON_RENAMED)
+          .put(Events.FIELD_BRANCH, to));
       reopen(new WorkspaceKey(key.project(), to));
       return;
     }
     send(out);
-    if (WorkspaceEvents.CLOSING.equals(event.getString("event"))) {
+    if (Events.CLOSING.equals(event.getString("event"))) {
       // The allocator dropped every reference along with the workspace.
       forget(key);
     }

@@ -1,15 +1,16 @@
 package io.branchwork.gateway;
 
 import io.branchwork.Services;
-import io.branchwork.allocator.AllocatorOps;
-import io.branchwork.core.Addresses;
+import io.branchwork.auth.Tokens;
+import io.branchwork.contract.Addresses;
+import io.branchwork.contract.AllocatorClient;
+import io.branchwork.contract.AllocatorOps;
+import io.branchwork.contract.ClientOps;
+import io.branchwork.contract.Role;
+import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.Bus;
 import io.branchwork.core.WorkspaceKey;
-import io.branchwork.auth.Tokens;
-import io.branchwork.store.Role;
-import io.branchwork.workspace.WorkspaceOps;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -27,6 +28,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +48,11 @@ public final class EventBusBridge {
   private static final Set<String> ALLOCATOR_OPS = Set.of(AllocatorOps.REGISTER, AllocatorOps.DEREGISTER,
       AllocatorOps.LOOKUP);
   private static final long SWEEP_MS = 1000;
+  /** Fields of the bridge's own frames (the Vert.x SockJS bridge protocol). */
+  private static final String ADDRESS = "address";
+  private static final String BODY = "body";
+  private static final String HEADERS = "headers";
+  private static final String TOKEN = "token";
 
   /** One reference a socket took: which workspace, under which holder name, for which user. */
   private record Reference(WorkspaceKey key, String holder, String user) {}
@@ -67,12 +74,14 @@ public final class EventBusBridge {
   private final Vertx vertx;
   private final Services services;
   private final Map<SockJSSocket, SocketState> sockets = new HashMap<>();
+  private final AllocatorClient allocator;
   private MessageConsumer<JsonObject> revocations;
   private long sweepTimer = -1;
 
   public EventBusBridge(Vertx vertx, Services services) {
     this.vertx = vertx;
     this.services = services;
+    this.allocator = new AllocatorClient(vertx, services.config().requestTimeoutMs);
   }
 
   /** Closes sockets whose token was revoked or has expired, so their subscriptions end with it. */
@@ -99,8 +108,8 @@ public final class EventBusBridge {
         .addInboundPermitted(new PermittedOptions().setAddress(Addresses.ALLOCATOR))
         // where inbound() redirects allocator requests; a client naming it directly is refused there
         .addInboundPermitted(new PermittedOptions().setAddress(Addresses.ALLOCATOR_LOCAL))
-        .addInboundPermitted(new PermittedOptions().setAddressRegex("workspace\\..+"))
-        .addOutboundPermitted(new PermittedOptions().setAddressRegex("events\\.workspace\\..+"))
+        .addInboundPermitted(new PermittedOptions().setAddressRegex(Pattern.quote(Addresses.WORKSPACE_PREFIX) + ".+"))
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(Pattern.quote(Addresses.EVENTS_PREFIX) + ".+"))
         .setMaxHandlersPerSocket(services.config().maxReferencesPerSocket)
         .setReplyTimeout(services.config().requestTimeoutMs)
         .setPingTimeout(services.config().wsIdleTimeoutMs);
@@ -147,9 +156,9 @@ public final class EventBusBridge {
   private void check(BridgeEvent event, BiFunction<BridgeEvent, String, Future<Void>> rule) {
     JsonObject raw = event.getRawMessage();
     // A malformed frame is refused here; a thrown ClassCastException would leave it unanswered.
-    Object headers = raw == null ? null : raw.getValue("headers");
-    Object tokenValue = headers instanceof JsonObject h ? h.getValue("token") : null;
-    Object address = raw == null ? null : raw.getValue("address");
+    Object headers = raw == null ? null : raw.getValue(HEADERS);
+    Object tokenValue = headers instanceof JsonObject h ? h.getValue(TOKEN) : null;
+    Object address = raw == null ? null : raw.getValue(ADDRESS);
     if (!(tokenValue instanceof String token) || !(address instanceof String)) {
       LOG.debug("bridge refused {}: no token header or no address", event.type());
       event.complete(false);
@@ -183,12 +192,12 @@ public final class EventBusBridge {
   /** A send to the allocator or a workspace: allowed op, right role, {@code user} set by us. */
   private Future<Void> inbound(BridgeEvent event, String user) {
     JsonObject raw = event.getRawMessage();
-    String address = raw.getString("address");
-    Object bodyValue = raw.getValue("body");
+    String address = raw.getString(ADDRESS);
+    Object bodyValue = raw.getValue(BODY);
     if (!(bodyValue instanceof JsonObject body)) {
       return Future.failedFuture(BranchworkException.badRequest("the body must be a JSON object"));
     }
-    String op = Args.string(body, "op");
+    String op = Args.string(body, AllocatorOps.FIELD_OP);
     SocketState socket = sockets.computeIfAbsent(event.socket(), x -> new SocketState());
     if (address.equals(Addresses.ALLOCATOR)) {
       return allocatorOp(event, socket, body, op, user);
@@ -205,7 +214,7 @@ public final class EventBusBridge {
     return services.auth().requireRole(key.project(), user, needed).map(r -> {
       socket.touched.add(key);
       body.put(WorkspaceOps.FIELD_USER, user).put(WorkspaceOps.FIELD_HOLDER, socket.holder);
-      event.setRawMessage(raw.put("body", body));
+      event.setRawMessage(raw.put(BODY, body));
       return null;
     });
   }
@@ -214,9 +223,10 @@ public final class EventBusBridge {
     if (!ALLOCATOR_OPS.contains(op)) {
       return Future.failedFuture(BranchworkException.forbidden("allocator op not allowed: " + op));
     }
-    WorkspaceKey key = new WorkspaceKey(Args.string(body, "project"), Args.string(body, "branch"));
+    WorkspaceKey key = new WorkspaceKey(Args.string(body, AllocatorOps.FIELD_PROJECT),
+        Args.string(body, AllocatorOps.FIELD_BRANCH));
     // Holders are namespaced by socket, so a socket can neither drop nor fake another's reference.
-    Reference ref = new Reference(key, socket.holder + ":" + body.getString("holder", "default"), user);
+    Reference ref = new Reference(key, socket.holder + ":" + body.getString(AllocatorOps.FIELD_HOLDER, "default"), user);
     return services.auth().requireRole(key.project(), user, Role.READER).map(r -> {
       if (op.equals(AllocatorOps.REGISTER) && !socket.references.contains(ref)) {
         if (socket.references.size() >= services.config().maxReferencesPerSocket) {
@@ -230,19 +240,19 @@ public final class EventBusBridge {
         services.quotas().release(user, key);
       }
       // The reference lives as long as this socket, on this node: a node's death releases it.
-      body.put("holder", ref.holder()).put("user", user)
+      body.put(AllocatorOps.FIELD_HOLDER, ref.holder()).put(WorkspaceOps.FIELD_USER, user)
           .put(AllocatorOps.FIELD_ORIGIN, services.ownership().self())
           .put(AllocatorOps.FIELD_ORIGIN_TAG, services.ownership().selfTag());
       // Answered by this node's allocator, which forwards to the owner: in a cluster the
       // public address may pick any node, even, for a moment, one that has just died.
-      event.setRawMessage(event.getRawMessage().put("body", body).put("address", Addresses.ALLOCATOR_LOCAL));
+      event.setRawMessage(event.getRawMessage().put(BODY, body).put(ADDRESS, Addresses.ALLOCATOR_LOCAL));
       return null;
     });
   }
 
   /** A subscription: only to event addresses of projects the user may read. */
   private Future<Void> register(BridgeEvent event, String user) {
-    String address = event.getRawMessage().getString("address");
+    String address = event.getRawMessage().getString(ADDRESS);
     WorkspaceKey key = !address.startsWith(Addresses.EVENTS_PREFIX) ? null : WorkspaceKey.fromAddress(address);
     if (key == null) {
       return Future.failedFuture(BranchworkException.forbidden("not an event address"));
@@ -258,8 +268,7 @@ public final class EventBusBridge {
     }
     for (Reference ref : state.references) {
       services.quotas().release(ref.user(), ref.key());
-      Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, AllocatorOps.deregister(ref.key(), ref.holder()),
-          services.config().requestTimeoutMs);
+      allocator.deregister(ref.key(), ref.holder());
     }
     for (WorkspaceKey key : state.touched) {
       // Ops went out in the socket's name; a lock it took ends with it, as the contract says.

@@ -1,9 +1,9 @@
 package io.branchwork.gateway;
 
 import io.branchwork.Services;
-import io.branchwork.core.Addresses;
+import io.branchwork.contract.Addresses;
+import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.ErrorCode;
 import io.branchwork.core.Failures;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

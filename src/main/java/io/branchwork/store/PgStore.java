@@ -1,7 +1,8 @@
 package io.branchwork.store;
 
+import io.branchwork.contract.ErrorCode;
+import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.ErrorCode;
 import io.branchwork.store.Records.BranchHead;
 import io.branchwork.store.Records.ProjectRole;
 import io.branchwork.store.Records.SnapshotMeta;

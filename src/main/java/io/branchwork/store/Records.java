@@ -1,5 +1,7 @@
 package io.branchwork.store;
 
+import io.branchwork.contract.Role;
+
 /** The rows the store hands out. */
 public final class Records {
 

@@ -1,5 +1,6 @@
 package io.branchwork.store;
 
+import io.branchwork.contract.Role;
 import io.branchwork.store.Records.BranchHead;
 import io.branchwork.store.Records.ProjectRole;
 import io.branchwork.store.Records.SnapshotMeta;

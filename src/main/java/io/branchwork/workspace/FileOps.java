@@ -1,5 +1,6 @@
 package io.branchwork.workspace;
 
+import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.WorkingCopy;

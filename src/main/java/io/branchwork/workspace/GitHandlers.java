@@ -1,12 +1,12 @@
 package io.branchwork.workspace;
 
 import io.branchwork.Services;
-import io.branchwork.allocator.AllocatorOps;
-import io.branchwork.core.Addresses;
+import io.branchwork.contract.AllocatorClient;
+import io.branchwork.contract.ErrorCode;
+import io.branchwork.contract.Events;
+import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.Bus;
-import io.branchwork.core.ErrorCode;
 import io.branchwork.core.Failures;
 import io.branchwork.core.Identifiers;
 import io.branchwork.core.WorkspaceKey;
@@ -48,6 +48,7 @@ final class GitHandlers {
   private final WorkspaceEvents events;
   /** Where diffs run: the node's pool for bounded heavy ops. */
   private final WorkerExecutor heavy;
+  private final AllocatorClient allocator;
 
   GitHandlers(Vertx vertx, Services services, WorkspaceVerticle workspace, GitOps git, SnapshotService snapshots,
       WorkspaceEvents events, WorkerExecutor heavy) {
@@ -58,6 +59,7 @@ final class GitHandlers {
     this.snapshots = snapshots;
     this.events = events;
     this.heavy = heavy;
+    this.allocator = new AllocatorClient(vertx, services.config().requestTimeoutMs);
   }
 
   void register(Map<String, WorkspaceVerticle.Op> ops) {
@@ -108,7 +110,7 @@ final class GitHandlers {
     return blocking(() -> git.commit(message, only, Repos.ident(r.user(), services.config().emailDomain)))
         .map(commit -> {
           workspace.committed(commit);
-          events.publish(WorkspaceEvents.COMMITTED, new JsonObject().put("commit", commit).put("by", r.user()), r);
+          events.publish(Events.COMMITTED, new JsonObject().put("commit", commit).put("by", r.user()), r);
           return new JsonObject().put("commit", commit);
         });
   }
@@ -206,13 +208,11 @@ final class GitHandlers {
                 .onComplete(ar -> gitBack.run())))
         .map(meta -> {
           workspace.retire(target);
-          events.publish(WorkspaceEvents.RENAMED, new JsonObject().put("branch", to).put("by", r.user()), r);
-          events.publish(WorkspaceEvents.CLOSING, new JsonObject().put("reason", WorkspaceEvents.REASON_RENAMED)
-              .put("branch", to), r);
+          events.publish(Events.RENAMED, new JsonObject().put(Events.FIELD_BRANCH, to).put("by", r.user()), r);
+          events.publish(Events.CLOSING, new JsonObject().put(Events.FIELD_REASON, Events.REASON_RENAMED)
+              .put(Events.FIELD_BRANCH, to), r);
           // After this op has answered: closing waits for the workspace's queue to drain.
-          vertx.runOnContext(x -> Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, new JsonObject()
-              .put("op", AllocatorOps.RENAME).put("project", from.project()).put("branch", from.branch())
-              .put("to", to), services.config().requestTimeoutMs));
+          vertx.runOnContext(x -> allocator.renamed(from, to));
           return new JsonObject().put("name", to);
         });
   }
@@ -224,9 +224,7 @@ final class GitHandlers {
       throw BranchworkException.conflict("cannot delete the open branch");
     }
     WorkspaceKey target = new WorkspaceKey(self.project(), name);
-    JsonObject lookup = new JsonObject().put("op", AllocatorOps.LOOKUP).put("project", target.project())
-        .put("branch", target.branch());
-    return Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, lookup, services.config().requestTimeoutMs)
+    return allocator.lookup(target)
         .transform(ar -> {
           if (ar.succeeded()) {
             return Future.failedFuture(BranchworkException.conflict("branch " + name + " is open"));

@@ -1,8 +1,10 @@
 package io.branchwork.workspace;
 
+import io.branchwork.contract.ErrorCode;
+import io.branchwork.contract.Events;
+import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -80,7 +82,7 @@ final class LockGate {
     expiresAt = System.currentTimeMillis() + ttl;
     vertx.cancelTimer(expiryTimer);
     expiryTimer = vertx.setTimer(ttl, id -> release());
-    events.publish(WorkspaceEvents.LOCKED, new JsonObject().put("by", user).put("expiresAt", expiresAt), r);
+    events.publish(Events.LOCKED, new JsonObject().put("by", user).put("expiresAt", expiresAt), r);
     return Future.succeededFuture(new JsonObject().put("expiresAt", expiresAt));
   }
 
@@ -110,7 +112,7 @@ final class LockGate {
     holder = null;
     user = null;
     vertx.cancelTimer(expiryTimer);
-    events.publish(WorkspaceEvents.UNLOCKED, new JsonObject(), null);
+    events.publish(Events.UNLOCKED, new JsonObject(), null);
     // Back to the mailbox in arrival order; each op checks the lock again when its turn comes.
     List<Waiter> resumed = new ArrayList<>(waiting.values());
     waiting.clear();

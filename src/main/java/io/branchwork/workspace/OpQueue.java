@@ -1,7 +1,7 @@
 package io.branchwork.workspace;
 
+import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;

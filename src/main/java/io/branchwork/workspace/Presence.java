@@ -1,5 +1,7 @@
 package io.branchwork.workspace;
 
+import io.branchwork.contract.Events;
+import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -37,7 +39,7 @@ final class Presence {
   private Future<JsonObject> join(Request r) {
     String holder = requireHolder(r);
     if (userByHolder.put(holder, r.user()) == null) {
-      events.publish(WorkspaceEvents.JOINED, new JsonObject().put("user", r.user()), r);
+      events.publish(Events.JOINED, new JsonObject().put("user", r.user()), r);
     }
     return Future.succeededFuture(new JsonObject().put("head", head.get()));
   }
@@ -47,7 +49,7 @@ final class Presence {
     onLeave.accept(holder);
     String user = userByHolder.remove(holder);
     if (user != null) {
-      events.publish(WorkspaceEvents.LEFT, new JsonObject().put("user", user), r);
+      events.publish(Events.LEFT, new JsonObject().put("user", user), r);
     }
     return Future.succeededFuture(new JsonObject());
   }

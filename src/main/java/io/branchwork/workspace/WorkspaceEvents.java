@@ -1,24 +1,12 @@
 package io.branchwork.workspace;
 
+import io.branchwork.contract.Events;
 import io.branchwork.core.WorkspaceKey;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
 /** Publishes a workspace's pushes at its event address as {@code {"event", ...fields}}. */
 public final class WorkspaceEvents {
-
-  public static final String CHANGED = "changed";
-  public static final String SAVED = "saved";
-  public static final String CLOSING = "closing";
-  public static final String JOINED = "joined";
-  public static final String LEFT = "left";
-  public static final String COMMITTED = "committed";
-  public static final String RENAMED = "renamed";
-  public static final String LOCKED = "locked";
-  public static final String UNLOCKED = "unlocked";
-
-  /** The {@code reason} of the {@code closing} a branch rename sends; it carries the new {@code branch}. */
-  public static final String REASON_RENAMED = "renamed";
 
   private final EventBus bus;
   private final String address;
@@ -29,11 +17,11 @@ public final class WorkspaceEvents {
   }
 
   public void changed(String path, String blob, Request by) {
-    publish(CHANGED, new JsonObject().put("path", path).put("blob", blob).put("by", by.user()), by);
+    publish(Events.CHANGED, new JsonObject().put("path", path).put("blob", blob).put("by", by.user()), by);
   }
 
   public void saved(long version, Request by) {
-    publish(SAVED, new JsonObject().put("version", version).put("by", by.user()), by);
+    publish(Events.SAVED, new JsonObject().put("version", version).put("by", by.user()), by);
   }
 
   /** Publishes {@code event} with {@code fields}; {@code origin} names the session that caused it. */

@@ -1,18 +1,19 @@
 package io.branchwork.workspace;
 
 import io.branchwork.Services;
+import io.branchwork.contract.ErrorCode;
+import io.branchwork.contract.WorkspaceOps;
+import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.ErrorCode;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.store.Records.SnapshotMeta;
+import io.branchwork.workspace.compile.CompileHandler;
+import io.branchwork.workspace.compile.Compiler;
 import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.WorkingCopy;
 import io.branchwork.workspace.files.WorkspacePaths;
-import io.branchwork.workspace.compile.CompileHandler;
-import io.branchwork.workspace.compile.Compiler;
-import io.branchwork.core.Args;
 import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.git.Repos;
 import io.branchwork.workspace.snapshot.SnapshotService;

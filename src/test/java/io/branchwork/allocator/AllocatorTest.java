@@ -6,10 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.branchwork.core.Addresses;
+import io.branchwork.contract.Addresses;
+import io.branchwork.contract.AllocatorOps;
+import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Bus;
-import io.branchwork.core.ErrorCode;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.support.Await;
 import io.branchwork.support.TestNode;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.branchwork.core.Addresses;
+import io.branchwork.contract.Addresses;
 import io.branchwork.core.Bus;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.support.Await;
@@ -206,7 +206,7 @@ class ClusterTest {
     try {
       io.branchwork.core.BranchworkException e = org.junit.jupiter.api.Assertions.assertThrows(
           io.branchwork.core.BranchworkException.class, () -> a.localAllocator("register", key, "h-stray"));
-      assertEquals(io.branchwork.core.ErrorCode.CONFLICT, e.code(), e.getMessage());
+      assertEquals(io.branchwork.contract.ErrorCode.CONFLICT, e.code(), e.getMessage());
       assertEquals(0, open(a, key) + open(b, key));
     } finally {
       stray.unregister().await(10, TimeUnit.SECONDS);

@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.branchwork.contract.ErrorCode;
+import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.ErrorCode;
 import io.branchwork.store.Records.SnapshotMeta;
 import io.branchwork.store.Records.WorkspaceSession;
 import io.vertx.core.Future;

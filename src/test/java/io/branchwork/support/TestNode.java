@@ -4,7 +4,7 @@ import io.branchwork.Main;
 import io.branchwork.Node;
 import io.branchwork.cluster.ClusterSetup;
 import io.branchwork.config.Config;
-import io.branchwork.core.Addresses;
+import io.branchwork.contract.Addresses;
 import io.branchwork.core.Bus;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.metrics.BranchworkMetrics;

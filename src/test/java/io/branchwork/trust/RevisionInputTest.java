@@ -3,8 +3,8 @@ package io.branchwork.trust;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.ErrorCode;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.support.TestNode;
 import io.vertx.core.json.JsonObject;

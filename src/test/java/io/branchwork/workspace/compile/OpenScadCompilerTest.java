@@ -1,12 +1,12 @@
 package io.branchwork.workspace.compile;
 
-import io.branchwork.core.ErrorCode;
-import io.branchwork.core.BranchworkException;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.branchwork.contract.ErrorCode;
+import io.branchwork.core.BranchworkException;
 import io.branchwork.workspace.files.WorkingCopy;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;

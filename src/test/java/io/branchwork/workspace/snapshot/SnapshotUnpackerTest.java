@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.ErrorCode;
 import io.branchwork.support.Cli;
 import io.branchwork.support.Tars;
 import java.io.ByteArrayInputStream;

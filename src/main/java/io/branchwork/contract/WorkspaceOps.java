@@ -1,4 +1,4 @@
-package io.branchwork.workspace;
+package io.branchwork.contract;
 
 /** The op names a workspace answers on its address, and the fields of its requests. */
 public final class WorkspaceOps {
@@ -43,6 +43,16 @@ public final class WorkspaceOps {
 
   /** Who the server itself sends internal ops as. */
   public static final String SYSTEM_USER = "branchwork";
+
+  /** A gateway session of {@code user} under {@code holder} joins the workspace (feeds {@code who}, pushes {@code joined}). */
+  public static io.vertx.core.json.JsonObject sessionJoin(String user, String holder) {
+    return new io.vertx.core.json.JsonObject().put(FIELD_OP, SESSION_JOIN).put(FIELD_USER, user).put(FIELD_HOLDER, holder);
+  }
+
+  /** That session leaves (pushes {@code left}). */
+  public static io.vertx.core.json.JsonObject sessionLeave(String user, String holder) {
+    return new io.vertx.core.json.JsonObject().put(FIELD_OP, SESSION_LEAVE).put(FIELD_USER, user).put(FIELD_HOLDER, holder);
+  }
 
   /** The internal request telling a workspace that {@code holder} is gone, so its lock goes too. */
   public static io.vertx.core.json.JsonObject holderReleased(String holder) {

@@ -1,4 +1,4 @@
-package io.branchwork.store;
+package io.branchwork.contract;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package io.branchwork.core;
+package io.branchwork.contract;
 
 /** Every event-bus address Branchwork uses; no address literal lives anywhere else. */
 public final class Addresses {

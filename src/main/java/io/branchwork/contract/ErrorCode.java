@@ -1,4 +1,4 @@
-package io.branchwork.core;
+package io.branchwork.contract;
 
 import java.util.Locale;
 
@@ -20,7 +20,13 @@ public enum ErrorCode {
   RATE_LIMITED(429),
   NO_WORKSPACE(409),
   TIMEOUT(504),
-  INTERNAL(500);
+  INTERNAL(500),
+  /**
+   * Internal, never sent to a client: a request forwarded to a key's owner reached a node that no
+   * longer owns it. The forwarding allocator starts over; when it runs out of tries the client
+   * gets {@code overloaded} or {@code timeout}.
+   */
+  NOT_OWNER(421);
 
   private final int status;
   private final String wire;

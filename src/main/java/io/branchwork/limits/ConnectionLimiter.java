@@ -1,4 +1,4 @@
-package io.branchwork.gateway;
+package io.branchwork.limits;
 
 import java.util.concurrent.atomic.AtomicInteger;
 

@@ -1,4 +1,4 @@
-package io.branchwork.gateway;
+package io.branchwork.limits;
 
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.WorkspaceKey;

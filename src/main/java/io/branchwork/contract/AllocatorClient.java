@@ -1,0 +1,53 @@
+package io.branchwork.contract;
+
+import io.branchwork.core.Bus;
+import io.branchwork.core.WorkspaceKey;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A typed client of this node's allocator ({@link Addresses#ALLOCATOR_LOCAL}): what the gateway,
+ * the bridge, the workspaces and the HTTP routes ask it, each with a timeout, failures as the
+ * contract's exceptions.
+ */
+public final class AllocatorClient {
+
+  private final Vertx vertx;
+  private final long timeoutMs;
+
+  /** A client whose requests time out after {@code timeoutMs}. */
+  public AllocatorClient(Vertx vertx, long timeoutMs) {
+    this.vertx = vertx;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** Counts {@code holder} on {@code key}, loading it if needed (within {@code loadTimeoutMs}); answers its address. */
+  public Future<String> register(WorkspaceKey key, String holder, long loadTimeoutMs) {
+    return Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, AllocatorOps.register(key, holder), loadTimeoutMs)
+        .map(reply -> reply.getString(AllocatorOps.FIELD_ADDRESS));
+  }
+
+  public Future<Void> deregister(WorkspaceKey key, String holder) {
+    return send(AllocatorOps.deregister(key, holder)).mapEmpty();
+  }
+
+  /** The workspace's description; {@code not_found} when it is not open anywhere. */
+  public Future<JsonObject> lookup(WorkspaceKey key) {
+    return send(AllocatorOps.lookup(key));
+  }
+
+  /** This node's table: {@code {"count","holders","workspaces","node"}}. */
+  public Future<JsonObject> stats() {
+    return send(AllocatorOps.stats());
+  }
+
+  /** Tells the allocator that the workspace of {@code from} now lives as {@code to}. */
+  public Future<Void> renamed(WorkspaceKey from, String to) {
+    return send(AllocatorOps.rename(from, to)).mapEmpty();
+  }
+
+  private Future<JsonObject> send(JsonObject request) {
+    return Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, request, timeoutMs);
+  }
+}

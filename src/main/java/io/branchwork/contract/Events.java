@@ -1,0 +1,39 @@
+package io.branchwork.contract;
+
+/**
+ * The pushes a workspace publishes at {@code events.workspace.<project>.<branch>} as
+ * {@code {"event", ...fields}}, their fields, and the reasons a {@code closing} gives.
+ */
+public final class Events {
+
+  public static final String CHANGED = "changed";
+  public static final String SAVED = "saved";
+  public static final String CLOSING = "closing";
+  public static final String JOINED = "joined";
+  public static final String LEFT = "left";
+  public static final String COMMITTED = "committed";
+  public static final String RENAMED = "renamed";
+  public static final String LOCKED = "locked";
+  public static final String UNLOCKED = "unlocked";
+
+  /** Field: the event's name. */
+  public static final String FIELD_EVENT = "event";
+  /** Field of {@code closing}: why. */
+  public static final String FIELD_REASON = "reason";
+  /** Field of {@code renamed} and of a rename's {@code closing}: the new branch name. */
+  public static final String FIELD_BRANCH = "branch";
+  /** Internal field: the holder whose request caused the push, so a gateway can skip its sender. */
+  public static final String FIELD_ORIGIN = "origin";
+
+  /** {@code closing} reasons. A rename's carries the new {@code branch}: reopen that. */
+  public static final String REASON_RENAMED = "renamed";
+  public static final String REASON_IDLE = "idle";
+  public static final String REASON_KILLED = "killed";
+  public static final String REASON_SHUTDOWN = "shutdown";
+  public static final String REASON_HANDOVER = "handover";
+  public static final String REASON_NODE_LOST = "node lost";
+  public static final String REASON_CLAIM_LOST = "claim lost";
+  public static final String REASON_ACCESS_REVOKED = "access revoked";
+
+  private Events() {}
+}
