@@ -36,12 +36,6 @@ final class LocalWorkspaces {
 
   enum State { LOADING, LIVE, CLOSING }
 
-  /**
-   * Where a reference comes from: the node whose connection holds it ({@code null} for a
-   * service on the bus, which no node's death can release) and that node's tag.
-   */
-  record Origin(String node, String tag) {}
-
   /** This node's deployment of one workspace and its references. */
   private static final class Activation {
     State state = State.LOADING;
