@@ -42,7 +42,8 @@ final class LocalWorkspaces {
     final Promise<String> ready = Promise.promise();
     final Promise<Void> closed = Promise.promise();
     final Map<String, Origin> holders = new LinkedHashMap<>();
-    WorkspaceVerticle verticle;
+    /** Whether the workspace keeps its unsaved changes when it stops (asked by it at stop). */
+    volatile boolean saveOnStop = true;
     String deploymentId;
     long timeZeroed;
     final long since = System.currentTimeMillis();
@@ -94,9 +95,9 @@ final class LocalWorkspaces {
     Activation a = new Activation();
     activations.put(key, a);
     long t0 = System.nanoTime();
-    a.verticle = new WorkspaceVerticle(key, services);
+    WorkspaceVerticle verticle = new WorkspaceVerticle(key, services, () -> a.saveOnStop);
     ownership.awaitUnserved(key, services.config().clusterFailureTimeoutMs)
-        .compose(v -> vertx.deployVerticle(a.verticle))
+        .compose(v -> vertx.deployVerticle(verticle))
         .onSuccess(id -> {
           a.deploymentId = id;
           a.state = State.LIVE;
@@ -264,7 +265,7 @@ final class LocalWorkspaces {
     a.state = State.CLOSING;
     long t0 = System.nanoTime();
     if (how == Close.DISCARD || how == Close.RETIRE) {
-      a.verticle.discardOnStop();
+      a.saveOnStop = false;
     }
     if (how == Close.NOTIFY) {
       new WorkspaceEvents(vertx.eventBus(), key).publish(Events.CLOSING,

@@ -32,7 +32,7 @@ final class FileOps {
     this.cache = cache;
   }
 
-  void register(java.util.Map<String, WorkspaceVerticle.Op> ops) {
+  void register(java.util.Map<String, Op> ops) {
     ops.put(WorkspaceOps.LIST, this::list);
     ops.put(WorkspaceOps.READ, this::read);
     ops.put(WorkspaceOps.WRITE, this::write);

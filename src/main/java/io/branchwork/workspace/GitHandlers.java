@@ -14,6 +14,7 @@ import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.TreeGuard;
 import io.branchwork.workspace.files.WorkspacePaths;
 import io.branchwork.workspace.git.BoundedDiff;
+import io.branchwork.workspace.git.GitBranches;
 import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.git.Repos;
 import io.branchwork.workspace.snapshot.SnapshotService;
@@ -42,32 +43,34 @@ final class GitHandlers {
 
   private final Vertx vertx;
   private final Services services;
-  private final WorkspaceVerticle workspace;
+  private final Workspace workspace;
   private final GitOps git;
+  private final GitBranches refs;
   private final SnapshotService snapshots;
   private final WorkspaceEvents events;
   /** Where diffs run: the node's pool for bounded heavy ops. */
   private final WorkerExecutor heavy;
   private final AllocatorClient allocator;
 
-  GitHandlers(Vertx vertx, Services services, WorkspaceVerticle workspace, GitOps git, SnapshotService snapshots,
-      WorkspaceEvents events, WorkerExecutor heavy) {
+  GitHandlers(Vertx vertx, Services services, Workspace workspace, GitOps git, GitBranches refs,
+      SnapshotService snapshots, WorkspaceEvents events, WorkerExecutor heavy) {
     this.vertx = vertx;
     this.services = services;
     this.workspace = workspace;
     this.git = git;
+    this.refs = refs;
     this.snapshots = snapshots;
     this.events = events;
     this.heavy = heavy;
     this.allocator = new AllocatorClient(vertx, services.config().requestTimeoutMs);
   }
 
-  void register(Map<String, WorkspaceVerticle.Op> ops) {
+  void register(Map<String, Op> ops) {
     ops.put(WorkspaceOps.STATUS, r -> blocking(git::status));
     ops.put(WorkspaceOps.DIFF, this::diff);
     ops.put(WorkspaceOps.COMMIT, this::commit);
     ops.put(WorkspaceOps.LOG, this::log);
-    ops.put(WorkspaceOps.BRANCHES, r -> blocking(git::branches));
+    ops.put(WorkspaceOps.BRANCHES, r -> blocking(refs::branches));
     ops.put(WorkspaceOps.BRANCH_CREATE, this::branchCreate);
     ops.put(WorkspaceOps.BRANCH_RENAME, this::branchRename);
     ops.put(WorkspaceOps.BRANCH_DELETE, this::branchDelete);
@@ -131,19 +134,19 @@ final class GitHandlers {
     WorkspaceKey target = new WorkspaceKey(workspace.key().project(), name);
     return requireNoStoredBranch(target)
         .compose(v -> blocking(() -> {
-          if (git.hasBranch(name)) {
+          if (refs.hasBranch(name)) {
             throw BranchworkException.conflict("branch " + name + " already exists");
           }
-          var at = git.resolveCommit(from);
-          git.requireCheckoutFits(at, services.config().maxSnapshotBytes, services.config().maxSnapshotEntries);
-          git.createBranchRef(name, at);
+          var at = refs.resolveCommit(from);
+          refs.requireCheckoutFits(at, services.config().maxSnapshotBytes, services.config().maxSnapshotEntries);
+          refs.createBranchRef(name, at);
           Path dir = Files.createTempDirectory(services.tmpRoot(), "branch-");
           try {
-            git.checkoutCopy(workspace.workTree(), dir, name);
+            refs.checkoutCopy(workspace.workTree(), dir, name);
             // The commit may come from an import's history: what a load would refuse is refused now.
             TreeGuard.verifyWorkTree(dir.toRealPath());
           } catch (Exception e) {
-            git.deleteBranchRef(name);
+            refs.deleteBranchRef(name);
             FileTrees.deleteQuietly(dir);
             throw e;
           }
@@ -158,7 +161,7 @@ final class GitHandlers {
                 return null;
               }))
               .recover(e -> blocking(() -> {
-                git.deleteBranchRef(name);
+                refs.deleteBranchRef(name);
                 return null;
               }).transform(ar -> Future.failedFuture(e)))
               .map(meta -> {
@@ -190,15 +193,15 @@ final class GitHandlers {
     }
     WorkspaceKey target = new WorkspaceKey(from.project(), to);
     Runnable gitBack = () -> blocking(() -> {
-      git.renameCurrent(from.branch());
+      refs.renameCurrent(from.branch());
       return null;
     });
     return requireNoStoredBranch(target)
         .compose(v -> blocking(() -> {
-          if (git.hasBranch(to)) {
+          if (refs.hasBranch(to)) {
             throw BranchworkException.conflict("branch " + to + " already exists");
           }
-          git.renameCurrent(to);
+          refs.renameCurrent(to);
           return null;
         }))
         .compose(v -> services.store().renameBranch(from.project(), from.branch(), to)
@@ -233,9 +236,9 @@ final class GitHandlers {
           return e.code() == ErrorCode.NOT_FOUND ? Future.succeededFuture() : Future.failedFuture(e);
         })
         .compose(v -> blocking(() -> {
-          boolean inRepo = git.hasBranch(name);
+          boolean inRepo = refs.hasBranch(name);
           if (inRepo) {
-            git.deleteBranchRef(name);
+            refs.deleteBranchRef(name);
           }
           return inRepo;
         }))

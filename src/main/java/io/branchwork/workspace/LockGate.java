@@ -45,7 +45,7 @@ final class LockGate {
     this.limit = limit;
   }
 
-  void register(Map<String, WorkspaceVerticle.Op> ops) {
+  void register(Map<String, Op> ops) {
     ops.put(WorkspaceOps.LOCK, this::lock);
     ops.put(WorkspaceOps.UNLOCK, this::unlock);
     ops.put(WorkspaceOps.HOLDER_RELEASED, r -> {

@@ -29,7 +29,7 @@ final class Presence {
     this.onLeave = onLeave;
   }
 
-  void register(Map<String, WorkspaceVerticle.Op> ops) {
+  void register(Map<String, Op> ops) {
     ops.put(WorkspaceOps.SESSION_JOIN, this::join);
     ops.put(WorkspaceOps.SESSION_LEAVE, this::leave);
     ops.put(WorkspaceOps.WHO, this::who);

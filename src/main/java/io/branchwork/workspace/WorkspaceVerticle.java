@@ -3,7 +3,6 @@ package io.branchwork.workspace;
 import io.branchwork.Services;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.WorkspaceOps;
-import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
@@ -13,7 +12,7 @@ import io.branchwork.workspace.compile.Compiler;
 import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.WorkingCopy;
-import io.branchwork.workspace.files.WorkspacePaths;
+import io.branchwork.workspace.git.GitBranches;
 import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.git.Repos;
 import io.branchwork.workspace.snapshot.SnapshotService;
@@ -28,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.eclipse.jgit.lib.Repository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,13 +40,7 @@ import org.slf4j.LoggerFactory;
  * session holds the lock. {@code stop()} saves unsaved changes (when configured) and deletes
  * the directory.
  */
-public final class WorkspaceVerticle extends VerticleBase {
-
-  /** One op's implementation. */
-  @FunctionalInterface
-  interface Op {
-    Future<JsonObject> run(Request request);
-  }
+public final class WorkspaceVerticle extends VerticleBase implements Workspace {
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkspaceVerticle.class);
   /** The pool, shared by the node's workspaces, that compile and diff run on. */
@@ -73,15 +67,19 @@ public final class WorkspaceVerticle extends VerticleBase {
   private long version;
   private String head;
   private boolean dirty;
-  /** Set by the allocator when this node lost its claim: another owner's snapshot must win. */
-  private volatile boolean discard;
+  /** Asked at stop: false when this node lost its claim (another owner's snapshot must win) or closes without saving. */
+  private final BooleanSupplier saveOnStop;
+  /** Set when the branch was renamed: its data lives under the new name, never saved here again. */
+  private boolean discard;
   /** The branch was renamed to this key: ops are refused until the allocator closes the workspace. */
   private WorkspaceKey retiredTo;
   private long arrivals;
 
-  public WorkspaceVerticle(WorkspaceKey key, Services services) {
+  /** {@code saveOnStop} is asked when the workspace stops whether its unsaved changes are to be kept. */
+  public WorkspaceVerticle(WorkspaceKey key, Services services, BooleanSupplier saveOnStop) {
     this.key = key;
     this.services = services;
+    this.saveOnStop = saveOnStop;
   }
 
   @Override
@@ -103,18 +101,11 @@ public final class WorkspaceVerticle extends VerticleBase {
               services.config().maxSnapshotBytes, loaded.bytes());
           ContentCache cache = new ContentCache(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
           new FileOps(vertx, files, events, this::markDirty, cache).register(ops);
-          CompileHandler compiler = new CompileHandler(files, repo.getDirectory().toPath(), new Compiler.Limits(
+          new CompileOps(new CompileHandler(files, repo.getDirectory().toPath(), new Compiler.Limits(
               services.config().compileMaxOutputBytes, services.config().compileMaxDepth,
-              services.config().compileTimeoutMs));
-          ops.put(WorkspaceOps.COMPILE, r -> {
-            String entry = WorkspacePaths.require(Args.optString(r.args(), "entry"));
-            return heavy.executeBlocking(() -> compiler.compile(entry), false).onSuccess(result -> {
-              if (result.getInteger("recompiled") > 0) {
-                markDirty(); // the compile state under .git changed: keep it with the next save
-              }
-            });
-          });
-          new GitHandlers(vertx, services, this, new GitOps(repo), snapshots, events, heavy).register(ops);
+              services.config().compileTimeoutMs)), heavy, this::markDirty).register(ops);
+          new GitHandlers(vertx, services, this, new GitOps(repo), new GitBranches(repo), snapshots, events, heavy)
+              .register(ops);
           new Presence(events, () -> head, lock::holderGone).register(ops);
           lock.register(ops);
           ops.put(WorkspaceOps.SAVE, this::save);
@@ -123,7 +114,11 @@ public final class WorkspaceVerticle extends VerticleBase {
         })
         .onSuccess(v -> LOG.debug("workspace {} loaded version {} in {} ms", key, version,
             (System.nanoTime() - t0) / 1_000_000))
-        .onFailure(e -> cleanUp());
+        // A failed load leaves a directory behind: deleted on a worker, never on the event loop.
+        .onFailure(e -> vertx.executeBlocking(() -> {
+          cleanUp();
+          return null;
+        }, false));
   }
 
   private Void open(SnapshotMeta meta) throws Exception {
@@ -131,14 +126,14 @@ public final class WorkspaceVerticle extends VerticleBase {
     repo = Repos.open(workTree);
     version = meta.version();
     head = Repos.head(repo);
-    GitOps git = new GitOps(repo);
+    GitBranches refs = new GitBranches(repo);
     String current = Repos.currentBranch(repo);
-    if (current != null && !current.equals(key.branch()) && !git.hasBranch(key.branch())) {
+    if (current != null && !current.equals(key.branch()) && !refs.hasBranch(key.branch())) {
       // A rename stopped between the store and the save (a crash): the store's name wins.
       LOG.warn("workspace {} loaded on branch {}; renaming it to {}", key, current, key.branch());
-      git.renameCurrent(key.branch());
+      refs.renameCurrent(key.branch());
     }
-    git.refreshIndex();
+    new GitOps(repo).refreshIndex();
     return null;
   }
 
@@ -150,7 +145,7 @@ public final class WorkspaceVerticle extends VerticleBase {
           lock.close();
           return queue.close();
         })
-        .compose(v -> dirty && services.config().saveOnEvict && !discard
+        .compose(v -> dirty && services.config().saveOnEvict && !discard && saveOnStop.getAsBoolean()
             ? saveNow(null).<Void>mapEmpty().recover(e -> {
               LOG.error("workspace {} could not save on close; unsaved changes are lost", key, e);
               return Future.succeededFuture();
@@ -237,32 +232,32 @@ public final class WorkspaceVerticle extends VerticleBase {
     }).onFailure(reply::tryFail);
   }
 
-  /** Stop without saving: this node no longer owns the key. Called before undeploying. */
-  public void discardOnStop() {
-    discard = true;
-  }
-
   // --- what the op handlers may ask of their workspace
 
-  WorkspaceKey key() {
+  @Override
+  public WorkspaceKey key() {
     return key;
   }
 
-  Path workTree() {
+  @Override
+  public Path workTree() {
     return workTree;
   }
 
-  void markDirty() {
+  @Override
+  public void markDirty() {
     dirty = true;
   }
 
-  void committed(String commit) {
+  @Override
+  public void committed(String commit) {
     head = commit;
     dirty = true;
   }
 
   /** The branch now lives at {@code target}: refuse every op and never save here again. */
-  void retire(WorkspaceKey target) {
+  @Override
+  public void retire(WorkspaceKey target) {
     retiredTo = target;
     discard = true;
   }
@@ -280,7 +275,8 @@ public final class WorkspaceVerticle extends VerticleBase {
   }
 
   /** Saves the working copy as the next version of {@code target}'s branch (the open one, or its new name). */
-  Future<SnapshotMeta> saveAs(WorkspaceKey target) {
+  @Override
+  public Future<SnapshotMeta> saveAs(WorkspaceKey target) {
     long t0 = System.nanoTime();
     return vertx.executeBlocking(() -> Repos.head(repo), false)
         .compose(h -> snapshots.save(target, workTree, h, version))
