@@ -2,21 +2,15 @@ package io.branchwork.gateway;
 
 import io.branchwork.Services;
 import io.branchwork.auth.Tokens;
-import io.branchwork.contract.AllocatorClient;
 import io.branchwork.contract.ClientOps;
 import io.branchwork.contract.ErrorCode;
-import io.branchwork.contract.Events;
-import io.branchwork.contract.Role;
-import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.Bus;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.util.HashSet;
@@ -24,14 +18,13 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * One WebSocket connection. Its static part is the authenticated user and token; its dynamic
- * part the open workspace, the role there and the subscription to its events. It keeps the
- * ids of its requests in flight, and on close gives back everything it took: its workspace
- * reference, its presence (so others see {@code left}), its subscription and its slot.
+ * One WebSocket connection: frames in and out, the authenticated user and token, the ids of its
+ * requests in flight, pings and expiry. The workspace it has open is a {@link SessionWorkspace}.
+ * On close it gives back everything it took: its workspace (reference, presence, subscription,
+ * the user's hold) and its connection slots.
  */
 final class ClientSession {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClientSession.class);
 
   private final Vertx vertx;
   private final Services services;
@@ -39,7 +32,6 @@ final class ClientSession {
   private final WebSocketGateway gateway;
   private final String holder = "ws-" + UUID.randomUUID();
   private final Set<Long> inFlight = new HashSet<>();
-  private final AllocatorClient allocator;
 
   private String user;
   private String tokenHash;
@@ -52,18 +44,15 @@ final class ClientSession {
   /** Auths run one after another, so two at once cannot both find the session unauthenticated. */
   private Future<?> authing = Future.succeededFuture();
 
-  private WorkspaceKey openKey;
-  private Role role;
-  private MessageConsumer<JsonObject> events;
-  /** Opens and closes run one after another, so a session never holds two workspaces. */
-  private Future<?> switching = Future.succeededFuture();
+  /** The workspace this session has open (or none), and the moves between workspaces. */
+  private final SessionWorkspace workspace;
 
   ClientSession(Vertx vertx, Services services, ServerWebSocket ws, WebSocketGateway gateway) {
     this.vertx = vertx;
     this.services = services;
     this.ws = ws;
     this.gateway = gateway;
-    this.allocator = new AllocatorClient(vertx, services.config().requestTimeoutMs);
+    this.workspace = new SessionWorkspace(vertx, services, holder, () -> user, this::send, () -> closed);
   }
 
   /** Starts serving; {@code bearer} is the token the upgrade carried, or null. */
@@ -113,7 +102,7 @@ final class ClientSession {
   }
 
   WorkspaceKey openKey() {
-    return openKey;
+    return workspace.key();
   }
 
   /**
@@ -138,21 +127,7 @@ final class ClientSession {
 
   /** Re-reads the role after a membership change; losing access closes the workspace. */
   void refreshRole() {
-    WorkspaceKey key = openKey;
-    if (key == null) {
-      return;
-    }
-    services.store().role(key.project(), user).onSuccess(r -> {
-      if (!key.equals(openKey)) {
-        return;
-      }
-      if (r.isPresent()) {
-        role = r.get();
-      } else {
-        send(new JsonObject().put(Events.FIELD_EVENT, Events.CLOSING).put(Events.FIELD_REASON, Events.REASON_ACCESS_REVOKED));
-        switching = switching.transform(ar -> leave());
-      }
-    });
+    workspace.refreshRole();
   }
 
   private void authenticated(String user, String token, long expiresAt) {
@@ -215,15 +190,13 @@ final class ClientSession {
     switch (op) {
       case ClientOps.PING:
         return Future.succeededFuture(new JsonObject());
-      case ClientOps.OPEN: {
-        WorkspaceKey key = new WorkspaceKey(Args.string(req, ClientOps.FIELD_PROJECT), Args.string(req, ClientOps.FIELD_BRANCH));
-        return serialized(() -> open(key));
-      }
+      case ClientOps.OPEN:
+        return workspace.open(new WorkspaceKey(Args.string(req, ClientOps.FIELD_PROJECT),
+            Args.string(req, ClientOps.FIELD_BRANCH)));
       case ClientOps.CLOSE:
-        return serialized(() -> leave().map(new JsonObject()));
+        return workspace.close().map(new JsonObject());
       default:
-        // An op sent while the session moves (a reopen after a rename) goes to where it lands.
-        return switching.isComplete() ? forward(op, req) : switching.transform(ar -> forward(op, req));
+        return workspace.forward(op, req);
     }
   }
 
@@ -253,137 +226,9 @@ final class ClientSession {
     return next;
   }
 
-  private Future<JsonObject> forward(String op, JsonObject req) {
-    Role needed = ClientOps.workspaceRole(op);
-    if (needed == null) {
-      throw BranchworkException.badRequest("unknown op '" + op + "'");
-    }
-    WorkspaceKey key = openKey;
-    if (key == null) {
-      throw new BranchworkException(ErrorCode.NO_WORKSPACE, "open a workspace first");
-    }
-    if (!role.allows(needed)) {
-      throw BranchworkException.forbidden(op + " needs the " + needed.wire() + " role");
-    }
-    req.remove(ClientOps.FIELD_ID);
-    req.put(WorkspaceOps.FIELD_USER, user).put(WorkspaceOps.FIELD_HOLDER, holder);
-    return Bus.request(vertx, key.address(), req, services.config().requestTimeoutMs).map(result -> {
-      if (op.equals(WorkspaceOps.READ) && result.containsKey("content")) {
-        // Over a cluster the bytes arrive as base64; clients always get binary.
-        result.put("content", result.getBinary("content"));
-      }
-      if (op.equals(WorkspaceOps.BRANCH_RENAME) && key.equals(openKey)) {
-        reopen(new WorkspaceKey(key.project(), result.getString("name")));
-      }
-      return result;
-    });
-  }
-
-  // --- open and close
-
-  private <T> Future<T> serialized(java.util.function.Supplier<Future<T>> step) {
-    Future<T> next = switching.transform(ar -> step.get());
-    switching = next;
-    return next;
-  }
-
-  private Future<JsonObject> open(WorkspaceKey key) {
-    return services.auth().requireRole(key.project(), user, Role.READER).compose(r ->
-        leave().compose(v -> {
-          services.quotas().hold(user, key);
-          MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(key.eventAddress(), m -> onEvent(key, m.body()));
-          return consumer.completion()
-              .compose(x -> allocator.register(key, holder, services.config().loadTimeoutMs))
-              .compose(registered -> Bus.request(vertx, key.address(), WorkspaceOps.sessionJoin(user, holder),
-                  services.config().requestTimeoutMs)
-                  .map(joined -> {
-                    if (closed) {
-                      throw new BranchworkException(ErrorCode.NO_WORKSPACE, "the connection closed");
-                    }
-                    openKey = key;
-                    role = r;
-                    events = consumer;
-                    return new JsonObject().put("project", key.project()).put("branch", key.branch())
-                        .put("head", joined.getString("head")).put("address", key.address());
-                  }))
-              .recover(e -> {
-                consumer.unregister();
-                services.quotas().release(user, key);
-                return deregister(key).transform(ar -> Future.failedFuture(e));
-              });
-        }));
-  }
-
-  /** Leaves the open workspace, if any: presence, subscription, reference. Never fails. */
-  private Future<Void> leave() {
-    WorkspaceKey key = openKey;
-    if (key == null) {
-      return Future.succeededFuture();
-    }
-    forget(key);
-    return Bus.request(vertx, key.address(), WorkspaceOps.sessionLeave(user, holder), services.config().requestTimeoutMs)
-        .transform(ar -> deregister(key));
-  }
-
-  private Future<Void> deregister(WorkspaceKey key) {
-    return allocator.deregister(key, holder).transform(ar -> Future.succeededFuture());
-  }
-
-  /**
-   * The open branch was renamed and its workspace closed: the session opens the new name for its
-   * client, and ops sent meanwhile wait for that. If the reopen fails the session has no workspace.
-   */
-  private void reopen(WorkspaceKey to) {
-    serialized(() -> open(to).<Void>mapEmpty().recover(e -> {
-      LOG.debug("session of {} could not reopen {} after a rename: {}", user, to, e.toString());
-      return Future.succeededFuture();
-    }));
-  }
-
-  private void onEvent(WorkspaceKey key, JsonObject event) {
-    if (!key.equals(openKey)) {
-      return;
-    }
-    if (holder.equals(event.getString("origin"))) {
-      return;
-    }
-    JsonObject out = event.copy();
-    out.remove("origin");
-    String type = event.getString("event");
-    boolean renameClosing = Events.CLOSING.equals(type)
-        && Events.REASON_RENAMED.equals(event.getString("reason"));
-    if ((Events.RENAMED.equals(type) || renameClosing) && event.getValue(Events.FIELD_BRANCH) instanceof String to) {
-      // 'renamed' for clients of the first contract, then the 'closing' of close-and-reopen; the
-      // session reopens the new name itself, so the workspace's own 'closing' is not awaited.
-      if (!renameClosing) {
-        send(out);
-      }
-      send(new JsonObject().put(Events.FIELD_EVENT, Events.CLOSING).put(Events.FIELD_REASON, Events.REASON_RENAMED)
-          .put(Events.FIELD_BRANCH, to));
-      reopen(new WorkspaceKey(key.project(), to));
-      return;
-    }
-    send(out);
-    if (Events.CLOSING.equals(event.getString("event"))) {
-      // The allocator dropped every reference along with the workspace.
-      forget(key);
-    }
-  }
-
-  /** Drops the session's side of an open workspace: key, role, subscription and the user's hold. */
-  private void forget(WorkspaceKey key) {
-    openKey = null;
-    role = null;
-    if (events != null) {
-      events.unregister();
-      events = null;
-    }
-    services.quotas().release(user, key);
-  }
-
   Future<Void> cleanUp() {
     if (closed) {
-      return switching.transform(ar -> Future.succeededFuture());
+      return workspace.close();
     }
     closed = true;
     vertx.cancelTimer(authTimer);
@@ -391,8 +236,7 @@ final class ClientSession {
     if (counted) {
       services.quotas().disconnect(user);
     }
-    Future<Void> left = serialized(this::leave);
-    return left;
+    return workspace.close();
   }
 
   // --- output

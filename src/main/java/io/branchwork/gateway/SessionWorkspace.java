@@ -1,0 +1,226 @@
+package io.branchwork.gateway;
+
+import io.branchwork.Services;
+import io.branchwork.contract.AllocatorClient;
+import io.branchwork.contract.ClientOps;
+import io.branchwork.contract.ErrorCode;
+import io.branchwork.contract.Events;
+import io.branchwork.contract.Role;
+import io.branchwork.contract.WorkspaceOps;
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.Bus;
+import io.branchwork.core.WorkspaceKey;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The workspace a {@code /ws} session has open: its key, the user's role there, the subscription
+ * to its events and the session's reference on it. Opens, closes and reopens (after a rename) run
+ * one after another, so a session never holds two workspaces, and an op sent while the session
+ * moves goes to where it lands. Ops are forwarded only with the role they need.
+ */
+final class SessionWorkspace {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SessionWorkspace.class);
+
+  private final Vertx vertx;
+  private final Services services;
+  private final AllocatorClient allocator;
+  private final String holder;
+  private final Supplier<String> userOf;
+  private final Consumer<JsonObject> send;
+  private final BooleanSupplier connectionClosed;
+  private WorkspaceKey openKey;
+  private Role role;
+  private MessageConsumer<JsonObject> events;
+  private Future<?> switching = Future.succeededFuture();
+
+  SessionWorkspace(Vertx vertx, Services services, String holder, Supplier<String> user, Consumer<JsonObject> send,
+      BooleanSupplier connectionClosed) {
+    this.vertx = vertx;
+    this.services = services;
+    this.allocator = new AllocatorClient(vertx, services.config().requestTimeoutMs);
+    this.holder = holder;
+    this.userOf = user;
+    this.send = send;
+    this.connectionClosed = connectionClosed;
+  }
+
+  /** The open workspace, or null. */
+  WorkspaceKey key() {
+    return openKey;
+  }
+
+  /** Opens {@code key}, leaving the one open before; answers the contract's {@code open} result. */
+  Future<JsonObject> open(WorkspaceKey key) {
+    return serialized(() -> doOpen(key));
+  }
+
+  /** Leaves the open workspace, if any. Never fails. */
+  Future<Void> close() {
+    return serialized(this::leave);
+  }
+
+  /** Forwards a workspace op, once any move in progress has landed. */
+  Future<JsonObject> forward(String op, JsonObject req) {
+    return switching.isComplete() ? doForward(op, req) : switching.transform(ar -> doForward(op, req));
+  }
+
+  /** Re-reads the role after a membership change; losing access closes the workspace. */
+  void refreshRole() {
+    WorkspaceKey at = openKey;
+    if (at == null) {
+      return;
+    }
+    services.store().role(at.project(), user()).onSuccess(r -> {
+      if (!at.equals(openKey)) {
+        return;
+      }
+      if (r.isPresent()) {
+        role = r.get();
+      } else {
+        send.accept(new JsonObject().put(Events.FIELD_EVENT, Events.CLOSING)
+            .put(Events.FIELD_REASON, Events.REASON_ACCESS_REVOKED));
+        close();
+      }
+    });
+  }
+
+  private String user() {
+    return userOf.get();
+  }
+
+  private Future<JsonObject> doForward(String op, JsonObject req) {
+    Role needed = ClientOps.workspaceRole(op);
+    if (needed == null) {
+      throw BranchworkException.badRequest("unknown op '" + op + "'");
+    }
+    WorkspaceKey key = openKey;
+    if (key == null) {
+      throw new BranchworkException(ErrorCode.NO_WORKSPACE, "open a workspace first");
+    }
+    if (!role.allows(needed)) {
+      throw BranchworkException.forbidden(op + " needs the " + needed.wire() + " role");
+    }
+    req.remove(ClientOps.FIELD_ID);
+    req.put(WorkspaceOps.FIELD_USER, user()).put(WorkspaceOps.FIELD_HOLDER, holder);
+    return Bus.request(vertx, key.address(), req, services.config().requestTimeoutMs).map(result -> {
+      if (op.equals(WorkspaceOps.READ) && result.containsKey("content")) {
+        // Over a cluster the bytes arrive as base64; clients always get binary.
+        result.put("content", result.getBinary("content"));
+      }
+      if (op.equals(WorkspaceOps.BRANCH_RENAME) && key.equals(openKey)) {
+        reopen(new WorkspaceKey(key.project(), result.getString("name")));
+      }
+      return result;
+    });
+  }
+
+  private <T> Future<T> serialized(java.util.function.Supplier<Future<T>> step) {
+    Future<T> next = switching.transform(ar -> step.get());
+    switching = next;
+    return next;
+  }
+
+  private Future<JsonObject> doOpen(WorkspaceKey key) {
+    return services.auth().requireRole(key.project(), user(), Role.READER).compose(r ->
+        leave().compose(v -> {
+          services.quotas().hold(user(), key);
+          MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(key.eventAddress(), m -> onEvent(key, m.body()));
+          return consumer.completion()
+              .compose(x -> allocator.register(key, holder, services.config().loadTimeoutMs))
+              .compose(registered -> Bus.request(vertx, key.address(), WorkspaceOps.sessionJoin(user(), holder),
+                  services.config().requestTimeoutMs)
+                  .map(joined -> {
+                    if (connectionClosed.getAsBoolean()) {
+                      throw new BranchworkException(ErrorCode.NO_WORKSPACE, "the connection closed");
+                    }
+                    openKey = key;
+                    role = r;
+                    events = consumer;
+                    return new JsonObject().put("project", key.project()).put("branch", key.branch())
+                        .put("head", joined.getString("head")).put("address", key.address());
+                  }))
+              .recover(e -> {
+                consumer.unregister();
+                services.quotas().release(user(), key);
+                return deregister(key).transform(ar -> Future.failedFuture(e));
+              });
+        }));
+  }
+
+  /** Leaves the open workspace, if any: presence, subscription, reference. Never fails. */
+  private Future<Void> leave() {
+    WorkspaceKey key = openKey;
+    if (key == null) {
+      return Future.succeededFuture();
+    }
+    forget(key);
+    return Bus.request(vertx, key.address(), WorkspaceOps.sessionLeave(user(), holder), services.config().requestTimeoutMs)
+        .transform(ar -> deregister(key));
+  }
+
+  private Future<Void> deregister(WorkspaceKey key) {
+    return allocator.deregister(key, holder).transform(ar -> Future.succeededFuture());
+  }
+
+  /**
+   * The open branch was renamed and its workspace closed: the session opens the new name for its
+   * client, and ops sent meanwhile wait for that. If the reopen fails the session has no workspace.
+   */
+  private void reopen(WorkspaceKey to) {
+    serialized(() -> doOpen(to).<Void>mapEmpty().recover(e -> {
+      LOG.debug("session of {} could not reopen {} after a rename: {}", user(), to, e.toString());
+      return Future.succeededFuture();
+    }));
+  }
+
+  private void onEvent(WorkspaceKey key, JsonObject event) {
+    if (!key.equals(openKey)) {
+      return;
+    }
+    if (holder.equals(event.getString("origin"))) {
+      return;
+    }
+    JsonObject out = event.copy();
+    out.remove("origin");
+    String type = event.getString("event");
+    boolean renameClosing = Events.CLOSING.equals(type)
+        && Events.REASON_RENAMED.equals(event.getString("reason"));
+    if ((Events.RENAMED.equals(type) || renameClosing) && event.getValue(Events.FIELD_BRANCH) instanceof String to) {
+      // 'renamed' for clients of the first contract, then the 'closing' of close-and-reopen; the
+      // session reopens the new name itself, so the workspace's own 'closing' is not awaited.
+      if (!renameClosing) {
+        send.accept(out);
+      }
+      send.accept(new JsonObject().put(Events.FIELD_EVENT, Events.CLOSING).put(Events.FIELD_REASON, Events.REASON_RENAMED)
+          .put(Events.FIELD_BRANCH, to));
+      reopen(new WorkspaceKey(key.project(), to));
+      return;
+    }
+    send.accept(out);
+    if (Events.CLOSING.equals(event.getString("event"))) {
+      // The allocator dropped every reference along with the workspace.
+      forget(key);
+    }
+  }
+
+  /** Drops the session's side of an open workspace: key, role, subscription and the user's hold. */
+  private void forget(WorkspaceKey key) {
+    openKey = null;
+    role = null;
+    if (events != null) {
+      events.unregister();
+      events = null;
+    }
+    services.quotas().release(user(), key);
+  }
+
+}
