@@ -181,7 +181,7 @@ public final class AllocatorVerticle extends VerticleBase {
             () -> local.close(r.key(), Events.REASON_KILLED, Close.NOTIFY).map(new JsonObject()));
       case AllocatorOps.STATS:
         return channel == Channel.PUBLIC && ownership.clustered() ? clusterStats.merged()
-            : Future.succeededFuture(local.stats());
+            : Future.succeededFuture(local.stats().put("gcRuns", collector.runs()));
       case AllocatorOps.RENAME:
         if (channel != Channel.LOCAL) {
           throw BranchworkException.badRequest("rename is internal"); // a workspace of this node tells its allocator

@@ -14,6 +14,7 @@ final class IdleCollector {
   private final LocalWorkspaces local;
   private final long graceMs;
   private final Runnable afterEviction;
+  private long runs;
 
   IdleCollector(LocalWorkspaces local, long graceMs, Runnable afterEviction) {
     this.local = local;
@@ -22,9 +23,15 @@ final class IdleCollector {
   }
 
   void collect(long now) {
+    runs++;
     for (WorkspaceKey key : local.idle(now, graceMs)) {
       LOG.info("evicting workspace {}: no holder for {} ms", key, local.idleFor(key, now));
       local.close(key, Events.REASON_IDLE, Close.NOTIFY).onComplete(ar -> afterEviction.run());
     }
+  }
+
+  /** How many times the GC has run on this node ({@code gcRuns} in {@code stats}: tests await ticks, not time). */
+  long runs() {
+    return runs;
   }
 }

@@ -25,7 +25,6 @@ import java.util.UUID;
  */
 final class ClientSession {
 
-
   private final Vertx vertx;
   private final Services services;
   private final ServerWebSocket ws;

@@ -40,6 +40,7 @@ public final class EmbeddedStore implements Store {
   private static final String FK_VIOLATION_H2 = "23506";
   private static final String FK_VIOLATION = "23503";
 
+  private Future<Void> closed;
   private final JdbcConnectionPool pool;
   private final WorkerExecutor worker;
   private final int chunkBytes;
@@ -513,11 +514,15 @@ public final class EmbeddedStore implements Store {
     });
   }
 
+  /** Closes the pool once; a second close answers the first one's outcome. */
   @Override
-  public Future<Void> close() {
-    return worker.executeBlocking(() -> {
-      pool.dispose();
-      return (Void) null;
-    }, false).eventually(worker::close);
+  public synchronized Future<Void> close() {
+    if (closed == null) {
+      closed = worker.executeBlocking(() -> {
+        pool.dispose();
+        return (Void) null;
+      }, false).eventually(worker::close);
+    }
+    return closed;
   }
 }

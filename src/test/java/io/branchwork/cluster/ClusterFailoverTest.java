@@ -33,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(300)
 class ClusterFailoverTest {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterFailoverTest.class);
+
   private static final byte[] SAVED = "saved before the crash".getBytes(StandardCharsets.UTF_8);
   private static final byte[] UNSAVED = "lost with the crash".getBytes(StandardCharsets.UTF_8);
 
@@ -174,8 +176,7 @@ class ClusterFailoverTest {
       assertEquals("node lost", onB.event("closing").getString("reason"));
       long reopenedAt = awaitReopen(onB);
       long failoverMs = (reopenedAt - killedAt) / 1_000_000;
-      System.out.println("failover: kill -9 of the owner to a reopened workspace on the survivor in "
-          + failoverMs + " ms");
+      LOG.info("failover: kill -9 of the owner to a reopened workspace on the survivor in {} ms", failoverMs);
       assertTrue(failoverMs < 20_000, "failover took " + failoverMs + " ms");
       assertArrayEquals(SAVED, onB.ok("read", "path", "state.txt").getBinary("content"),
           "the survivor serves the last saved snapshot");
@@ -225,7 +226,7 @@ class ClusterFailoverTest {
       // load timeout).
       JsonObject opened = onB.ok("open", "project", "fz", "branch", "main");
       long ms = (System.nanoTime() - frozenAt) / 1_000_000;
-      System.out.println("open through a frozen owner served by the survivor in " + ms + " ms");
+      LOG.info("open through a frozen owner served by the survivor in {} ms", ms);
       assertEquals("fz", opened.getString("project"));
       assertTrue(ms < 20_000, "took " + ms + " ms");
       assertEquals("node-b", b.localAllocator("lookup", new WorkspaceKey("fz", "main"), null).getString("node"));

@@ -14,8 +14,8 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,21 +24,19 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class GatewayLimitsTest {
 
-  @TempDir
-  static Path dir;
-
   static TestNode node;
   static String token;
 
-  @BeforeAll
-  static void start() {
+  /** A node per test: the connection cap counts every connection, so no test may see another's. */
+  @BeforeEach
+  void start(@TempDir Path dir) {
     node = TestNode.start(dir, new JsonObject().put("ws", new JsonObject()
         .put("idleTimeoutMs", 400).put("pingIntervalMs", 100).put("maxConnections", 2)));
     token = node.login("alice");
   }
 
-  @AfterAll
-  static void stop() {
+  @AfterEach
+  void stop() {
     node.close();
   }
 
@@ -121,7 +119,6 @@ class GatewayLimitsTest {
   @Test
   @DisplayName("Past ws.maxConnections the upgrade is refused with 503")
   void connectionCap() throws Exception {
-    Await.until("no connection left from other tests", 5_000, () -> node.node.services().connections().open() == 0);
     try (Socket a = handshake(); Socket b = handshake()) {
       assertTrue(readHead(a).startsWith("HTTP/1.1 101"));
       assertTrue(readHead(b).startsWith("HTTP/1.1 101"));

@@ -109,8 +109,12 @@ class LockTest {
   @DisplayName("The lock expires after its ttl and the waiting write goes through")
   void lockExpires() throws Exception {
     WorkspaceKey key = fresh();
-    call(key, "A", "lock", new JsonObject().put("ttlMs", 300));
-    call(key, "B", "write", write("after.txt", "after expiry"));
+    long expiresAt = call(key, "A", "lock", new JsonObject().put("ttlMs", 800)).getLong("expiresAt");
+    Future<JsonObject> waiting = send(key, "B", "write", write("after.txt", "after expiry"));
+    call(key, "B", "list", new JsonObject());
+    assertFalse(waiting.isComplete(), "B's write ran while A held the lock");
+    waiting.await(10, TimeUnit.SECONDS);
+    assertTrue(System.currentTimeMillis() >= expiresAt, "the write went through before the lock expired");
   }
 
   @Test
@@ -119,6 +123,8 @@ class LockTest {
     WorkspaceKey key = fresh();
     call(key, "A", "lock", new JsonObject().put("ttlMs", 60_000));
     Future<JsonObject> waiting = send(key, "B", "write", write("w.txt", "w"));
+    call(key, "B", "list", new JsonObject());
+    assertFalse(waiting.isComplete(), "B's write ran while A held the lock");
     node.allocator("deregister", key, "A");
     waiting.await(10, TimeUnit.SECONDS);
   }
