@@ -20,8 +20,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -43,7 +43,6 @@ public final class LoadRunner {
   final Vertx vertx = Vertx.vertx();
   final WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000));
   private final List<Result> results = new ArrayList<>();
-  private final Random random = new Random(7);
   private Path work;
   private ServerProcess server;
   private Http http;
@@ -87,12 +86,7 @@ public final class LoadRunner {
   }
 
   public static void main(String[] args) throws Exception {
-    LoadRunner runner = new LoadRunner(Options.parse(args));
-    try {
-      runner.run();
-    } finally {
-      runner.vertx.close().await(30, TimeUnit.SECONDS);
-    }
+    runForTest(args);
   }
 
   /** Runs everything and answers the results; used by main and by the smoke test. */
@@ -194,7 +188,7 @@ public final class LoadRunner {
 
   byte[] payload() {
     byte[] b = new byte[PAYLOAD];
-    random.nextBytes(b);
+    ThreadLocalRandom.current().nextBytes(b);
     return b;
   }
 
@@ -348,7 +342,7 @@ public final class LoadRunner {
     Files.createDirectories(repo.resolve("blobs"));
     byte[] block = new byte[256 * 1024];
     for (int i = 0; i < mb * 4; i++) {
-      random.nextBytes(block);
+      ThreadLocalRandom.current().nextBytes(block);
       Files.write(repo.resolve("blobs/" + i + ".bin"), block);
     }
     run(repo, "git", "add", ".");
@@ -581,7 +575,8 @@ public final class LoadRunner {
     closeAll(churn);
   }
 
-  private synchronized int random(int bound) {
-    return random.nextInt(bound);
+  /** Random numbers for the client threads: one generator per thread, no shared state. */
+  private static int random(int bound) {
+    return ThreadLocalRandom.current().nextInt(bound);
   }
 }
