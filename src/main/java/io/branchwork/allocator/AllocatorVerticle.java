@@ -152,7 +152,7 @@ public final class AllocatorVerticle extends VerticleBase {
         throw BranchworkException.badRequest("'holder' must have 1 to " + MAX_HOLDER_LENGTH + " characters");
       }
     }
-    return new AllocatorRequest(op, body, key, holder, origin(body, channel));
+    return new AllocatorRequest(op, body, key, holder, via(body, channel));
   }
 
   /**
@@ -160,11 +160,11 @@ public final class AllocatorVerticle extends VerticleBase {
    * request and the SockJS bridge carry their node in the body; anything else on the public
    * address is a service on the bus, tied to no node.
    */
-  private Origin origin(JsonObject body, Channel channel) {
-    if (channel == Channel.LOCAL && !body.containsKey(AllocatorOps.FIELD_ORIGIN)) {
-      return new Origin(ownership.self(), ownership.selfTag());
+  private Via via(JsonObject body, Channel channel) {
+    if (channel == Channel.LOCAL && !body.containsKey(AllocatorOps.FIELD_VIA)) {
+      return new Via(ownership.self(), ownership.selfTag());
     }
-    return Origin.of(body, ownership.selfTag());
+    return Via.of(body, ownership.selfTag());
   }
 
   private Future<JsonObject> handle(AllocatorRequest r, Channel channel) {
@@ -187,8 +187,8 @@ public final class AllocatorVerticle extends VerticleBase {
           throw BranchworkException.badRequest("rename is internal"); // a workspace of this node tells its allocator
         }
         // The workspace saved itself under the new name and told its sessions: close it quietly.
-        return local.close(r.key(), "renamed to " + Args.string(r.body(), AllocatorOps.FIELD_TO), Close.RETIRE)
-            .map(new JsonObject());
+        Args.string(r.body(), AllocatorOps.FIELD_TO);
+        return local.close(r.key(), Events.REASON_RENAMED, Close.RETIRE).map(new JsonObject());
       case AllocatorOps.ADOPT:
         if (!forwarded) {
           throw BranchworkException.badRequest("adopt is internal");

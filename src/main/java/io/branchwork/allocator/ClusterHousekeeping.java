@@ -41,7 +41,7 @@ final class ClusterHousekeeping {
 
   /** After a member left (or joined): drop references held through nodes that are gone, and sweep. */
   void reconcile() {
-    int dropped = local.dropOrigins(ownership.liveNodes());
+    int dropped = local.dropVia(ownership.liveNodes());
     if (dropped > 0) {
       LOG.info("dropped {} references held through departed nodes", dropped);
     }

@@ -42,8 +42,8 @@ final class HandOver {
 
   /** Closes {@code key} for a stop: handed to a node that holds it, or closed with a {@code closing} to its sessions. */
   Future<Void> closeOrHandOver(WorkspaceKey key) {
-    Map<String, Origin> holders = local.foreignHolders(key);
-    String heir = holders.values().stream().map(Origin::node)
+    Map<String, Via> holders = local.foreignHolders(key);
+    String heir = holders.values().stream().map(Via::node)
         .filter(n -> n != null && ownership.isLive(n)).findFirst()
         .orElse(holders.isEmpty() ? null
             : ownership.liveNodes().stream().filter(n -> !n.equals(ownership.self())).findFirst().orElse(null));
@@ -72,7 +72,7 @@ final class HandOver {
       JsonObject ref = (JsonObject) o;
       String holder = ref.getString(AllocatorOps.FIELD_HOLDER);
       registered.add(router.register(new AllocatorRequest(AllocatorOps.REGISTER, AllocatorOps.register(key, holder),
-          key, holder, Origin.of(ref, ownership.selfTag()))));
+          key, holder, Via.of(ref, ownership.selfTag()))));
     }
     return Future.all(registered).map(new JsonObject());
   }

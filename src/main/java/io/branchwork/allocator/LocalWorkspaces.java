@@ -41,7 +41,7 @@ final class LocalWorkspaces {
     State state = State.LOADING;
     final Promise<String> ready = Promise.promise();
     final Promise<Void> closed = Promise.promise();
-    final Map<String, Origin> holders = new LinkedHashMap<>();
+    final Map<String, Via> holders = new LinkedHashMap<>();
     /** Whether the workspace keeps its unsaved changes when it stops (asked by it at stop). */
     volatile boolean saveOnStop = true;
     String deploymentId;
@@ -77,15 +77,15 @@ final class LocalWorkspaces {
   }
 
   /** Counts {@code holder} once on {@code key}, deploying the workspace on the first reference. */
-  Future<JsonObject> register(WorkspaceKey key, String holder, Origin origin) {
+  Future<JsonObject> register(WorkspaceKey key, String holder, Via via) {
     Activation a = activations.get(key);
     if (a == null) {
       a = activate(key);
     }
     Activation activation = a;
-    activation.holders.put(holder, origin);
+    activation.holders.put(holder, via);
     activation.timeZeroed = 0;
-    book.held(key, holder, origin.tag(), activation.holders.size());
+    book.held(key, holder, via.tag(), activation.holders.size());
     return activation.ready.future()
         .map(address -> new JsonObject().put("address", address))
         .onFailure(err -> activation.holders.remove(holder));
@@ -142,11 +142,11 @@ final class LocalWorkspaces {
   }
 
   /** Drops every reference held through a node that is no longer a member; answers how many. */
-  int dropOrigins(Set<String> liveNodes) {
+  int dropVia(Set<String> liveNodes) {
     int dropped = 0;
     for (Map.Entry<WorkspaceKey, Activation> e : activations.entrySet()) {
       Activation a = e.getValue();
-      for (Map.Entry<String, Origin> h : new ArrayList<>(a.holders.entrySet())) {
+      for (Map.Entry<String, Via> h : new ArrayList<>(a.holders.entrySet())) {
         String node = h.getValue().node();
         if (node != null && !liveNodes.contains(node)) {
           a.holders.remove(h.getKey());
@@ -159,9 +159,9 @@ final class LocalWorkspaces {
   }
 
   /** The references of {@code key} that are held through other nodes (or no node), for a hand-over. */
-  Map<String, Origin> foreignHolders(WorkspaceKey key) {
+  Map<String, Via> foreignHolders(WorkspaceKey key) {
     Activation a = activations.get(key);
-    Map<String, Origin> out = new LinkedHashMap<>();
+    Map<String, Via> out = new LinkedHashMap<>();
     if (a != null) {
       a.holders.forEach((h, o) -> {
         if (!ownership.self().equals(o.node())) {
@@ -278,7 +278,7 @@ final class LocalWorkspaces {
         .onFailure(e -> LOG.error("workspace {} did not undeploy cleanly", key, e))
         .transform(ar -> {
           activations.remove(key, a);
-          services.metrics().evicted();
+          services.metrics().closed(reason);
           book.closed(key);
           LOG.info("closed workspace {} ({}) after {} ms open, in {} ms", key, reason,
               System.currentTimeMillis() - a.since, (System.nanoTime() - t0) / 1_000_000);

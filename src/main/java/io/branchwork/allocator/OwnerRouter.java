@@ -59,7 +59,7 @@ final class OwnerRouter {
       return closing.compose(v -> register(r, attempt));
     }
     if (local.has(r.key())) {
-      return local.register(r.key(), r.holder(), r.origin());
+      return local.register(r.key(), r.holder(), r.via());
     }
     return ownership.claim(r.key()).compose(claim -> {
       if (claim.tookOver()) {
@@ -69,7 +69,7 @@ final class OwnerRouter {
         Future<Void> stillClosing = local.closing(r.key());
         return stillClosing != null
             ? stillClosing.compose(v -> register(r, attempt))
-            : local.register(r.key(), r.holder(), r.origin());
+            : local.register(r.key(), r.holder(), r.via());
       }
       return forward(claim.owner(), r, loadTimeoutMs)
           .recover(e -> retry(e, attempt, () -> register(r, attempt + 1)));
@@ -83,11 +83,11 @@ final class OwnerRouter {
       return closing.compose(v -> notOwner(r.key()));
     }
     if (local.has(r.key())) {
-      return local.register(r.key(), r.holder(), r.origin());
+      return local.register(r.key(), r.holder(), r.via());
     }
     return ownership.owner(r.key()).compose(owner -> {
       if (owner.isPresent() && owner.get().equals(ownership.self()) && local.closing(r.key()) == null) {
-        return local.register(r.key(), r.holder(), r.origin());
+        return local.register(r.key(), r.holder(), r.via());
       }
       return notOwner(r.key());
     });
@@ -125,7 +125,7 @@ final class OwnerRouter {
   }
 
   private Future<JsonObject> forward(String owner, AllocatorRequest r, long timeoutMs) {
-    return vertx.eventBus().<JsonObject>request(Addresses.allocatorOf(owner), r.origin().into(r.body().copy()),
+    return vertx.eventBus().<JsonObject>request(Addresses.allocatorOf(owner), r.via().into(r.body().copy()),
         new DeliveryOptions().setSendTimeout(timeoutMs)).map(Message::body);
   }
 

@@ -28,14 +28,14 @@ public final class AllocatorOps {
   public static final String FIELD_HOLDER = "holder";
   /** Of {@code rename}: the new branch name. */
   public static final String FIELD_TO = "to";
-  /** Of {@code adopt}: the references handed over, each {@code {"holder","origin","originTag"}}. */
+  /** Of {@code adopt}: the references handed over, each {@code {"holder","via","viaTag"}}. */
   public static final String FIELD_HOLDERS = "holders";
   /** Of a {@code register} answer: the workspace's address. */
   public static final String FIELD_ADDRESS = "address";
-  /** Request field: the node id of the connection that holds the reference (set by nodes, not clients). */
-  public static final String FIELD_ORIGIN = "origin";
+  /** Request field: the node id of the connection the reference is held through (set by nodes, not clients). */
+  public static final String FIELD_VIA = "via";
   /** Request field: the node tag of that connection, which the holder's session row carries. */
-  public static final String FIELD_ORIGIN_TAG = "originTag";
+  public static final String FIELD_VIA_TAG = "viaTag";
 
   private AllocatorOps() {}
 

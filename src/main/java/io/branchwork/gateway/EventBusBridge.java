@@ -241,8 +241,8 @@ public final class EventBusBridge {
       }
       // The reference lives as long as this socket, on this node: a node's death releases it.
       body.put(AllocatorOps.FIELD_HOLDER, ref.holder()).put(WorkspaceOps.FIELD_USER, user)
-          .put(AllocatorOps.FIELD_ORIGIN, services.ownership().self())
-          .put(AllocatorOps.FIELD_ORIGIN_TAG, services.ownership().selfTag());
+          .put(AllocatorOps.FIELD_VIA, services.ownership().self())
+          .put(AllocatorOps.FIELD_VIA_TAG, services.ownership().selfTag());
       // Answered by this node's allocator, which forwards to the owner: in a cluster the
       // public address may pick any node, even, for a moment, one that has just died.
       event.setRawMessage(event.getRawMessage().put(BODY, body).put(ADDRESS, Addresses.ALLOCATOR_LOCAL));

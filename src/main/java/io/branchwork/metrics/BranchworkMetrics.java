@@ -1,5 +1,6 @@
 package io.branchwork.metrics;
 
+import io.branchwork.contract.Events;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -16,6 +17,7 @@ import java.util.function.Supplier;
  */
 public final class BranchworkMetrics {
 
+  private final java.util.Map<String, Counter> closes = new java.util.concurrent.ConcurrentHashMap<>();
   private final PrometheusMeterRegistry registry;
   private final Counter deploys;
   private final Counter evictions;
@@ -36,7 +38,7 @@ public final class BranchworkMetrics {
     new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
     deploys = Counter.builder("branchwork.workspace.deploys").description("Workspaces deployed").register(registry);
     evictions = Counter.builder("branchwork.workspace.evictions")
-        .description("Workspaces undeployed by GC or kill").register(registry);
+        .description("Workspaces the GC undeployed: nobody held them for gc.graceMs").register(registry);
     loadFailures = Counter.builder("branchwork.workspace.load.failures")
         .description("Workspaces that failed to load").register(registry);
     snapshotBytes = DistributionSummary.builder("branchwork.snapshot.bytes").baseUnit("bytes")
@@ -69,8 +71,16 @@ public final class BranchworkMetrics {
     deploys.increment();
   }
 
-  public void evicted() {
-    evictions.increment();
+  /**
+   * A workspace closed for {@code reason} (the {@code closing} reason: idle, killed, shutdown,
+   * handover, claim lost, renamed). Only {@code idle} counts as an eviction.
+   */
+  public void closed(String reason) {
+    if (Events.REASON_IDLE.equals(reason)) {
+      evictions.increment();
+    }
+    closes.computeIfAbsent(reason, r -> Counter.builder("branchwork.workspaces.closed").tag("reason", r)
+        .description("Workspaces closed on this node, by reason").register(registry)).increment();
   }
 
   public void loadFailed() {

@@ -49,7 +49,7 @@ final class LockGate {
     ops.put(WorkspaceOps.LOCK, this::lock);
     ops.put(WorkspaceOps.UNLOCK, this::unlock);
     ops.put(WorkspaceOps.HOLDER_RELEASED, r -> {
-      holderGone(r.origin());
+      holderGone(r.holder());
       return Future.succeededFuture(new JsonObject());
     });
   }
@@ -133,9 +133,9 @@ final class LockGate {
   }
 
   private static String requireOrigin(Request r) {
-    if (r.origin() == null || r.origin().isEmpty()) {
+    if (r.holder() == null || r.holder().isEmpty()) {
       throw BranchworkException.badRequest("'holder' is required to lock");
     }
-    return r.origin();
+    return r.holder();
   }
 }

@@ -63,9 +63,9 @@ final class Presence {
   }
 
   private static String requireHolder(Request r) {
-    if (r.origin() == null || r.origin().isEmpty()) {
+    if (r.holder() == null || r.holder().isEmpty()) {
       throw BranchworkException.badRequest("'holder' is required");
     }
-    return r.origin();
+    return r.holder();
   }
 }

@@ -27,8 +27,8 @@ public final class WorkspaceEvents {
   /** Publishes {@code event} with {@code fields}; {@code origin} names the session that caused it. */
   public void publish(String event, JsonObject fields, Request cause) {
     JsonObject msg = new JsonObject().put("event", event).mergeIn(fields);
-    if (cause != null && cause.origin() != null) {
-      msg.put("origin", cause.origin());
+    if (cause != null && cause.holder() != null) {
+      msg.put("origin", cause.holder());
     }
     bus.publish(address, msg);
   }

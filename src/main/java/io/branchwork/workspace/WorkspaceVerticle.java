@@ -114,11 +114,12 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
         })
         .onSuccess(v -> LOG.debug("workspace {} loaded version {} in {} ms", key, version,
             (System.nanoTime() - t0) / 1_000_000))
-        // A failed load leaves a directory behind: deleted on a worker, never on the event loop.
-        .onFailure(e -> vertx.executeBlocking(() -> {
+        // A failed load leaves a directory behind: deleted on a worker (never on the event loop),
+        // and the deployment fails only once it is gone.
+        .recover(e -> vertx.executeBlocking(() -> {
           cleanUp();
           return null;
-        }, false));
+        }, false).transform(ar -> Future.failedFuture(e)));
   }
 
   private Void open(SnapshotMeta meta) throws Exception {
@@ -212,7 +213,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
    */
   private void accept(Request r, Op op, long seq, Promise<JsonObject> reply) {
     queue.<Object>submit(() -> {
-      if (WorkspaceOps.MUTATING.contains(r.op()) && lock.blocks(r.origin())) {
+      if (WorkspaceOps.MUTATING.contains(r.op()) && lock.blocks(r.holder())) {
         lock.park(seq, () -> accept(r, op, seq, reply), reply);
         return Future.succeededFuture();
       }
