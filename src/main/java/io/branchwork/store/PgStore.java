@@ -115,14 +115,26 @@ public final class PgStore implements Store {
       if (e instanceof BranchworkException || e instanceof PgException) {
         return Future.failedFuture(e);
       }
-      String pkg = e.getClass().getName();
-      if (pkg.startsWith("io.vertx.") || pkg.startsWith("io.netty.") || pkg.startsWith("java.net.")
-          || e instanceof java.io.IOException) {
+      if (unreachable(e)) {
         LOG.warn("PostgreSQL unavailable: {}", e.toString());
         return Future.failedFuture(new BranchworkException(ErrorCode.OVERLOADED, "the store is unavailable"));
       }
       return Future.failedFuture(e);
     });
+  }
+
+  /**
+   * Whether a failure means the database could not be reached (refused, reset, closed, timed
+   * out), judged by the failure's type anywhere in its cause chain; anything else is a real error.
+   */
+  static boolean unreachable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.io.IOException || t instanceof io.vertx.sqlclient.ClosedConnectionException
+          || t instanceof java.util.concurrent.TimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isState(Throwable e, String state) {

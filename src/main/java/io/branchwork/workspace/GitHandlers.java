@@ -66,11 +66,11 @@ final class GitHandlers {
   }
 
   void register(Map<String, Op> ops) {
-    ops.put(WorkspaceOps.STATUS, r -> blocking(git::status));
+    ops.put(WorkspaceOps.STATUS, r -> blocking(git::status).map(GitJson::status));
     ops.put(WorkspaceOps.DIFF, this::diff);
     ops.put(WorkspaceOps.COMMIT, this::commit);
     ops.put(WorkspaceOps.LOG, this::log);
-    ops.put(WorkspaceOps.BRANCHES, r -> blocking(refs::branches));
+    ops.put(WorkspaceOps.BRANCHES, r -> blocking(refs::branches).map(GitJson::branches));
     ops.put(WorkspaceOps.BRANCH_CREATE, this::branchCreate);
     ops.put(WorkspaceOps.BRANCH_RENAME, this::branchRename);
     ops.put(WorkspaceOps.BRANCH_DELETE, this::branchDelete);
@@ -87,7 +87,7 @@ final class GitHandlers {
     }
     BoundedDiff bounds = new BoundedDiff(services.config().diffMaxPatchBytes, services.config().diffMaxFileBytes,
         services.config().diffTimeoutMs);
-    return heavy.executeBlocking(() -> git.diff(path, bounds), false);
+    return heavy.executeBlocking(() -> git.diff(path, bounds), false).map(GitJson::patch);
   }
 
   private Future<JsonObject> commit(Request r) {
@@ -125,7 +125,7 @@ final class GitHandlers {
       WorkspacePaths.require(path);
     }
     long timeoutMs = services.config().logTimeoutMs;
-    return heavy.executeBlocking(() -> git.log(limit, path, timeoutMs), false);
+    return heavy.executeBlocking(() -> git.log(limit, path, timeoutMs), false).map(GitJson::history);
   }
 
   private Future<JsonObject> branchCreate(Request r) {

@@ -3,12 +3,14 @@ package io.branchwork.workspace.git;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
 import io.branchwork.workspace.files.FileTrees;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.branchwork.workspace.git.GitResults.BranchList;
+import io.branchwork.workspace.git.GitResults.RefHead;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
@@ -70,14 +72,14 @@ public final class GitBranches {
     }
   }
 
-  /** {@code {"current","branches":[{"name","head"}]}} as this repository knows them. */
-  public JsonObject branches() throws IOException {
-    JsonArray list = new JsonArray();
+  /** The branches as this repository knows them. */
+  public BranchList branches() throws IOException {
+    List<RefHead> list = new ArrayList<>();
     for (Ref r : repo.getRefDatabase().getRefsByPrefix(Constants.R_HEADS)) {
-      list.add(new JsonObject().put("name", Repository.shortenRefName(r.getName()))
-          .put("head", r.getObjectId() == null ? null : r.getObjectId().name()));
+      list.add(new RefHead(Repository.shortenRefName(r.getName()),
+          r.getObjectId() == null ? null : r.getObjectId().name()));
     }
-    return new JsonObject().put("current", Repos.currentBranch(repo)).put("branches", list);
+    return new BranchList(Repos.currentBranch(repo), list);
   }
 
   /**

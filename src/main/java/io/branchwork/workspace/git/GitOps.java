@@ -2,9 +2,14 @@ package io.branchwork.workspace.git;
 
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.branchwork.workspace.git.GitResults.Change;
+import io.branchwork.workspace.git.GitResults.CommitInfo;
+import io.branchwork.workspace.git.GitResults.FileChange;
+import io.branchwork.workspace.git.GitResults.History;
+import io.branchwork.workspace.git.GitResults.Patch;
+import io.branchwork.workspace.git.GitResults.WorkingTreeStatus;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -46,23 +51,21 @@ public final class GitOps {
     this.git = Git.wrap(repo);
   }
 
-  /** {@code {"clean", "changes":[{"path","change"}]}} of the working tree against HEAD. */
-  public JsonObject status() throws GitAPIException {
-    Status st = git.status().call();
-    Map<String, String> changes = changes(st);
-    JsonArray list = new JsonArray();
-    changes.forEach((p, c) -> list.add(new JsonObject().put("path", p).put("change", c)));
-    return new JsonObject().put("clean", changes.isEmpty()).put("changes", list);
+  /** The working tree against HEAD. */
+  public WorkingTreeStatus status() throws GitAPIException {
+    List<FileChange> list = new ArrayList<>();
+    changes(git.status().call()).forEach((p, c) -> list.add(new FileChange(p, c)));
+    return new WorkingTreeStatus(list);
   }
 
-  private static Map<String, String> changes(Status st) {
-    Map<String, String> out = new TreeMap<>();
-    st.getUntracked().forEach(p -> out.put(p, "untracked"));
-    st.getAdded().forEach(p -> out.put(p, "added"));
-    st.getChanged().forEach(p -> out.put(p, "modified"));
-    st.getModified().forEach(p -> out.put(p, "modified"));
-    st.getRemoved().forEach(p -> out.put(p, "deleted"));
-    st.getMissing().forEach(p -> out.put(p, "deleted"));
+  private static Map<String, Change> changes(Status st) {
+    Map<String, Change> out = new TreeMap<>();
+    st.getUntracked().forEach(p -> out.put(p, Change.UNTRACKED));
+    st.getAdded().forEach(p -> out.put(p, Change.ADDED));
+    st.getChanged().forEach(p -> out.put(p, Change.MODIFIED));
+    st.getModified().forEach(p -> out.put(p, Change.MODIFIED));
+    st.getRemoved().forEach(p -> out.put(p, Change.DELETED));
+    st.getMissing().forEach(p -> out.put(p, Change.DELETED));
     return out;
   }
 
@@ -72,9 +75,9 @@ public final class GitOps {
    * Within {@code bounds}: big files count as binary, a long patch is cut (and {@code truncated}
    * says so), and past the deadline the work stops with {@code too_large}.
    */
-  public JsonObject diff(String path, BoundedDiff bounds) throws GitAPIException, IOException {
+  public Patch diff(String path, BoundedDiff bounds) throws GitAPIException, IOException {
     long deadline = System.nanoTime() + bounds.timeoutMs() * 1_000_000;
-    Map<String, String> changes = changes(git.status().call());
+    Map<String, Change> changes = changes(git.status().call());
     TreeSet<String> paths = new TreeSet<>();
     for (String p : changes.keySet()) {
       if (path == null || p.equals(path) || p.startsWith(path + "/")) {
@@ -99,8 +102,7 @@ public final class GitOps {
         truncated = true;
       }
     }
-    String patch = truncated ? out.text() + bounds.truncationNote() : out.text();
-    return new JsonObject().put("patch", patch).put("truncated", truncated);
+    return new Patch(truncated ? out.text() + bounds.truncationNote() : out.text(), truncated);
   }
 
   /**
@@ -108,17 +110,17 @@ public final class GitOps {
    * status pass finds the changes and only those are staged, so a large tree is walked once.
    */
   public String commit(String message, List<String> paths, PersonIdent who) throws GitAPIException {
-    Map<String, String> changes = changes(git.status().call());
+    Map<String, Change> changes = changes(git.status().call());
     var add = git.add();
     var update = git.add().setUpdate(true);
     int added = 0;
     int removed = 0;
-    for (Map.Entry<String, String> c : changes.entrySet()) {
+    for (Map.Entry<String, Change> c : changes.entrySet()) {
       String p = c.getKey();
       if (paths != null && paths.stream().noneMatch(q -> p.equals(q) || p.startsWith(q + "/"))) {
         continue;
       }
-      if (c.getValue().equals("deleted")) {
+      if (c.getValue() == Change.DELETED) {
         update.addFilepattern(p);
         removed++;
       } else {
@@ -184,8 +186,8 @@ public final class GitOps {
    * seconds. A walk still going at {@code timeoutMs} (a path filter over a long history) stops
    * there and answers the commits found so far with {@code "truncated": true}.
    */
-  public JsonObject log(int limit, String path, long timeoutMs) throws GitAPIException, IOException {
-    JsonArray commits = new JsonArray();
+  public History log(int limit, String path, long timeoutMs) throws GitAPIException, IOException {
+    List<CommitInfo> commits = new ArrayList<>();
     Deadline deadline = new Deadline(System.nanoTime() + timeoutMs * 1_000_000);
     if (repo.resolve(Constants.HEAD) != null) {
       // LogCommand's own max count is a rev filter that setRevFilter would replace; the walk is
@@ -198,16 +200,15 @@ public final class GitOps {
         if (commits.size() >= limit) {
           break;
         }
-        JsonArray parents = new JsonArray();
+        List<String> parents = new ArrayList<>();
         for (RevCommit p : c.getParents()) {
           parents.add(p.name());
         }
-        commits.add(new JsonObject().put("commit", c.name()).put("parents", parents)
-            .put("message", c.getFullMessage()).put("author", c.getAuthorIdent().getName())
-            .put("time", (long) c.getCommitTime()));
+        commits.add(new CommitInfo(c.name(), parents, c.getFullMessage(), c.getAuthorIdent().getName(),
+            c.getCommitTime()));
       }
     }
-    return new JsonObject().put("commits", commits).put("truncated", deadline.passed);
+    return new History(commits, deadline.passed);
   }
 
   /** Lets every commit through until the deadline, then stops the walk (JGit ends it quietly). */
