@@ -123,6 +123,10 @@ public final class EventBusBridge {
 
   private void onEvent(BridgeEvent event) {
     switch (event.type()) {
+      case SOCKET_CREATED -> {
+        sockets.put(event.socket(), new SocketState());
+        event.complete(true);
+      }
       case SEND -> check(event, this::inbound);
       case REGISTER -> check(event, this::register);
       case PUBLISH -> event.complete(false);
@@ -166,7 +170,11 @@ public final class EventBusBridge {
     }
     services.auth().session(token)
         .compose(session -> {
-          SocketState state = sockets.computeIfAbsent(event.socket(), x -> new SocketState());
+          // Looked up after the wait: a socket that closed meanwhile has given everything back.
+          SocketState state = sockets.get(event.socket());
+          if (state == null) {
+            return Future.failedFuture(BranchworkException.unauthenticated("the socket closed"));
+          }
           if (state.user != null && !state.user.equals(session.username())) {
             // One socket, one user, as on /ws: its ops share one holder, and so one lock.
             return Future.failedFuture(BranchworkException.forbidden("this socket is " + state.user + "'s"));
@@ -198,7 +206,7 @@ public final class EventBusBridge {
       return Future.failedFuture(BranchworkException.badRequest("the body must be a JSON object"));
     }
     String op = Args.string(body, AllocatorOps.FIELD_OP);
-    SocketState socket = sockets.computeIfAbsent(event.socket(), x -> new SocketState());
+    SocketState socket = sockets.get(event.socket());
     if (address.equals(Addresses.ALLOCATOR)) {
       return allocatorOp(event, socket, body, op, user);
     }
@@ -212,6 +220,9 @@ public final class EventBusBridge {
           + socket.touched.size() + " workspaces (limits.maxReferencesPerSocket)"));
     }
     return services.auth().requireRole(key.project(), user, needed).map(r -> {
+      if (sockets.get(event.socket()) != socket) {
+        throw BranchworkException.unauthenticated("the socket closed");
+      }
       socket.touched.add(key);
       body.put(WorkspaceOps.FIELD_USER, user).put(WorkspaceOps.FIELD_HOLDER, socket.holder);
       event.setRawMessage(raw.put(BODY, body));
@@ -228,6 +239,9 @@ public final class EventBusBridge {
     // Holders are namespaced by socket, so a socket can neither drop nor fake another's reference.
     Reference ref = new Reference(key, socket.holder + ":" + body.getString(AllocatorOps.FIELD_HOLDER, "default"), user);
     return services.auth().requireRole(key.project(), user, Role.READER).map(r -> {
+      if (sockets.get(event.socket()) != socket) {
+        throw BranchworkException.unauthenticated("the socket closed");
+      }
       if (op.equals(AllocatorOps.REGISTER) && !socket.references.contains(ref)) {
         if (socket.references.size() >= services.config().maxReferencesPerSocket) {
           throw BranchworkException.overloaded("this socket already holds " + socket.references.size()

@@ -61,4 +61,15 @@ public final class UserQuotas {
       holds.remove(user);
     }
   }
+
+  /** How many connection slots {@code user} holds now. */
+  public synchronized int connections(String user) {
+    return connections.getOrDefault(user, 0);
+  }
+
+  /** How many distinct workspaces {@code user} holds open now. */
+  public synchronized int workspaces(String user) {
+    Map<WorkspaceKey, Integer> mine = holds.get(user);
+    return mine == null ? 0 : mine.size();
+  }
 }

@@ -115,6 +115,24 @@ class SessionsTest {
   }
 
   @Test
+  @DisplayName("A SockJS socket that closes while its message is being checked gives everything back: no slot, hold or reference leaks")
+  void sockJsCloseDuringCheck() throws Exception {
+    String quick = node.login("quick");
+    node.createProject(quick, "qk");
+    WorkspaceKey key = new WorkspaceKey("qk", "main");
+    for (int i = 0; i < 20; i++) {
+      SockJsBridge b = bridge(node);
+      b.ws.writeTextMessage(new JsonObject().put("type", "send").put("address", "allocator")
+          .put("headers", new JsonObject().put("token", quick)).put("body", reg(key, "t" + i))
+          .put("replyAddress", "r").encode());
+      b.close();
+    }
+    var quotas = node.node.services().quotas();
+    Await.until("slots and references given back", 10_000, () -> quotas.connections("quick") == 0
+        && quotas.workspaces("quick") == 0 && node.holders(key) == 0);
+  }
+
+  @Test
   @DisplayName("A SockJS socket is one user's: a message with another user's token is refused")
   void sockJsSocketIsOneUsers() throws Exception {
     try (SockJsBridge b = bridge(node)) {
