@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The git ops of a workspace: status, diff, commit, log, branches and the branch ops. JGit work
@@ -192,7 +193,8 @@ final class GitHandlers {
       throw BranchworkException.conflict("the branch is already called " + to);
     }
     WorkspaceKey target = new WorkspaceKey(from.project(), to);
-    Runnable gitBack = () -> blocking(() -> {
+    // Each undo finishes before the op answers, so the next op in the queue sees one name or the other.
+    Supplier<Future<Void>> gitBack = () -> blocking(() -> {
       refs.renameCurrent(from.branch());
       return null;
     });
@@ -205,10 +207,11 @@ final class GitHandlers {
           return null;
         }))
         .compose(v -> services.store().renameBranch(from.project(), from.branch(), to)
-            .onFailure(e -> gitBack.run()))
+            .recover(e -> gitBack.get().transform(ar -> Future.failedFuture(e))))
         .compose(v -> workspace.saveAs(target)
-            .onFailure(e -> services.store().renameBranch(from.project(), to, from.branch())
-                .onComplete(ar -> gitBack.run())))
+            .recover(e -> services.store().renameBranch(from.project(), to, from.branch())
+                .transform(ar -> gitBack.get())
+                .transform(ar -> Future.failedFuture(e))))
         .map(meta -> {
           workspace.retire(target);
           events.publish(Events.RENAMED, new JsonObject().put(Events.FIELD_BRANCH, to).put("by", r.user()), r);
