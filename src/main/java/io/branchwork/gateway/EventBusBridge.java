@@ -124,6 +124,12 @@ public final class EventBusBridge {
   private void onEvent(BridgeEvent event) {
     switch (event.type()) {
       case SOCKET_CREATED -> {
+        // SockJS sockets share the node's connection cap with /ws: unauthenticated ones included.
+        if (!services.connections().tryAcquire()) {
+          LOG.debug("bridge refused a socket: ws.maxConnections reached");
+          event.complete(false);
+          return;
+        }
         sockets.put(event.socket(), new SocketState());
         event.complete(true);
       }
@@ -280,6 +286,7 @@ public final class EventBusBridge {
     if (state == null) {
       return;
     }
+    services.connections().release();
     for (Reference ref : state.references) {
       services.quotas().release(ref.user(), ref.key());
       allocator.deregister(ref.key(), ref.holder());

@@ -132,4 +132,36 @@ class GatewayLimitsTest {
       assertTrue(readHead(again).startsWith("HTTP/1.1 101"), "a slot freed by a closed connection is reused");
     }
   }
+
+  /** Opens a SockJS socket by hand over its raw WebSocket transport, unauthenticated. */
+  private static Socket sockJs() throws IOException {
+    Socket s = new Socket("127.0.0.1", node.node.port());
+    s.setSoTimeout(10_000);
+    s.getOutputStream().write(("GET /eventbus/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    return s;
+  }
+
+  @Test
+  @DisplayName("SockJS sockets, unauthenticated ones included, count against ws.maxConnections like /ws connections")
+  void sockJsCountsAgainstTheCap() throws Exception {
+    try (Socket a = sockJs(); Socket b = sockJs()) {
+      assertTrue(readHead(a).startsWith("HTTP/1.1 101"));
+      assertTrue(readHead(b).startsWith("HTTP/1.1 101"));
+      Await.until("both sockets counted", 5_000, () -> node.node.services().connections().open() == 2);
+      try (Socket c = handshake()) {
+        String refused = readHead(c);
+        assertTrue(refused.startsWith("HTTP/1.1 503"), refused);
+      }
+      try (Socket d = sockJs()) {
+        readHead(d);
+        awaitCloseFrame(d); // a close frame or the end of the stream; an open socket times out the read
+      }
+    }
+    Await.until("slots released", 5_000, () -> node.node.services().connections().open() == 0);
+    try (Socket again = handshake()) {
+      assertTrue(readHead(again).startsWith("HTTP/1.1 101"), "a slot freed by a closed SockJS socket is reused");
+    }
+  }
 }
