@@ -49,7 +49,8 @@ final class AccountRoutes {
     }
     JsonObject b = body(ctx);
     String username = Args.string(b, "username");
-    respond(ctx, auth.register(username, Args.string(b, "password")),
+    var remote = ctx.request().remoteAddress();
+    respond(ctx, auth.register(username, Args.string(b, "password"), remote == null ? null : remote.hostAddress()),
         v -> ApiSupport.json(ctx, 201, new JsonObject().put("username", username)));
   }
 

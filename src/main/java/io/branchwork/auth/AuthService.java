@@ -63,7 +63,11 @@ public final class AuthService {
     return d;
   }
 
-  public Future<Void> register(String username, String password) {
+  /**
+   * Creates a user. Registrations count per client {@code address} (null when unknown) against
+   * {@code auth.loginFailuresPerAddress} in the login window: past it, {@code rate_limited}.
+   */
+  public Future<Void> register(String username, String password, String address) {
     if (!Identifiers.isUsername(username)) {
       return Future.failedFuture(BranchworkException.badRequest("username must match [A-Za-z0-9_.-]{1,64}"));
     }
@@ -71,6 +75,11 @@ public final class AuthService {
         || password.length() > MAX_PASSWORD_LENGTH) {
       return Future.failedFuture(BranchworkException.badRequest("password must have "
           + config.minPasswordLength + " to " + MAX_PASSWORD_LENGTH + " characters"));
+    }
+    try {
+      throttle.registration(address, System.currentTimeMillis());
+    } catch (BranchworkException e) {
+      return Future.failedFuture(e);
     }
     return hashing(() -> hasher.hash(password))
         .compose(hash -> store.createUser(username, hash));

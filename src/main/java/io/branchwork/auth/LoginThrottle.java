@@ -44,6 +44,18 @@ final class LoginThrottle {
     }
   }
 
+  /**
+   * Counts a registration from {@code address} and refuses past the per-address limit: each one
+   * costs a password hash, and a flood of them would keep the hashing pool from serving logins.
+   */
+  void registration(String address, long now) {
+    if (address == null) {
+      return;
+    }
+    check("r:" + address, perAddress, now, "too many registrations from this address");
+    count("r:" + address, now);
+  }
+
   /** A good password clears the name's failures (not the address's: it may be shared by an attacker). */
   void succeeded(String username) {
     windows.remove("u:" + username);

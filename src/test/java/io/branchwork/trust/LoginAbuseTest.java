@@ -136,4 +136,21 @@ class LoginAbuseTest {
     }
     assertTrue(unknown * 2 > known, "unknown user " + unknown / 1000 + " µs, known user " + known / 1000 + " µs");
   }
+
+  @Test
+  @DisplayName("Registrations count per address too: a flood of them cannot keep the hashing pool from serving logins")
+  void registrationFlood(@TempDir Path other) {
+    try (TestNode n = TestNode.start(other.resolve("data"))) {
+      int limit = n.node.services().config().loginFailuresPerAddress;
+      for (int i = 0; i < limit; i++) {
+        n.http.postJson("/api/users", null, new JsonObject().put("username", "bulk" + i).put("password", "password-x"))
+            .expect(201);
+      }
+      Response limited = n.http.postJson("/api/users", null,
+          new JsonObject().put("username", "one-more").put("password", "password-x")).expect(429);
+      assertEquals("rate_limited", limited.code());
+      assertTrue(limited.raw().headers().firstValue("Retry-After").isPresent());
+      login(n, "bulk0", "password-x").expect(200);
+    }
+  }
 }

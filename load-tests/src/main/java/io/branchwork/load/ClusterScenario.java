@@ -77,6 +77,7 @@ final class ClusterScenario {
         "BRANCHWORK_CLUSTER_ENABLED", "true",
         "BRANCHWORK_CLUSTER_PORT", String.valueOf(clusterPorts[i]),
         "BRANCHWORK_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPorts[0] + ",127.0.0.1:" + clusterPorts[1]));
+    env.putAll(LoadRunner.oneUserManyClients());
     nodes[i] = ServerProcess.start(runner.o.jar(), work.resolve("node-" + i), "1g", env,
         work.resolve("node-" + i + ".log"), httpPorts[i]);
   }

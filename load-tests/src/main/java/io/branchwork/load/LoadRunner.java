@@ -99,6 +99,15 @@ public final class LoadRunner {
     }
   }
 
+  /**
+   * The harness signs every client in as one user, so the per-user caps (meant for real users)
+   * are lifted for the server it measures.
+   */
+  static Map<String, String> oneUserManyClients() {
+    return Map.of("BRANCHWORK_LIMITS_MAX_CONNECTIONS_PER_USER", "10000000",
+        "BRANCHWORK_LIMITS_MAX_WORKSPACES_PER_USER", "10000000");
+  }
+
   private JsonObject run() throws Exception {
     if (o.cluster()) {
       long started = System.currentTimeMillis();
@@ -121,6 +130,7 @@ public final class LoadRunner {
         "BRANCHWORK_WS_IDLE_TIMEOUT_MS", "30000",
         "BRANCHWORK_GC_INTERVAL_MS", "1000",
         "BRANCHWORK_GC_GRACE_MS", "3000"));
+    env.putAll(oneUserManyClients());
     if (o.store().equals("pg")) {
       env.put("BRANCHWORK_STORE", "pg");
       env.put("BRANCHWORK_PG_URL", o.pgUrl());
