@@ -35,7 +35,8 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     BodyHandler json = BodyHandler.create(false).setBodyLimit(services.config().maxJsonBodyBytes);
-    SnapshotService snapshots = new SnapshotService(vertx, services);
+    SnapshotService snapshots = new SnapshotService(vertx, services.store(), services.metrics(), services.tmpRoot(),
+        SnapshotService.Settings.of(services.config()));
     AccountRoutes accounts = new AccountRoutes(services.auth(), services.config().openRegistration);
     accounts.mount(router, json);
     new ProjectRoutes(services, snapshots).mount(router, json, accounts::authenticate);

@@ -1,6 +1,8 @@
 package io.branchwork.workspace;
 
 import io.branchwork.Services;
+import io.branchwork.config.Config;
+import io.branchwork.contract.AllocatorClient;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
@@ -12,6 +14,7 @@ import io.branchwork.workspace.compile.Compiler;
 import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.WorkingCopy;
+import io.branchwork.workspace.git.BoundedDiff;
 import io.branchwork.workspace.git.GitBranches;
 import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.git.Repos;
@@ -86,7 +89,8 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   public Future<?> start() {
     long t0 = System.nanoTime();
     queue = new OpQueue(services.config().queueLimit);
-    snapshots = new SnapshotService(vertx, services);
+    snapshots = new SnapshotService(vertx, services.store(), services.metrics(), services.tmpRoot(),
+        SnapshotService.Settings.of(services.config()));
     events = new WorkspaceEvents(vertx.eventBus(), key);
     lock = new LockGate(vertx, events, services.config().opTimeoutMs, services.config().queueLimit);
     heavy = vertx.createSharedWorkerExecutor(HEAVY_POOL, services.config().heavyOpThreads);
@@ -97,6 +101,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
         })
         .compose(loaded -> vertx.executeBlocking(() -> open(loaded.meta()), false).map(loaded))
         .compose(loaded -> {
+          Config config = services.config();
           WorkingCopy files = new WorkingCopy(workTree, services.config().maxFileBytes,
               services.config().maxSnapshotBytes, loaded.bytes());
           ContentCache cache = new ContentCache(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
@@ -104,8 +109,13 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
           new CompileOps(new CompileHandler(files, repo.getDirectory().toPath(), new Compiler.Limits(
               services.config().compileMaxOutputBytes, services.config().compileMaxDepth,
               services.config().compileTimeoutMs)), heavy, this::markDirty).register(ops);
-          new GitHandlers(vertx, services, this, new GitOps(repo), new GitBranches(repo), snapshots, events, heavy)
-              .register(ops);
+          GitBranches refs = new GitBranches(repo);
+          new GitOpHandlers(vertx, this, new GitOps(repo), refs, events, heavy, new GitOpHandlers.Settings(
+              new BoundedDiff(config.diffMaxPatchBytes, config.diffMaxFileBytes, config.diffTimeoutMs),
+              config.logTimeoutMs, config.emailDomain)).register(ops);
+          new BranchHandlers(vertx, services.store(), new AllocatorClient(vertx, config.requestTimeoutMs), this, refs,
+              snapshots, events, new BranchHandlers.Settings(services.tmpRoot(), config.maxSnapshotBytes,
+                  config.maxSnapshotEntries)).register(ops);
           new Presence(events, () -> head, lock::holderGone).register(ops);
           lock.register(ops);
           ops.put(WorkspaceOps.SAVE, this::save);

@@ -1,9 +1,11 @@
 package io.branchwork.workspace.snapshot;
 
-import io.branchwork.Services;
+import io.branchwork.config.Config;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.metrics.BranchworkMetrics;
 import io.branchwork.store.Records.SnapshotMeta;
+import io.branchwork.store.Store;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.TreeGuard;
 import io.branchwork.workspace.files.WorkspacePaths;
@@ -34,14 +36,26 @@ public final class SnapshotService {
   public record Loaded(SnapshotMeta meta, long bytes) {}
 
   private final Vertx vertx;
-  private final Services services;
+  /** The limits and settings a snapshot service works within. */
+  public record Settings(long maxBytes, long maxEntries, int gzipLevel, String emailDomain) {
+    public static Settings of(Config config) {
+      return new Settings(config.maxSnapshotBytes, config.maxSnapshotEntries, config.gzipLevel, config.emailDomain);
+    }
+  }
+
+  private final Store store;
+  private final BranchworkMetrics metrics;
+  private final Path tmpRoot;
+  private final Settings settings;
   private final SnapshotUnpacker unpacker;
 
-  public SnapshotService(Vertx vertx, Services services) {
+  public SnapshotService(Vertx vertx, Store store, BranchworkMetrics metrics, Path tmpRoot, Settings settings) {
     this.vertx = vertx;
-    this.services = services;
-    this.unpacker = new SnapshotUnpacker(services.config().maxSnapshotBytes,
-        services.config().maxSnapshotEntries);
+    this.store = store;
+    this.metrics = metrics;
+    this.tmpRoot = tmpRoot;
+    this.settings = settings;
+    this.unpacker = new SnapshotUnpacker(settings.maxBytes(), settings.maxEntries());
   }
 
   /**
@@ -51,19 +65,19 @@ public final class SnapshotService {
    */
   public Future<Loaded> loadInto(WorkspaceKey key, Path dir) {
     long start = System.nanoTime();
-    return services.store().latestSnapshot(key.project(), key.branch()).compose(meta -> {
+    return store.latestSnapshot(key.project(), key.branch()).compose(meta -> {
       if (meta.isEmpty()) {
         return Future.failedFuture(BranchworkException.notFound("no branch " + key.branch()
             + " in project " + key.project()));
       }
-      return withTempFile(archive -> services.store().readSnapshot(meta.get(), archive)
+      return withTempFile(archive -> store.readSnapshot(meta.get(), archive)
           .compose(v -> vertx.executeBlocking(() -> {
             long bytes = unpacker.unpack(archive, dir);
             TreeGuard.verifyWorkTree(dir.toRealPath());
             return bytes;
           }, false)))
           .map(bytes -> {
-            services.metrics().loaded(System.nanoTime() - start);
+            metrics.loaded(System.nanoTime() - start);
             return new Loaded(meta.get(), bytes);
           });
     });
@@ -77,24 +91,23 @@ public final class SnapshotService {
     long start = System.nanoTime();
     return withTempFile(archive -> vertx.executeBlocking(
             () -> pack(workTree, archive), false)
-        .compose(bytes -> services.store().writeSnapshot(key.project(), key.branch(), head, archive,
+        .compose(bytes -> store.writeSnapshot(key.project(), key.branch(), head, archive,
             expectedVersion)))
-        .onSuccess(meta -> services.metrics().saved(meta.bytes(), System.nanoTime() - start));
+        .onSuccess(meta -> metrics.saved(meta.bytes(), System.nanoTime() - start));
   }
 
   private long pack(Path workTree, Path archive) throws IOException {
-    return SnapshotPacker.pack(workTree, archive, services.config().gzipLevel, services.config().maxSnapshotBytes,
-        services.config().maxSnapshotEntries);
+    return SnapshotPacker.pack(workTree, archive, settings.gzipLevel(), settings.maxBytes(), settings.maxEntries());
   }
 
   /** The latest snapshot in a temporary file that the caller deletes. */
   public Future<Path> export(WorkspaceKey key) {
-    return services.store().latestSnapshot(key.project(), key.branch()).compose(meta -> {
+    return store.latestSnapshot(key.project(), key.branch()).compose(meta -> {
       if (meta.isEmpty()) {
         return Future.failedFuture(BranchworkException.notFound("no snapshot of branch " + key.branch()));
       }
       return vertx.executeBlocking(this::newTempFile, false).compose(file ->
-          services.store().readSnapshot(meta.get(), file)
+          store.readSnapshot(meta.get(), file)
               .map(file)
               .onFailure(e -> deleteQuietly(file)));
     });
@@ -109,7 +122,7 @@ public final class SnapshotService {
     return vertx.executeBlocking(() -> unpackForImport(upload, key.branch()), false)
         .compose(u -> withTempFile(archive -> vertx.executeBlocking(
                 () -> pack(u.workTree(), archive), false)
-            .compose(bytes -> services.store().writeSnapshot(key.project(), key.branch(), u.head(),
+            .compose(bytes -> store.writeSnapshot(key.project(), key.branch(), u.head(),
                 archive, 0L)))
             .eventually(() -> vertx.executeBlocking(() -> {
               FileTrees.deleteQuietly(u.dir());
@@ -121,10 +134,10 @@ public final class SnapshotService {
   public Future<SnapshotMeta> createInitial(String project, String branch, String user) {
     WorkspaceKey key = new WorkspaceKey(project, branch);
     return vertx.executeBlocking(() -> {
-      Path dir = Files.createTempDirectory(services.tmpRoot(), "new-");
+      Path dir = Files.createTempDirectory(tmpRoot, "new-");
       try {
         String head = Repos.createWithEmptyCommit(dir, branch,
-            Repos.ident(user, services.config().emailDomain));
+            Repos.ident(user, settings.emailDomain()));
         return new Unpacked(dir, dir, head);
       } catch (Exception e) {
         FileTrees.deleteQuietly(dir);
@@ -138,7 +151,7 @@ public final class SnapshotService {
   }
 
   private Unpacked unpackForImport(Path upload, String branch) throws IOException {
-    Path dir = services.tmpRoot().resolve("import-" + java.util.UUID.randomUUID());
+    Path dir = tmpRoot.resolve("import-" + java.util.UUID.randomUUID());
     unpacker.unpack(upload, dir);
     try {
       Path workTree = findWorkTree(dir);
@@ -204,7 +217,7 @@ public final class SnapshotService {
   }
 
   private Path newTempFile() throws IOException {
-    return Files.createTempFile(services.tmpRoot(), "snap-", ".tar.gz");
+    return Files.createTempFile(tmpRoot, "snap-", ".tar.gz");
   }
 
   private static void deleteQuietly(Path file) {

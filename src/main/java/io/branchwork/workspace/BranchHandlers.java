@@ -1,6 +1,5 @@
 package io.branchwork.workspace;
 
-import io.branchwork.Services;
 import io.branchwork.contract.AllocatorClient;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.Events;
@@ -10,68 +9,53 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.Identifiers;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.store.Store;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.TreeGuard;
-import io.branchwork.workspace.files.WorkspacePaths;
-import io.branchwork.workspace.git.BoundedDiff;
 import io.branchwork.workspace.git.GitBranches;
-import io.branchwork.workspace.git.GitOps;
-import io.branchwork.workspace.git.Repos;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The git ops of a workspace: status, diff, commit, log, branches and the branch ops. JGit work
- * runs in {@code executeBlocking}; branch ops also touch the store and, for a rename, the
- * allocator and the workspace's own address.
+ * The branch ops: create, rename (close-and-reopen) and delete. They move refs with JGit off the
+ * event loop, keep the store's branches in step, and for a rename or delete ask the allocator.
  */
-final class GitHandlers {
-
-  private static final int MAX_MESSAGE = 64 * 1024;
+final class BranchHandlers {
 
   /** A clean checkout of a new branch in a temporary directory, and the commit it is on. */
   private record Checkout(Path dir, String head) {}
 
+  /** Where checkouts are made, and the load limits a new branch must fit. */
+  record Settings(Path tmpRoot, long maxBytes, long maxEntries) {}
+
   private final Vertx vertx;
-  private final Services services;
+  private final Store store;
+  private final AllocatorClient allocator;
   private final Workspace workspace;
-  private final GitOps git;
   private final GitBranches refs;
   private final SnapshotService snapshots;
   private final WorkspaceEvents events;
-  /** Where diffs run: the node's pool for bounded heavy ops. */
-  private final WorkerExecutor heavy;
-  private final AllocatorClient allocator;
+  private final Settings settings;
 
-  GitHandlers(Vertx vertx, Services services, Workspace workspace, GitOps git, GitBranches refs,
-      SnapshotService snapshots, WorkspaceEvents events, WorkerExecutor heavy) {
+  BranchHandlers(Vertx vertx, Store store, AllocatorClient allocator, Workspace workspace, GitBranches refs,
+      SnapshotService snapshots, WorkspaceEvents events, Settings settings) {
     this.vertx = vertx;
-    this.services = services;
+    this.store = store;
+    this.allocator = allocator;
     this.workspace = workspace;
-    this.git = git;
     this.refs = refs;
     this.snapshots = snapshots;
     this.events = events;
-    this.heavy = heavy;
-    this.allocator = new AllocatorClient(vertx, services.config().requestTimeoutMs);
+    this.settings = settings;
   }
 
   void register(Map<String, Op> ops) {
-    ops.put(WorkspaceOps.STATUS, r -> blocking(git::status).map(GitJson::status));
-    ops.put(WorkspaceOps.DIFF, this::diff);
-    ops.put(WorkspaceOps.COMMIT, this::commit);
-    ops.put(WorkspaceOps.LOG, this::log);
-    ops.put(WorkspaceOps.BRANCHES, r -> blocking(refs::branches).map(GitJson::branches));
     ops.put(WorkspaceOps.BRANCH_CREATE, this::branchCreate);
     ops.put(WorkspaceOps.BRANCH_RENAME, this::branchRename);
     ops.put(WorkspaceOps.BRANCH_DELETE, this::branchDelete);
@@ -79,54 +63,6 @@ final class GitHandlers {
 
   private <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
     return vertx.executeBlocking(work, false);
-  }
-
-  private Future<JsonObject> diff(Request r) {
-    String path = Args.optString(r.args(), "path");
-    if (path != null) {
-      WorkspacePaths.require(path);
-    }
-    BoundedDiff bounds = new BoundedDiff(services.config().diffMaxPatchBytes, services.config().diffMaxFileBytes,
-        services.config().diffTimeoutMs);
-    return heavy.executeBlocking(() -> git.diff(path, bounds), false).map(GitJson::patch);
-  }
-
-  private Future<JsonObject> commit(Request r) {
-    String message = Args.string(r.args(), "message");
-    if (message.isBlank() || message.length() > MAX_MESSAGE) {
-      throw BranchworkException.badRequest("'message' must have 1 to " + MAX_MESSAGE + " characters");
-    }
-    List<String> paths = null;
-    Object raw = r.args().getValue("paths");
-    if (raw != null) {
-      if (!(raw instanceof JsonArray arr) || arr.isEmpty()) {
-        throw BranchworkException.badRequest("'paths' must be a non-empty array of paths");
-      }
-      paths = new ArrayList<>();
-      for (Object p : arr) {
-        if (!(p instanceof String s)) {
-          throw BranchworkException.badRequest("'paths' must hold strings");
-        }
-        paths.add(WorkspacePaths.require(s));
-      }
-    }
-    List<String> only = paths;
-    return blocking(() -> git.commit(message, only, Repos.ident(r.user(), services.config().emailDomain)))
-        .map(commit -> {
-          workspace.committed(commit);
-          events.publish(Events.COMMITTED, new JsonObject().put("commit", commit).put("by", r.user()), r);
-          return new JsonObject().put("commit", commit);
-        });
-  }
-
-  private Future<JsonObject> log(Request r) {
-    int limit = (int) Args.optLong(r.args(), "limit", 50, 1, 10_000);
-    String path = Args.optString(r.args(), "path");
-    if (path != null) {
-      WorkspacePaths.require(path);
-    }
-    long timeoutMs = services.config().logTimeoutMs;
-    return heavy.executeBlocking(() -> git.log(limit, path, timeoutMs), false).map(GitJson::history);
   }
 
   private Future<JsonObject> branchCreate(Request r) {
@@ -139,9 +75,9 @@ final class GitHandlers {
             throw BranchworkException.conflict("branch " + name + " already exists");
           }
           var at = refs.resolveCommit(from);
-          refs.requireCheckoutFits(at, services.config().maxSnapshotBytes, services.config().maxSnapshotEntries);
+          refs.requireCheckoutFits(at, settings.maxBytes(), settings.maxEntries());
           refs.createBranchRef(name, at);
-          Path dir = Files.createTempDirectory(services.tmpRoot(), "branch-");
+          Path dir = Files.createTempDirectory(settings.tmpRoot(), "branch-");
           try {
             refs.checkoutCopy(workspace.workTree(), dir, name);
             // The commit may come from an import's history: what a load would refuse is refused now.
@@ -173,7 +109,7 @@ final class GitHandlers {
   }
 
   private Future<Void> requireNoStoredBranch(WorkspaceKey key) {
-    return services.store().latestSnapshot(key.project(), key.branch()).compose(s -> s.isPresent()
+    return store.latestSnapshot(key.project(), key.branch()).compose(s -> s.isPresent()
         ? Future.failedFuture(BranchworkException.conflict("branch " + key.branch() + " already exists"))
         : Future.succeededFuture());
   }
@@ -206,10 +142,10 @@ final class GitHandlers {
           refs.renameCurrent(to);
           return null;
         }))
-        .compose(v -> services.store().renameBranch(from.project(), from.branch(), to)
+        .compose(v -> store.renameBranch(from.project(), from.branch(), to)
             .recover(e -> gitBack.get().transform(ar -> Future.failedFuture(e))))
         .compose(v -> workspace.saveAs(target)
-            .recover(e -> services.store().renameBranch(from.project(), to, from.branch())
+            .recover(e -> store.renameBranch(from.project(), to, from.branch())
                 .transform(ar -> gitBack.get())
                 .transform(ar -> Future.failedFuture(e))))
         .map(meta -> {
@@ -245,7 +181,7 @@ final class GitHandlers {
           }
           return inRepo;
         }))
-        .compose(inRepo -> services.store().deleteBranch(target.project(), name)
+        .compose(inRepo -> store.deleteBranch(target.project(), name)
             .transform(ar -> {
               if (ar.failed() && !(inRepo && Failures.normalize(ar.cause()).code() == ErrorCode.NOT_FOUND)) {
                 return Future.failedFuture(ar.cause());

@@ -1,0 +1,108 @@
+package io.branchwork.workspace;
+
+import io.branchwork.contract.Events;
+import io.branchwork.contract.WorkspaceOps;
+import io.branchwork.core.Args;
+import io.branchwork.core.BranchworkException;
+import io.branchwork.workspace.files.WorkspacePaths;
+import io.branchwork.workspace.git.BoundedDiff;
+import io.branchwork.workspace.git.GitBranches;
+import io.branchwork.workspace.git.GitOps;
+import io.branchwork.workspace.git.Repos;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The git ops that read or extend the open branch: status, diff, commit, log, branches. JGit work
+ * runs off the event loop; diff and log on the heavy-op pool, within their bounds.
+ */
+final class GitOpHandlers {
+
+  private static final int MAX_MESSAGE = 64 * 1024;
+
+  /** The bounds and settings these ops work within. */
+  record Settings(BoundedDiff diff, long logTimeoutMs, String emailDomain) {}
+
+  private final Vertx vertx;
+  private final Workspace workspace;
+  private final GitOps git;
+  private final GitBranches refs;
+  private final WorkspaceEvents events;
+  /** Where diff and log run: the node's pool for bounded heavy ops. */
+  private final WorkerExecutor heavy;
+  private final Settings settings;
+
+  GitOpHandlers(Vertx vertx, Workspace workspace, GitOps git, GitBranches refs, WorkspaceEvents events,
+      WorkerExecutor heavy, Settings settings) {
+    this.vertx = vertx;
+    this.workspace = workspace;
+    this.git = git;
+    this.refs = refs;
+    this.events = events;
+    this.heavy = heavy;
+    this.settings = settings;
+  }
+
+  void register(Map<String, Op> ops) {
+    ops.put(WorkspaceOps.STATUS, r -> blocking(git::status).map(GitJson::status));
+    ops.put(WorkspaceOps.DIFF, this::diff);
+    ops.put(WorkspaceOps.COMMIT, this::commit);
+    ops.put(WorkspaceOps.LOG, this::log);
+    ops.put(WorkspaceOps.BRANCHES, r -> blocking(refs::branches).map(GitJson::branches));
+  }
+
+  private <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
+    return vertx.executeBlocking(work, false);
+  }
+
+  private Future<JsonObject> diff(Request r) {
+    String path = Args.optString(r.args(), "path");
+    if (path != null) {
+      WorkspacePaths.require(path);
+    }
+    return heavy.executeBlocking(() -> git.diff(path, settings.diff()), false).map(GitJson::patch);
+  }
+
+  private Future<JsonObject> commit(Request r) {
+    String message = Args.string(r.args(), "message");
+    if (message.isBlank() || message.length() > MAX_MESSAGE) {
+      throw BranchworkException.badRequest("'message' must have 1 to " + MAX_MESSAGE + " characters");
+    }
+    List<String> paths = null;
+    Object raw = r.args().getValue("paths");
+    if (raw != null) {
+      if (!(raw instanceof JsonArray arr) || arr.isEmpty()) {
+        throw BranchworkException.badRequest("'paths' must be a non-empty array of paths");
+      }
+      paths = new ArrayList<>();
+      for (Object p : arr) {
+        if (!(p instanceof String s)) {
+          throw BranchworkException.badRequest("'paths' must hold strings");
+        }
+        paths.add(WorkspacePaths.require(s));
+      }
+    }
+    List<String> only = paths;
+    return blocking(() -> git.commit(message, only, Repos.ident(r.user(), settings.emailDomain())))
+        .map(commit -> {
+          workspace.committed(commit);
+          events.publish(Events.COMMITTED, new JsonObject().put("commit", commit).put("by", r.user()), r);
+          return new JsonObject().put("commit", commit);
+        });
+  }
+
+  private Future<JsonObject> log(Request r) {
+    int limit = (int) Args.optLong(r.args(), "limit", 50, 1, 10_000);
+    String path = Args.optString(r.args(), "path");
+    if (path != null) {
+      WorkspacePaths.require(path);
+    }
+    return heavy.executeBlocking(() -> git.log(limit, path, settings.logTimeoutMs()), false).map(GitJson::history);
+  }
+}
