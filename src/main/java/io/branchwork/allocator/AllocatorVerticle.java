@@ -10,6 +10,7 @@ import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.workspace.WorkspaceVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -62,7 +63,8 @@ public final class AllocatorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     var config = services.config();
-    local = new LocalWorkspaces(vertx, services, ownership);
+    local = new LocalWorkspaces(vertx, services.store(), ownership, services.metrics(),
+        (key, saveOnStop) -> new WorkspaceVerticle(key, services, saveOnStop), config.clusterFailureTimeoutMs);
     housekeeping = new ClusterHousekeeping(vertx, services.store(), ownership, local);
     router = new OwnerRouter(vertx, ownership, local, config.loadTimeoutMs, config.requestTimeoutMs,
         config.clusterFailureTimeoutMs, housekeeping::lost);

@@ -1,12 +1,13 @@
 package io.branchwork.allocator;
 
-import io.branchwork.Services;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.contract.Events;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.metrics.BranchworkMetrics;
+import io.branchwork.store.Store;
 import io.branchwork.workspace.WorkspaceEvents;
 import io.branchwork.workspace.WorkspaceVerticle;
 import io.vertx.core.Future;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,17 +51,29 @@ final class LocalWorkspaces {
     final long since = System.currentTimeMillis();
   }
 
+  /** Makes the verticle of a workspace; it asks {@code saveOnStop} when it stops whether to save. */
+  @FunctionalInterface
+  interface WorkspaceFactory {
+    WorkspaceVerticle create(WorkspaceKey key, BooleanSupplier saveOnStop);
+  }
+
   private final Vertx vertx;
-  private final Services services;
   private final Ownership ownership;
+  private final BranchworkMetrics metrics;
+  private final WorkspaceFactory workspaces;
+  /** How long a dead owner's subscriptions may linger (the cluster's failure timeout). */
+  private final long failureTimeoutMs;
   private final SessionBook book;
   private final Map<WorkspaceKey, Activation> activations = new HashMap<>();
 
-  LocalWorkspaces(Vertx vertx, Services services, Ownership ownership) {
+  LocalWorkspaces(Vertx vertx, Store store, Ownership ownership, BranchworkMetrics metrics, WorkspaceFactory workspaces,
+      long failureTimeoutMs) {
     this.vertx = vertx;
-    this.services = services;
     this.ownership = ownership;
-    this.book = new SessionBook(services.store(), ownership.selfTag());
+    this.metrics = metrics;
+    this.workspaces = workspaces;
+    this.failureTimeoutMs = failureTimeoutMs;
+    this.book = new SessionBook(store, ownership.selfTag());
   }
 
   boolean has(WorkspaceKey key) {
@@ -95,18 +109,18 @@ final class LocalWorkspaces {
     Activation a = new Activation();
     activations.put(key, a);
     long t0 = System.nanoTime();
-    WorkspaceVerticle verticle = new WorkspaceVerticle(key, services, () -> a.saveOnStop);
-    ownership.awaitUnserved(key, services.config().clusterFailureTimeoutMs)
+    WorkspaceVerticle verticle = workspaces.create(key, () -> a.saveOnStop);
+    ownership.awaitUnserved(key, failureTimeoutMs)
         .compose(v -> vertx.deployVerticle(verticle))
         .onSuccess(id -> {
           a.deploymentId = id;
           a.state = State.LIVE;
-          services.metrics().deployed();
+          metrics.deployed();
           LOG.info("deployed workspace {} in {} ms", key, (System.nanoTime() - t0) / 1_000_000);
           a.ready.complete(key.address());
         })
         .onFailure(err -> {
-          services.metrics().loadFailed();
+          metrics.loadFailed();
           activations.remove(key, a);
           book.closed(key);
           ownership.release(key);
@@ -278,7 +292,7 @@ final class LocalWorkspaces {
         .onFailure(e -> LOG.error("workspace {} did not undeploy cleanly", key, e))
         .transform(ar -> {
           activations.remove(key, a);
-          services.metrics().closed(reason);
+          metrics.closed(reason);
           book.closed(key);
           LOG.info("closed workspace {} ({}) after {} ms open, in {} ms", key, reason,
               System.currentTimeMillis() - a.since, (System.nanoTime() - t0) / 1_000_000);

@@ -39,9 +39,11 @@ public final class HttpVerticle extends VerticleBase {
         SnapshotService.Settings.of(services.config()));
     AccountRoutes accounts = new AccountRoutes(services.auth(), services.config().openRegistration);
     accounts.mount(router, json);
-    new ProjectRoutes(services, snapshots).mount(router, json, accounts::authenticate);
-    new SnapshotRoutes(vertx, services, snapshots).mount(router, accounts::authenticate);
-    new OpsRoutes(vertx, services).mount(router);
+    new ProjectRoutes(services.store(), services.auth(), snapshots).mount(router, json, accounts::authenticate);
+    new SnapshotRoutes(vertx, services.auth(), services.store(), services.tmpRoot(), services.config().maxSnapshotBytes,
+        snapshots).mount(router, accounts::authenticate);
+    new OpsRoutes(vertx, services.store(), services.ownership(), services.metrics(), services.config().nodeTag,
+        services.config().metricsToken).mount(router);
     gateway = new WebSocketGateway(vertx, services);
     gateway.mount(router);
     bridge = new EventBusBridge(vertx, services);

@@ -1,8 +1,10 @@
 package io.branchwork.api;
 
-import io.branchwork.Services;
+import io.branchwork.cluster.Ownership;
 import io.branchwork.contract.AllocatorClient;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.metrics.BranchworkMetrics;
+import io.branchwork.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -18,22 +20,31 @@ final class OpsRoutes {
   private static final long CHECK_TIMEOUT_MS = 2000;
 
   private final Vertx vertx;
-  private final Services services;
+  private final Store store;
+  private final Ownership ownership;
+  private final BranchworkMetrics metrics;
+  private final String nodeTag;
+  private final String metricsToken;
 
-  OpsRoutes(Vertx vertx, Services services) {
+  OpsRoutes(Vertx vertx, Store store, Ownership ownership, BranchworkMetrics metrics, String nodeTag,
+      String metricsToken) {
     this.vertx = vertx;
-    this.services = services;
+    this.store = store;
+    this.ownership = ownership;
+    this.metrics = metrics;
+    this.nodeTag = nodeTag;
+    this.metricsToken = metricsToken;
   }
 
   void mount(Router router) {
     router.get("/health").handler(this::health);
     router.get("/metrics").handler(this::metricsAccess)
-        .handler(PrometheusScrapingHandler.create(services.metrics().registry()));
+        .handler(PrometheusScrapingHandler.create(metrics.registry()));
   }
 
   /** With {@code metrics.token} set, a scrape must bring it as a bearer token (compared in constant time). */
   private void metricsAccess(RoutingContext ctx) {
-    String expected = services.config().metricsToken;
+    String expected = metricsToken;
     String given = ApiSupport.bearer(ctx);
     if (expected.isEmpty() || given != null && MessageDigest.isEqual(
         expected.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8))) {
@@ -44,21 +55,21 @@ final class OpsRoutes {
   }
 
   private void health(RoutingContext ctx) {
-    Future<Void> store = services.store().ping().timeout(CHECK_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    Future<Void> storeUp = store.ping().timeout(CHECK_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     Future<JsonObject> allocator = new AllocatorClient(vertx, CHECK_TIMEOUT_MS).stats();
-    Future.join(store, allocator).onComplete(ar -> {
-      boolean up = store.succeeded() && allocator.succeeded();
+    Future.join(storeUp, allocator).onComplete(ar -> {
+      boolean up = storeUp.succeeded() && allocator.succeeded();
       JsonObject body = new JsonObject()
           .put("status", up ? "up" : "down")
-          .put("node", services.config().nodeTag)
-          .put("store", store.succeeded() ? "up" : "down")
+          .put("node", nodeTag)
+          .put("store", storeUp.succeeded() ? "up" : "down")
           .put("allocator", allocator.succeeded() ? "up" : "down");
       if (allocator.succeeded()) {
         body.put("workspaces", allocator.result().getInteger("count"));
       }
-      if (services.ownership().clustered()) {
-        body.put("cluster", new JsonObject().put("member", services.ownership().self())
-            .put("members", services.ownership().liveNodes().size()));
+      if (ownership.clustered()) {
+        body.put("cluster", new JsonObject().put("member", ownership.self())
+            .put("members", ownership.liveNodes().size()));
       }
       ApiSupport.json(ctx, up ? 200 : 503, body);
     });

@@ -4,7 +4,7 @@ import static io.branchwork.api.ApiSupport.body;
 import static io.branchwork.api.ApiSupport.respond;
 import static io.branchwork.api.ApiSupport.user;
 
-import io.branchwork.Services;
+import io.branchwork.auth.AuthService;
 import io.branchwork.contract.Addresses;
 import io.branchwork.contract.Role;
 import io.branchwork.core.Args;
@@ -12,6 +12,7 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
 import io.branchwork.store.Records.BranchHead;
 import io.branchwork.store.Records.ProjectRole;
+import io.branchwork.store.Store;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -30,11 +31,13 @@ final class ProjectRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(ProjectRoutes.class);
   private static final int MAX_NAME_LENGTH = 256;
 
-  private final Services services;
+  private final Store store;
+  private final AuthService auth;
   private final SnapshotService snapshots;
 
-  ProjectRoutes(Services services, SnapshotService snapshots) {
-    this.services = services;
+  ProjectRoutes(Store store, AuthService auth, SnapshotService snapshots) {
+    this.store = store;
+    this.auth = auth;
     this.snapshots = snapshots;
   }
 
@@ -57,9 +60,9 @@ final class ProjectRoutes {
     }
     String user = user(ctx);
     long t0 = System.nanoTime();
-    Future<Void> created = services.store().createProject(id, name, user)
+    Future<Void> created = store.createProject(id, name, user)
         .compose(v -> snapshots.createInitial(id, INITIAL_BRANCH, user)
-            .recover(e -> services.store().deleteProject(id).transform(ar -> Future.failedFuture(e))))
+            .recover(e -> store.deleteProject(id).transform(ar -> Future.failedFuture(e))))
         .onSuccess(meta -> LOG.info("created project {} for {} in {} ms", id, user,
             (System.nanoTime() - t0) / 1_000_000))
         .mapEmpty();
@@ -67,7 +70,7 @@ final class ProjectRoutes {
   }
 
   private void list(RoutingContext ctx) {
-    respond(ctx, services.store().listProjects(user(ctx)), projects -> {
+    respond(ctx, store.listProjects(user(ctx)), projects -> {
       JsonArray out = new JsonArray();
       for (ProjectRole p : projects) {
         out.add(new JsonObject().put("id", p.id()).put("name", p.name()).put("role", p.role().wire()));
@@ -90,8 +93,8 @@ final class ProjectRoutes {
     if (username.equals(user(ctx)) && role != Role.OWNER) {
       throw BranchworkException.conflict("an owner cannot demote themself");
     }
-    Future<Void> f = services.auth().requireRole(project, user(ctx), Role.OWNER)
-        .compose(r -> services.store().setMember(project, username, role))
+    Future<Void> f = auth.requireRole(project, user(ctx), Role.OWNER)
+        .compose(r -> store.setMember(project, username, role))
         .onSuccess(v -> ctx.vertx().eventBus().publish(Addresses.MEMBER_CHANGED,
             new JsonObject().put("project", project).put("username", username)));
     respond(ctx, f, v -> ApiSupport.noContent(ctx));
@@ -99,8 +102,8 @@ final class ProjectRoutes {
 
   private void branches(RoutingContext ctx) {
     String project = Identifiers.requireProjectId(ctx.pathParam("id"));
-    Future<java.util.List<BranchHead>> f = services.auth().requireRole(project, user(ctx), Role.READER)
-        .compose(r -> services.store().listBranches(project));
+    Future<java.util.List<BranchHead>> f = auth.requireRole(project, user(ctx), Role.READER)
+        .compose(r -> store.listBranches(project));
     respond(ctx, f, list -> {
       JsonArray out = new JsonArray();
       for (BranchHead b : list) {

@@ -3,11 +3,12 @@ package io.branchwork.api;
 import static io.branchwork.api.ApiSupport.respond;
 import static io.branchwork.api.ApiSupport.user;
 
-import io.branchwork.Services;
+import io.branchwork.auth.AuthService;
 import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.store.Store;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -31,12 +32,19 @@ final class SnapshotRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotRoutes.class);
 
   private final Vertx vertx;
-  private final Services services;
+  private final AuthService auth;
+  private final Store store;
+  private final Path tmpRoot;
+  private final long maxUploadBytes;
   private final SnapshotService snapshots;
 
-  SnapshotRoutes(Vertx vertx, Services services, SnapshotService snapshots) {
+  SnapshotRoutes(Vertx vertx, AuthService auth, Store store, Path tmpRoot, long maxUploadBytes,
+      SnapshotService snapshots) {
     this.vertx = vertx;
-    this.services = services;
+    this.auth = auth;
+    this.store = store;
+    this.tmpRoot = tmpRoot;
+    this.maxUploadBytes = maxUploadBytes;
     this.snapshots = snapshots;
   }
 
@@ -58,8 +66,8 @@ final class SnapshotRoutes {
     }
     WorkspaceKey key = new WorkspaceKey(project, Identifiers.requireBranch(branch));
     long t0 = System.nanoTime();
-    Future<JsonObject> f = services.auth().requireRole(project, user(ctx), Role.OWNER)
-        .compose(r -> services.store().latestSnapshot(project, branch))
+    Future<JsonObject> f = auth.requireRole(project, user(ctx), Role.OWNER)
+        .compose(r -> store.latestSnapshot(project, branch))
         .compose(existing -> existing.isPresent()
             ? Future.failedFuture(BranchworkException.conflict("branch " + branch + " already has data"))
             : receive(ctx.request()))
@@ -76,7 +84,7 @@ final class SnapshotRoutes {
 
   /** Streams the request body into a temporary file, refusing more than the snapshot limit. */
   private Future<Path> receive(HttpServerRequest req) {
-    long max = services.config().maxSnapshotBytes;
+    long max = maxUploadBytes;
     String declared = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (declared != null) {
       try {
@@ -87,7 +95,7 @@ final class SnapshotRoutes {
         return Future.failedFuture(BranchworkException.badRequest("bad Content-Length"));
       }
     }
-    return vertx.executeBlocking(() -> Files.createTempFile(services.tmpRoot(), "upload-", ".tar.gz"), false)
+    return vertx.executeBlocking(() -> Files.createTempFile(tmpRoot, "upload-", ".tar.gz"), false)
         .compose(path -> vertx.fileSystem().open(path.toString(), new OpenOptions().setWrite(true))
             .compose(file -> copy(req, file, max))
             .map(path)
@@ -120,7 +128,7 @@ final class SnapshotRoutes {
     String project = Identifiers.requireProjectId(ApiSupport.decodeSegment(ctx.pathParam("param0")));
     String branch = Identifiers.requireBranch(ApiSupport.decodeSegment(ctx.pathParam("param1")));
     WorkspaceKey key = new WorkspaceKey(project, branch);
-    Future<Path> f = services.auth().requireRole(project, user(ctx), Role.READER)
+    Future<Path> f = auth.requireRole(project, user(ctx), Role.READER)
         .compose(r -> snapshots.export(key));
     respond(ctx, f, file -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/gzip")
