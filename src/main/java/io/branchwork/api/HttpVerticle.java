@@ -2,6 +2,7 @@ package io.branchwork.api;
 
 import io.branchwork.Services;
 import io.branchwork.gateway.EventBusBridge;
+import io.branchwork.gateway.Gateways;
 import io.branchwork.gateway.WebSocketGateway;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
@@ -44,9 +45,10 @@ public final class HttpVerticle extends VerticleBase {
         snapshots).mount(router, accounts::authenticate);
     new OpsRoutes(vertx, services.store(), services.ownership(), services.metrics(), services.config().nodeTag,
         services.config().metricsToken).mount(router);
-    gateway = new WebSocketGateway(vertx, services);
+    Gateways doors = Gateways.of(services);
+    gateway = new WebSocketGateway(vertx, doors);
     gateway.mount(router);
-    bridge = new EventBusBridge(vertx, services);
+    bridge = new EventBusBridge(vertx, doors);
     bridge.mount(router);
     router.route().failureHandler(ApiSupport::failureHandler);
     // No route at all (404) or none for the method (405): the same JSON error body.

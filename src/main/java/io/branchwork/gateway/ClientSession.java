@@ -1,6 +1,5 @@
 package io.branchwork.gateway;
 
-import io.branchwork.Services;
 import io.branchwork.auth.Tokens;
 import io.branchwork.contract.ClientOps;
 import io.branchwork.contract.ErrorCode;
@@ -26,7 +25,7 @@ import java.util.UUID;
 final class ClientSession {
 
   private final Vertx vertx;
-  private final Services services;
+  private final Gateways gateways;
   private final ServerWebSocket ws;
   private final WebSocketGateway gateway;
   private final String holder = "ws-" + UUID.randomUUID();
@@ -46,12 +45,12 @@ final class ClientSession {
   /** The workspace this session has open (or none), and the moves between workspaces. */
   private final SessionWorkspace workspace;
 
-  ClientSession(Vertx vertx, Services services, ServerWebSocket ws, WebSocketGateway gateway) {
+  ClientSession(Vertx vertx, Gateways gateways, ServerWebSocket ws, WebSocketGateway gateway) {
     this.vertx = vertx;
-    this.services = services;
+    this.gateways = gateways;
     this.ws = ws;
     this.gateway = gateway;
-    this.workspace = new SessionWorkspace(vertx, services, holder, () -> user, this::send, () -> closed);
+    this.workspace = new SessionWorkspace(vertx, gateways, holder, () -> user, this::send, () -> closed);
   }
 
   /** Starts serving; {@code bearer} is the token the upgrade carried, or null. */
@@ -62,7 +61,7 @@ final class ClientSession {
     ws.exceptionHandler(this::onError);
     ws.closeHandler(v -> cleanUp());
     if (bearer == null) {
-      authTimer = vertx.setTimer(services.config().authTimeoutMs, id -> {
+      authTimer = vertx.setTimer(gateways.limits().authTimeoutMs(), id -> {
         if (this.user == null) {
           ws.close((short) 1008, "authentication timeout");
         }
@@ -88,7 +87,7 @@ final class ClientSession {
    */
   private void onError(Throwable e) {
     if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("max message size")) {
-      ws.close((short) 1009, "frame larger than " + services.config().maxFrameBytes + " bytes");
+      ws.close((short) 1009, "frame larger than " + gateways.limits().maxFrameBytes() + " bytes");
     }
   }
 
@@ -111,11 +110,11 @@ final class ClientSession {
    */
   void sweep(long now) {
     long quiet = now - lastSeen;
-    if (quiet > services.config().wsIdleTimeoutMs) {
+    if (quiet > gateways.limits().idleTimeoutMs()) {
       ws.close((short) 1001, "idle");
     } else if (user != null && now >= tokenExpiresAt) {
       ws.close((short) 1008, "token expired");
-    } else if (quiet >= services.config().wsPingIntervalMs) {
+    } else if (quiet >= gateways.limits().pingIntervalMs()) {
       ws.writePing(Buffer.buffer());
     }
   }
@@ -156,9 +155,9 @@ final class ClientSession {
       sendError(null, BranchworkException.badRequest("request " + id + " is already in flight"));
       return;
     }
-    if (inFlight.size() >= services.config().wsMaxInFlight) {
+    if (inFlight.size() >= gateways.limits().maxInFlight()) {
       sendError(id, new BranchworkException(ErrorCode.OVERLOADED,
-          "more than " + services.config().wsMaxInFlight + " requests in flight"));
+          "more than " + gateways.limits().maxInFlight() + " requests in flight"));
       return;
     }
     inFlight.add(id);
@@ -205,7 +204,7 @@ final class ClientSession {
    * workspace and its role were checked for the first user, and must not pass to a second.
    */
   private Future<JsonObject> auth(String token) {
-    Future<JsonObject> next = authing.transform(ignored -> services.auth().session(token).map(t -> {
+    Future<JsonObject> next = authing.transform(ignored -> gateways.auth().session(token).map(t -> {
       if (closed) {
         // cleanUp has run and given back what the session held: take nothing more
         throw BranchworkException.unauthenticated("the connection closed");
@@ -215,7 +214,7 @@ final class ClientSession {
             + "; open a new connection to act as another user");
       }
       if (!counted) {
-        services.quotas().connect(t.username());
+        gateways.quotas().connect(t.username());
         counted = true;
       }
       authenticated(t.username(), token, t.expiresAt());
@@ -233,7 +232,7 @@ final class ClientSession {
     vertx.cancelTimer(authTimer);
     gateway.closed(this);
     if (counted) {
-      services.quotas().disconnect(user);
+      gateways.quotas().disconnect(user);
     }
     return workspace.close();
   }

@@ -1,6 +1,5 @@
 package io.branchwork.gateway;
 
-import io.branchwork.Services;
 import io.branchwork.auth.Tokens;
 import io.branchwork.contract.Addresses;
 import io.branchwork.contract.AllocatorClient;
@@ -72,16 +71,16 @@ public final class EventBusBridge {
   }
 
   private final Vertx vertx;
-  private final Services services;
+  private final Gateways gateways;
   private final Map<SockJSSocket, SocketState> sockets = new HashMap<>();
   private final AllocatorClient allocator;
   private MessageConsumer<JsonObject> revocations;
   private long sweepTimer = -1;
 
-  public EventBusBridge(Vertx vertx, Services services) {
+  public EventBusBridge(Vertx vertx, Gateways gateways) {
     this.vertx = vertx;
-    this.services = services;
-    this.allocator = new AllocatorClient(vertx, services.config().requestTimeoutMs);
+    this.gateways = gateways;
+    this.allocator = new AllocatorClient(vertx, gateways.limits().requestTimeoutMs());
   }
 
   /** Closes sockets whose token was revoked or has expired, so their subscriptions end with it. */
@@ -110,14 +109,14 @@ public final class EventBusBridge {
         .addInboundPermitted(new PermittedOptions().setAddress(Addresses.ALLOCATOR_LOCAL))
         .addInboundPermitted(new PermittedOptions().setAddressRegex(Pattern.quote(Addresses.WORKSPACE_PREFIX) + ".+"))
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(Pattern.quote(Addresses.EVENTS_PREFIX) + ".+"))
-        .setMaxHandlersPerSocket(services.config().maxReferencesPerSocket)
-        .setReplyTimeout(services.config().requestTimeoutMs)
-        .setPingTimeout(services.config().wsIdleTimeoutMs);
+        .setMaxHandlersPerSocket(gateways.limits().maxReferencesPerSocket())
+        .setReplyTimeout(gateways.limits().requestTimeoutMs())
+        .setPingTimeout(gateways.limits().idleTimeoutMs());
     SockJSHandler handler = SockJSHandler.create(vertx, new SockJSHandlerOptions()
         .setRegisterWriteHandler(false));
     // The HTTP transports (xhr_send, jsonp_send) read their messages from the body: bounded like a
     // WebSocket frame, refused with 413 past it, never buffered whole.
-    router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(services.config().maxFrameBytes));
+    router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(gateways.limits().maxFrameBytes()));
     router.route(PATH + "/*").subRouter(handler.bridge(options, this::onEvent));
   }
 
@@ -125,7 +124,7 @@ public final class EventBusBridge {
     switch (event.type()) {
       case SOCKET_CREATED -> {
         // SockJS sockets share the node's connection cap with /ws: unauthenticated ones included.
-        if (!services.connections().tryAcquire()) {
+        if (!gateways.connections().tryAcquire()) {
           LOG.debug("bridge refused a socket: ws.maxConnections reached");
           event.complete(false);
           return;
@@ -174,7 +173,7 @@ public final class EventBusBridge {
       event.complete(false);
       return;
     }
-    services.auth().session(token)
+    gateways.auth().session(token)
         .compose(session -> {
           // Looked up after the wait: a socket that closed meanwhile has given everything back.
           SocketState state = sockets.get(event.socket());
@@ -186,7 +185,7 @@ public final class EventBusBridge {
             return Future.failedFuture(BranchworkException.forbidden("this socket is " + state.user + "'s"));
           }
           if (state.user == null) {
-            services.quotas().connect(session.username());
+            gateways.quotas().connect(session.username());
             state.user = session.username();
           }
           return rule.apply(event, session.username()).map(v -> {
@@ -221,11 +220,11 @@ public final class EventBusBridge {
     if (key == null || needed == null || !address.startsWith(Addresses.WORKSPACE_PREFIX)) {
       return Future.failedFuture(BranchworkException.forbidden("not a workspace op: " + op));
     }
-    if (!socket.touched.contains(key) && socket.touched.size() >= services.config().maxReferencesPerSocket) {
+    if (!socket.touched.contains(key) && socket.touched.size() >= gateways.limits().maxReferencesPerSocket()) {
       return Future.failedFuture(BranchworkException.overloaded("this socket already works on "
           + socket.touched.size() + " workspaces (limits.maxReferencesPerSocket)"));
     }
-    return services.auth().requireRole(key.project(), user, needed).map(r -> {
+    return gateways.auth().requireRole(key.project(), user, needed).map(r -> {
       if (sockets.get(event.socket()) != socket) {
         throw BranchworkException.unauthenticated("the socket closed");
       }
@@ -244,25 +243,25 @@ public final class EventBusBridge {
         Args.string(body, AllocatorOps.FIELD_BRANCH));
     // Holders are namespaced by socket, so a socket can neither drop nor fake another's reference.
     Reference ref = new Reference(key, socket.holder + ":" + body.getString(AllocatorOps.FIELD_HOLDER, "default"), user);
-    return services.auth().requireRole(key.project(), user, Role.READER).map(r -> {
+    return gateways.auth().requireRole(key.project(), user, Role.READER).map(r -> {
       if (sockets.get(event.socket()) != socket) {
         throw BranchworkException.unauthenticated("the socket closed");
       }
       if (op.equals(AllocatorOps.REGISTER) && !socket.references.contains(ref)) {
-        if (socket.references.size() >= services.config().maxReferencesPerSocket) {
+        if (socket.references.size() >= gateways.limits().maxReferencesPerSocket()) {
           throw BranchworkException.overloaded("this socket already holds " + socket.references.size()
               + " references (limits.maxReferencesPerSocket)");
         }
-        services.quotas().hold(user, key);
+        gateways.quotas().hold(user, key);
         socket.references.add(ref);
         socket.touched.add(key);
       } else if (op.equals(AllocatorOps.DEREGISTER) && socket.references.remove(ref)) {
-        services.quotas().release(user, key);
+        gateways.quotas().release(user, key);
       }
       // The reference lives as long as this socket, on this node: a node's death releases it.
       body.put(AllocatorOps.FIELD_HOLDER, ref.holder()).put(WorkspaceOps.FIELD_USER, user)
-          .put(AllocatorOps.FIELD_VIA, services.ownership().self())
-          .put(AllocatorOps.FIELD_VIA_TAG, services.ownership().selfTag());
+          .put(AllocatorOps.FIELD_VIA, gateways.ownership().self())
+          .put(AllocatorOps.FIELD_VIA_TAG, gateways.ownership().selfTag());
       // Answered by this node's allocator, which forwards to the owner: in a cluster the
       // public address may pick any node, even, for a moment, one that has just died.
       event.setRawMessage(event.getRawMessage().put(BODY, body).put(ADDRESS, Addresses.ALLOCATOR_LOCAL));
@@ -277,7 +276,7 @@ public final class EventBusBridge {
     if (key == null) {
       return Future.failedFuture(BranchworkException.forbidden("not an event address"));
     }
-    return services.auth().requireRole(key.project(), user, Role.READER).mapEmpty();
+    return gateways.auth().requireRole(key.project(), user, Role.READER).mapEmpty();
   }
 
   /** The socket closed: its references, its lock and its user's slots go back. */
@@ -286,9 +285,9 @@ public final class EventBusBridge {
     if (state == null) {
       return;
     }
-    services.connections().release();
+    gateways.connections().release();
     for (Reference ref : state.references) {
-      services.quotas().release(ref.user(), ref.key());
+      gateways.quotas().release(ref.user(), ref.key());
       allocator.deregister(ref.key(), ref.holder());
     }
     for (WorkspaceKey key : state.touched) {
@@ -296,7 +295,7 @@ public final class EventBusBridge {
       vertx.eventBus().send(key.address(), WorkspaceOps.holderReleased(state.holder));
     }
     if (state.user != null) {
-      services.quotas().disconnect(state.user);
+      gateways.quotas().disconnect(state.user);
     }
   }
 }

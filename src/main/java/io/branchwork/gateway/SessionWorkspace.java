@@ -1,6 +1,5 @@
 package io.branchwork.gateway;
 
-import io.branchwork.Services;
 import io.branchwork.contract.AllocatorClient;
 import io.branchwork.contract.ClientOps;
 import io.branchwork.contract.ErrorCode;
@@ -31,7 +30,7 @@ final class SessionWorkspace {
   private static final Logger LOG = LoggerFactory.getLogger(SessionWorkspace.class);
 
   private final Vertx vertx;
-  private final Services services;
+  private final Gateways gateways;
   private final AllocatorClient allocator;
   private final String holder;
   private final Supplier<String> userOf;
@@ -42,11 +41,11 @@ final class SessionWorkspace {
   private MessageConsumer<JsonObject> events;
   private Future<?> switching = Future.succeededFuture();
 
-  SessionWorkspace(Vertx vertx, Services services, String holder, Supplier<String> user, Consumer<JsonObject> send,
+  SessionWorkspace(Vertx vertx, Gateways gateways, String holder, Supplier<String> user, Consumer<JsonObject> send,
       BooleanSupplier connectionClosed) {
     this.vertx = vertx;
-    this.services = services;
-    this.allocator = new AllocatorClient(vertx, services.config().requestTimeoutMs);
+    this.gateways = gateways;
+    this.allocator = new AllocatorClient(vertx, gateways.limits().requestTimeoutMs());
     this.holder = holder;
     this.userOf = user;
     this.send = send;
@@ -79,7 +78,7 @@ final class SessionWorkspace {
     if (at == null) {
       return;
     }
-    services.store().role(at.project(), user()).onSuccess(r -> {
+    gateways.store().role(at.project(), user()).onSuccess(r -> {
       if (!at.equals(openKey)) {
         return;
       }
@@ -111,7 +110,7 @@ final class SessionWorkspace {
     }
     req.remove(ClientOps.FIELD_ID);
     req.put(WorkspaceOps.FIELD_USER, user()).put(WorkspaceOps.FIELD_HOLDER, holder);
-    return Bus.request(vertx, key.address(), req, services.config().requestTimeoutMs).map(result -> {
+    return Bus.request(vertx, key.address(), req, gateways.limits().requestTimeoutMs()).map(result -> {
       if (op.equals(WorkspaceOps.READ) && result.containsKey("content")) {
         // Over a cluster the bytes arrive as base64; clients always get binary.
         result.put("content", result.getBinary("content"));
@@ -130,14 +129,14 @@ final class SessionWorkspace {
   }
 
   private Future<JsonObject> doOpen(WorkspaceKey key) {
-    return services.auth().requireRole(key.project(), user(), Role.READER).compose(r ->
+    return gateways.auth().requireRole(key.project(), user(), Role.READER).compose(r ->
         leave().compose(v -> {
-          services.quotas().hold(user(), key);
+          gateways.quotas().hold(user(), key);
           MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(key.eventAddress(), m -> onEvent(key, m.body()));
           return consumer.completion()
-              .compose(x -> allocator.register(key, holder, services.config().loadTimeoutMs))
+              .compose(x -> allocator.register(key, holder, gateways.limits().loadTimeoutMs()))
               .compose(registered -> Bus.request(vertx, key.address(), WorkspaceOps.sessionJoin(user(), holder),
-                  services.config().requestTimeoutMs)
+                  gateways.limits().requestTimeoutMs())
                   .map(joined -> {
                     if (connectionClosed.getAsBoolean()) {
                       throw new BranchworkException(ErrorCode.NO_WORKSPACE, "the connection closed");
@@ -150,7 +149,7 @@ final class SessionWorkspace {
                   }))
               .recover(e -> {
                 consumer.unregister();
-                services.quotas().release(user(), key);
+                gateways.quotas().release(user(), key);
                 return deregister(key).transform(ar -> Future.failedFuture(e));
               });
         }));
@@ -163,7 +162,7 @@ final class SessionWorkspace {
       return Future.succeededFuture();
     }
     forget(key);
-    return Bus.request(vertx, key.address(), WorkspaceOps.sessionLeave(user(), holder), services.config().requestTimeoutMs)
+    return Bus.request(vertx, key.address(), WorkspaceOps.sessionLeave(user(), holder), gateways.limits().requestTimeoutMs())
         .transform(ar -> deregister(key));
   }
 
@@ -220,7 +219,7 @@ final class SessionWorkspace {
       events.unregister();
       events = null;
     }
-    services.quotas().release(user(), key);
+    gateways.quotas().release(user(), key);
   }
 
 }

@@ -1,6 +1,5 @@
 package io.branchwork.gateway;
 
-import io.branchwork.Services;
 import io.branchwork.contract.Addresses;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
@@ -28,14 +27,14 @@ public final class WebSocketGateway {
   public static final String PATH = "/ws";
 
   private final Vertx vertx;
-  private final Services services;
+  private final Gateways gateways;
   private final Set<ClientSession> sessions = new HashSet<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private long sweepTimer = -1;
 
-  public WebSocketGateway(Vertx vertx, Services services) {
+  public WebSocketGateway(Vertx vertx, Gateways gateways) {
     this.vertx = vertx;
-    this.services = services;
+    this.gateways = gateways;
   }
 
   public void mount(Router router) {
@@ -61,7 +60,7 @@ public final class WebSocketGateway {
         }
       }
     }));
-    sweepTimer = vertx.setPeriodic(services.config().wsPingIntervalMs, id -> {
+    sweepTimer = vertx.setPeriodic(gateways.limits().pingIntervalMs(), id -> {
       long now = System.currentTimeMillis();
       for (ClientSession s : List.copyOf(sessions)) {
         s.sweep(now);
@@ -85,7 +84,7 @@ public final class WebSocketGateway {
   /** Called once per session, when its connection closes. */
   void closed(ClientSession s) {
     sessions.remove(s);
-    services.connections().release();
+    gateways.connections().release();
   }
 
   private void upgrade(RoutingContext ctx) {
@@ -95,7 +94,7 @@ public final class WebSocketGateway {
       refuse(ctx, BranchworkException.unauthenticated("Authorization must be a bearer token"));
       return;
     }
-    if (!services.connections().tryAcquire()) {
+    if (!gateways.connections().tryAcquire()) {
       refuse(ctx, new BranchworkException(ErrorCode.OVERLOADED, "this node has no room for more connections"));
       return;
     }
@@ -103,12 +102,12 @@ public final class WebSocketGateway {
     // with the socket paused so that no frame is read before the user is known.
     req.toWebSocket()
         .onSuccess(ws -> {
-          ClientSession s = new ClientSession(vertx, services, ws, this);
+          ClientSession s = new ClientSession(vertx, gateways, ws, this);
           sessions.add(s);
           s.start(header == null ? null : header.substring(7).trim());
         })
         .onFailure(e -> {
-          services.connections().release();
+          gateways.connections().release();
           refuse(ctx, BranchworkException.badRequest("not a WebSocket upgrade"));
         });
   }
