@@ -1,6 +1,5 @@
 package io.branchwork.gateway;
 
-import io.branchwork.Services;
 import io.branchwork.auth.AuthService;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.limits.ConnectionLimiter;
@@ -17,12 +16,4 @@ public record Gateways(AuthService auth, Store store, UserQuotas quotas, Connect
   /** The front doors' timeouts and caps, from the configuration. */
   public record Limits(long authTimeoutMs, int maxFrameBytes, long idleTimeoutMs, long pingIntervalMs, int maxInFlight,
       long requestTimeoutMs, long loadTimeoutMs, int maxReferencesPerSocket) {}
-
-  /** The front doors' share of a node. */
-  public static Gateways of(Services s) {
-    var c = s.config();
-    return new Gateways(s.auth(), s.store(), s.quotas(), s.connections(), s.ownership(), new Limits(c.authTimeoutMs,
-        c.maxFrameBytes, c.wsIdleTimeoutMs, c.wsPingIntervalMs, c.wsMaxInFlight, c.requestTimeoutMs, c.loadTimeoutMs,
-        c.maxReferencesPerSocket));
-  }
 }
