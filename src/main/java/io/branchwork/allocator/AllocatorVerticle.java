@@ -1,7 +1,6 @@
 package io.branchwork.allocator;
 
 import io.branchwork.Services;
-import io.branchwork.allocator.LocalWorkspaces.Close;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.contract.Addresses;
 import io.branchwork.contract.AllocatorOps;

@@ -1,6 +1,5 @@
 package io.branchwork.allocator;
 
-import io.branchwork.allocator.LocalWorkspaces.Close;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.contract.Events;
 import io.branchwork.core.WorkspaceKey;

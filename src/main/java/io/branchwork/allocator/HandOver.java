@@ -1,6 +1,5 @@
 package io.branchwork.allocator;
 
-import io.branchwork.allocator.LocalWorkspaces.Close;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.contract.Addresses;
 import io.branchwork.contract.AllocatorOps;

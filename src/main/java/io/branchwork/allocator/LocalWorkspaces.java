@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +48,6 @@ final class LocalWorkspaces {
     String deploymentId;
     long timeZeroed;
     final long since = System.currentTimeMillis();
-  }
-
-  /** Makes the verticle of a workspace; it asks {@code saveOnStop} when it stops whether to save. */
-  @FunctionalInterface
-  interface WorkspaceFactory {
-    WorkspaceVerticle create(WorkspaceKey key, BooleanSupplier saveOnStop);
   }
 
   private final Vertx vertx;
@@ -248,17 +241,6 @@ final class LocalWorkspaces {
     return a == null || a.timeZeroed == 0 ? 0 : now - a.timeZeroed;
   }
 
-  /** How a workspace is closed. */
-  enum Close {
-    /** Saves (when configured) and tells its sessions with a {@code closing} event. */
-    NOTIFY,
-    /** Saves but says nothing: another node takes it over with its references (hand-over). */
-    QUIET,
-    /** Neither saves nor tells: this node lost its claim, and the new owner's snapshot must win. */
-    DISCARD,
-    /** Neither saves nor tells, and lets the claim go: the branch was renamed, saved and announced. */
-    RETIRE
-  }
 
   /**
    * Undeploys a workspace (saving first, unless discarded), then forgets it and lets its claim
