@@ -133,6 +133,12 @@ public final class PgStore implements Store {
           || t instanceof java.util.concurrent.TimeoutException) {
         return true;
       }
+      // A query on a connection the server already closed: the SQL client has no type for it and
+      // says so in a plain VertxException (SocketConnectionBase), so its own words are matched.
+      if (t instanceof io.vertx.core.VertxException
+          && String.valueOf(t.getMessage()).startsWith("Connection is not active now")) {
+        return true;
+      }
     }
     return false;
   }

@@ -20,6 +20,7 @@ class PgUnreachableTest {
     assertTrue(PgStore.unreachable(new VertxException(new ConnectException("refused"))));
     assertTrue(PgStore.unreachable(ClosedConnectionException.INSTANCE));
     assertTrue(PgStore.unreachable(new TimeoutException()));
+    assertTrue(PgStore.unreachable(new VertxException("Connection is not active now, current status: CLOSED")));
   }
 
   @Test
