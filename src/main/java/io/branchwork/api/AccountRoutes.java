@@ -49,16 +49,13 @@ final class AccountRoutes {
     }
     JsonObject b = body(ctx);
     String username = Args.string(b, "username");
-    var remote = ctx.request().remoteAddress();
-    respond(ctx, auth.register(username, Args.string(b, "password"), remote == null ? null : remote.hostAddress()),
+    respond(ctx, auth.register(username, Args.string(b, "password"), ApiSupport.clientAddress(ctx)),
         v -> ApiSupport.json(ctx, 201, new JsonObject().put("username", username)));
   }
 
   private void login(RoutingContext ctx) {
     JsonObject b = body(ctx);
-    var remote = ctx.request().remoteAddress();
-    respond(ctx, auth.login(Args.string(b, "username"), Args.string(b, "password"),
-            remote == null ? null : remote.hostAddress()),
+    respond(ctx, auth.login(Args.string(b, "username"), Args.string(b, "password"), ApiSupport.clientAddress(ctx)),
         login -> ApiSupport.json(ctx, 200,
             new JsonObject().put("token", login.token()).put("expiresAt", login.expiresAt())));
   }

@@ -89,6 +89,12 @@ final class ApiSupport {
     return h.substring(7).trim();
   }
 
+  /** The client's address (the TCP peer; a proxy's headers are not trusted), or null. */
+  static String clientAddress(RoutingContext ctx) {
+    var remote = ctx.request().remoteAddress();
+    return remote == null ? null : remote.hostAddress();
+  }
+
   static String user(RoutingContext ctx) {
     return ctx.get(USER);
   }
