@@ -79,8 +79,10 @@ public final class GitDirGuard {
     }
     // The base Config never follows [include]: only file-backed configs read included files.
     Config in = new Config();
+    String original;
     try {
-      in.fromText(Files.readString(file, StandardCharsets.UTF_8));
+      original = Files.readString(file, StandardCharsets.UTF_8);
+      in.fromText(original);
     } catch (ConfigInvalidException | java.nio.charset.MalformedInputException e) {
       throw BranchworkException.badRequest(".git/config cannot be parsed: " + WorkspacePaths.printable(
           String.valueOf(e.getMessage())));
@@ -95,7 +97,7 @@ public final class GitDirGuard {
     }
     copy(in, out, "extensions", null, EXTENSION_KEYS);
     String text = out.toText();
-    if (text.equals(Files.readString(file, StandardCharsets.UTF_8))) {
+    if (text.equals(original)) {
       return;
     }
     Path tmp = file.resolveSibling("config.bw-tmp");
