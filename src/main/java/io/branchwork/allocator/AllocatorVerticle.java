@@ -188,7 +188,6 @@ public final class AllocatorVerticle extends VerticleBase {
           throw BranchworkException.badRequest("rename is internal"); // a workspace of this node tells its allocator
         }
         // The workspace saved itself under the new name and told its sessions: close it quietly.
-        Args.string(r.body(), AllocatorOps.FIELD_TO);
         return local.close(r.key(), Events.REASON_RENAMED, Close.RETIRE).map(new JsonObject());
       case AllocatorOps.ADOPT:
         if (!forwarded) {

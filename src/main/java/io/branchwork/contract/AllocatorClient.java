@@ -42,9 +42,9 @@ public final class AllocatorClient {
     return send(AllocatorOps.stats());
   }
 
-  /** Tells the allocator that the workspace of {@code from} now lives as {@code to}. */
-  public Future<Void> renamed(WorkspaceKey from, String to) {
-    return send(AllocatorOps.rename(from, to)).mapEmpty();
+  /** Tells the allocator that the workspace of {@code from} was renamed and is to be closed quietly. */
+  public Future<Void> renamed(WorkspaceKey from) {
+    return send(AllocatorOps.rename(from)).mapEmpty();
   }
 
   private Future<JsonObject> send(JsonObject request) {

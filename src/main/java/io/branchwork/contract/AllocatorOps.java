@@ -26,8 +26,6 @@ public final class AllocatorOps {
   public static final String FIELD_BRANCH = "branch";
   /** The name a reference is counted under: one per session, socket tab or service. */
   public static final String FIELD_HOLDER = "holder";
-  /** Of {@code rename}: the new branch name. */
-  public static final String FIELD_TO = "to";
   /** Of {@code adopt}: the references handed over, each {@code {"holder","via","viaTag"}}. */
   public static final String FIELD_HOLDERS = "holders";
   /** Of a {@code register} answer: the workspace's address. */
@@ -66,9 +64,9 @@ public final class AllocatorOps {
     return new JsonObject().put(FIELD_OP, STATS);
   }
 
-  /** The workspace of {@code from} lives on as {@code to}: close the old one quietly. */
-  public static JsonObject rename(WorkspaceKey from, String to) {
-    return request(RENAME, from).put(FIELD_TO, to);
+  /** The workspace of {@code from} saved itself under its new name and told its sessions: close it quietly. */
+  public static JsonObject rename(WorkspaceKey from) {
+    return request(RENAME, from);
   }
 
   /** Hands {@code key} and its references to the node this is sent to. */

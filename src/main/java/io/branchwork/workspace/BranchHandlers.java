@@ -154,7 +154,7 @@ final class BranchHandlers {
           events.publish(Events.CLOSING, new JsonObject().put(Events.FIELD_REASON, Events.REASON_RENAMED)
               .put(Events.FIELD_BRANCH, to), r);
           // After this op has answered: closing waits for the workspace's queue to drain.
-          vertx.runOnContext(x -> allocator.renamed(from, to));
+          vertx.runOnContext(x -> allocator.renamed(from));
           return new JsonObject().put("name", to);
         });
   }
