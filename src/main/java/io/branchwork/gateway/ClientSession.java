@@ -156,7 +156,7 @@ final class ClientSession {
       return;
     }
     if (inFlight.size() >= gateways.limits().maxInFlight()) {
-      sendError(id, new BranchworkException(ErrorCode.OVERLOADED,
+      sendError(id, BranchworkException.overloaded(
           "more than " + gateways.limits().maxInFlight() + " requests in flight"));
       return;
     }

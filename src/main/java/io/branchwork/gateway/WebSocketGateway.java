@@ -1,7 +1,6 @@
 package io.branchwork.gateway;
 
 import io.branchwork.contract.Addresses;
-import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.vertx.core.Future;
@@ -95,7 +94,7 @@ public final class WebSocketGateway {
       return;
     }
     if (!gateways.connections().tryAcquire()) {
-      refuse(ctx, new BranchworkException(ErrorCode.OVERLOADED, "this node has no room for more connections"));
+      refuse(ctx, BranchworkException.overloaded("this node has no room for more connections"));
       return;
     }
     // The upgrade must be accepted in this same turn; a bearer token is checked right after,

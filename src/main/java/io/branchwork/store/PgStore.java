@@ -1,6 +1,5 @@
 package io.branchwork.store;
 
-import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.store.Records.BranchHead;
@@ -117,7 +116,7 @@ public final class PgStore implements Store {
       }
       if (unreachable(e)) {
         LOG.warn("PostgreSQL unavailable: {}", e.toString());
-        return Future.failedFuture(new BranchworkException(ErrorCode.OVERLOADED, "the store is unavailable"));
+        return Future.failedFuture(BranchworkException.overloaded("the store is unavailable"));
       }
       return Future.failedFuture(e);
     });

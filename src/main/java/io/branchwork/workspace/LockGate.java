@@ -62,7 +62,7 @@ final class LockGate {
   /** Parks an op (number {@code seq} in arrival order) until the lock is gone. */
   void park(long seq, Runnable resume, Promise<JsonObject> reply) {
     if (waiting.size() >= limit) {
-      reply.tryFail(new BranchworkException(ErrorCode.OVERLOADED, limit + " ops are already waiting for the lock"));
+      reply.tryFail(BranchworkException.overloaded(limit + " ops are already waiting for the lock"));
       return;
     }
     long timer = vertx.setTimer(opTimeoutMs, id -> {

@@ -31,7 +31,7 @@ final class OpQueue {
       return Future.failedFuture(new BranchworkException(ErrorCode.NO_WORKSPACE, "the workspace is closing"));
     }
     if (waiting.size() >= limit) {
-      return Future.failedFuture(new BranchworkException(ErrorCode.OVERLOADED,
+      return Future.failedFuture(BranchworkException.overloaded(
           "the workspace has " + limit + " ops waiting"));
     }
     Promise<Object> p = Promise.promise();
