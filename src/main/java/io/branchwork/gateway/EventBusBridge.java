@@ -225,9 +225,7 @@ public final class EventBusBridge {
           + socket.touched.size() + " workspaces (limits.maxReferencesPerSocket)"));
     }
     return gateways.auth().requireRole(key.project(), user, needed).map(r -> {
-      if (sockets.get(event.socket()) != socket) {
-        throw BranchworkException.unauthenticated("the socket closed");
-      }
+      requireOpen(event, socket);
       socket.touched.add(key);
       body.put(WorkspaceOps.FIELD_USER, user).put(WorkspaceOps.FIELD_HOLDER, socket.holder);
       event.setRawMessage(raw.put(BODY, body));
@@ -244,9 +242,7 @@ public final class EventBusBridge {
     // Holders are namespaced by socket, so a socket can neither drop nor fake another's reference.
     Reference ref = new Reference(key, socket.holder + ":" + body.getString(AllocatorOps.FIELD_HOLDER, "default"), user);
     return gateways.auth().requireRole(key.project(), user, Role.READER).map(r -> {
-      if (sockets.get(event.socket()) != socket) {
-        throw BranchworkException.unauthenticated("the socket closed");
-      }
+      requireOpen(event, socket);
       if (op.equals(AllocatorOps.REGISTER) && !socket.references.contains(ref)) {
         if (socket.references.size() >= gateways.limits().maxReferencesPerSocket()) {
           throw BranchworkException.overloaded("this socket already holds " + socket.references.size()
@@ -267,6 +263,13 @@ public final class EventBusBridge {
       event.setRawMessage(event.getRawMessage().put(BODY, body).put(ADDRESS, Addresses.ALLOCATOR_LOCAL));
       return null;
     });
+  }
+
+  /** After an asynchronous check: a socket that closed meanwhile has given everything back; take nothing more. */
+  private void requireOpen(BridgeEvent event, SocketState socket) {
+    if (sockets.get(event.socket()) != socket) {
+      throw BranchworkException.unauthenticated("the socket closed");
+    }
   }
 
   /** A subscription: only to event addresses of projects the user may read. */
