@@ -72,9 +72,10 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   private boolean dirty;
   /** Asked at stop: false when this node lost its claim (another owner's snapshot must win) or closes without saving. */
   private final BooleanSupplier saveOnStop;
-  /** Set when the branch was renamed: its data lives under the new name, never saved here again. */
-  private boolean discard;
-  /** The branch was renamed to this key: ops are refused until the allocator closes the workspace. */
+  /**
+   * The branch was renamed to this key: ops are refused until the allocator closes the workspace,
+   * and nothing is saved here again (its data lives under the new name).
+   */
   private WorkspaceKey retiredTo;
   private long arrivals;
 
@@ -156,7 +157,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
           lock.close();
           return queue.close();
         })
-        .compose(v -> dirty && services.config().saveOnEvict && !discard && saveOnStop.getAsBoolean()
+        .compose(v -> dirty && services.config().saveOnEvict && retiredTo == null && saveOnStop.getAsBoolean()
             ? saveNow(null).<Void>mapEmpty().recover(e -> {
               LOG.error("workspace {} could not save on close; unsaved changes are lost", key, e);
               return Future.succeededFuture();
@@ -270,7 +271,6 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   @Override
   public void retire(WorkspaceKey target) {
     retiredTo = target;
-    discard = true;
   }
 
   private Future<JsonObject> save(Request r) {
