@@ -9,7 +9,6 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /** Opening and creating repositories the safe way. Blocking. */
@@ -19,7 +18,9 @@ public final class Repos {
 
   /**
    * Opens the repository of the working copy at {@code workTree}, with nothing executable, after
-   * {@link GitDirGuard} has made its {@code .git} safe to read and write.
+   * {@link GitDirGuard} has made its {@code .git} safe to read and write. Its config is then the
+   * guard's allow list over empty user and system layers ({@link GitEnvironment}): no filter,
+   * hooks path, fsmonitor or signing setting is left to drop.
    */
   public static Repository open(Path workTree) throws IOException {
     Path gitDir = workTree.resolve(Constants.DOT_GIT);
@@ -30,24 +31,7 @@ public final class Repos {
         .setWorkTree(workTree.toFile())
         .setMustExist(true)
         .build();
-    defuse(repo.getConfig());
     return repo;
-  }
-
-  /**
-   * Drops, in memory only, every setting of a user's repository that names a program to run:
-   * clean/smudge/process filters, a hooks path, an fsmonitor. NoExecFS refuses to run anything
-   * anyway; without these settings JGit does not even try, so ops work as if they were absent.
-   */
-  private static void defuse(StoredConfig config) {
-    for (String name : config.getSubsections("filter")) {
-      config.unsetSection("filter", name);
-    }
-    config.unset("core", null, "hooksPath");
-    config.unset("core", null, "fsmonitor");
-    config.unset("core", null, "sshCommand");
-    config.unset("gpg", null, "program");
-    config.setBoolean("commit", null, "gpgSign", false);
   }
 
   /** A new repository on {@code branch} with one empty commit by {@code author}; answers its id. */
