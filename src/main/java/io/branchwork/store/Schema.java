@@ -10,24 +10,18 @@ import java.util.List;
  */
 final class Schema {
 
-  /** Every node tag that a session or holder row carries (both engines speak this SQL). */
-  static final String SESSION_TAGS = "SELECT server_tag FROM workspace_sessions"
-      + " UNION SELECT server_tag FROM workspace_holders";
+  /** The embedded (H2) schema: chunks as VARBINARY. */
+  static final List<List<String>> EMBEDDED = migrations("VARBINARY(67108864)", List.of());
 
-  /**
-   * Deletes a dead node's holder rows: those its connections held, and those on the workspaces
-   * it owned, which died with it. Both placeholders take the node's tag.
-   */
-  static String wipeHolders(String tagParam, String sameTagParam) {
-    return "DELETE FROM workspace_holders WHERE server_tag = " + tagParam + " OR EXISTS (SELECT 1"
-        + " FROM workspace_sessions s WHERE s.server_tag = " + sameTagParam
-        + " AND s.project_id = workspace_holders.project_id AND s.branch = workspace_holders.branch)";
-  }
+  /** The PostgreSQL schema: chunks as BYTEA. */
+  static final List<List<String>> POSTGRES = migrations("BYTEA", List.of(
+      // chunks are already gzip: storing them uncompressed and out of line saves CPU for nothing
+      "ALTER TABLE snapshot_chunks ALTER COLUMN data SET STORAGE EXTERNAL"));
 
   private Schema() {}
 
   /** The migrations with {@code bytes} as the binary column type and {@code extra} appended to version 1. */
-  static List<List<String>> migrations(String bytes, List<String> extra) {
+  private static List<List<String>> migrations(String bytes, List<String> extra) {
     List<String> v1 = new ArrayList<>(List.of(
           "CREATE TABLE users (username VARCHAR(64) PRIMARY KEY, password_hash VARCHAR(512) NOT NULL,"
               + " created_at BIGINT NOT NULL)",

@@ -58,7 +58,7 @@ class PgStoreTest extends StoreContractTest {
           PgStore.open(vertx, Pg.URL, fresh, 2, CHUNK, KEEP));
       Future.all(opens).await(60, TimeUnit.SECONDS);
       var rows = Pg.sql(vertx, "SELECT COUNT(*) FROM " + fresh + ".schema_version");
-      assertEquals(PgSchema.MIGRATIONS.size(), rows.iterator().next().getLong(0).intValue());
+      assertEquals(Schema.POSTGRES.size(), rows.iterator().next().getLong(0).intValue());
       for (Future<Store> f : opens) {
         await(f.result().close());
       }

@@ -16,18 +16,18 @@ class PgUnreachableTest {
   @Test
   @DisplayName("Verifies that refused, closed and timed-out connections count as unreachable, also when wrapped")
   void unreachable() {
-    assertTrue(PgStore.unreachable(new ConnectException("refused")));
-    assertTrue(PgStore.unreachable(new VertxException(new ConnectException("refused"))));
-    assertTrue(PgStore.unreachable(ClosedConnectionException.INSTANCE));
-    assertTrue(PgStore.unreachable(new TimeoutException()));
-    assertTrue(PgStore.unreachable(new VertxException("Connection is not active now, current status: CLOSED")));
+    assertTrue(PgEngine.unreachable(new ConnectException("refused")));
+    assertTrue(PgEngine.unreachable(new VertxException(new ConnectException("refused"))));
+    assertTrue(PgEngine.unreachable(ClosedConnectionException.INSTANCE));
+    assertTrue(PgEngine.unreachable(new TimeoutException()));
+    assertTrue(PgEngine.unreachable(new VertxException("Connection is not active now, current status: CLOSED")));
   }
 
   @Test
   @DisplayName("Verifies that a bug in Vert.x or Netty code is not mistaken for a database that is down")
   void bugsAreNot() {
-    assertFalse(PgStore.unreachable(new VertxException("a bug in io.vertx code")));
-    assertFalse(PgStore.unreachable(new IllegalStateException("illegal state")));
-    assertFalse(PgStore.unreachable(new NullPointerException()));
+    assertFalse(PgEngine.unreachable(new VertxException("a bug in io.vertx code")));
+    assertFalse(PgEngine.unreachable(new IllegalStateException("illegal state")));
+    assertFalse(PgEngine.unreachable(new NullPointerException()));
   }
 }
