@@ -12,6 +12,7 @@ import io.branchwork.limits.UserQuotas;
 import io.branchwork.metrics.BranchworkMetrics;
 import io.branchwork.store.EmbeddedStore;
 import io.branchwork.store.PgStore;
+import io.branchwork.workspace.snapshot.SnapshotService;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.git.GitEnvironment;
@@ -95,6 +96,7 @@ public final class Node {
                 }
               })
               .compose(n -> store.deleteExpiredTokens(System.currentTimeMillis()))
+              .compose(n -> upgradeLegacy(vertx, services.get()))
               .onFailure(e -> store.close());
         })
         .compose(n -> vertx.deployVerticle(new AllocatorVerticle(services.get(), services.get().ownership())))
@@ -124,6 +126,22 @@ public final class Node {
               .transform(ar -> s == null ? Future.<Void>succeededFuture() : s.store().close())
               .transform(ar -> Future.failedFuture(e));
         });
+  }
+
+  /**
+   * Turns every snapshot a version-1 store still holds into the project's repository, one at a
+   * time, before the node serves: nothing written by an older build is left behind or lost.
+   */
+  private static Future<Void> upgradeLegacy(Vertx vertx, Services services) {
+    SnapshotService snapshots = new SnapshotService(vertx, services.store(), services.tmpRoot(),
+        SnapshotService.Settings.of(services.config()));
+    return services.store().legacySnapshots().compose(list -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (var legacy : list) {
+        chain = chain.compose(v -> snapshots.upgrade(legacy));
+      }
+      return chain;
+    });
   }
 
   private static Future<Store> openStore(Vertx vertx, Config config) {

@@ -36,7 +36,7 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     BodyHandler json = BodyHandler.create(false).setBodyLimit(services.config().maxJsonBodyBytes);
-    SnapshotService snapshots = new SnapshotService(vertx, services.store(), services.metrics(), services.tmpRoot(),
+    SnapshotService snapshots = new SnapshotService(vertx, services.store(), services.tmpRoot(),
         SnapshotService.Settings.of(services.config()));
     AccountRoutes accounts = new AccountRoutes(services.auth(), services.config().openRegistration);
     accounts.mount(router, json);

@@ -60,24 +60,19 @@ final class SnapshotRoutes {
 
   private void importArchive(RoutingContext ctx) {
     String project = Identifiers.requireProjectId(ctx.pathParam("id"));
-    String branch = ctx.queryParams().get("branch");
-    if (branch == null) {
-      throw BranchworkException.badRequest("the 'branch' query parameter is required");
-    }
-    WorkspaceKey key = new WorkspaceKey(project, Identifiers.requireBranch(branch));
+    String asked = ctx.queryParams().get("branch");
+    String branch = asked == null ? null : Identifiers.requireBranch(asked);
     long t0 = System.nanoTime();
     Future<JsonObject> f = auth.requireRole(project, user(ctx), Role.OWNER)
-        .compose(r -> store.latestSnapshot(project, branch))
-        .compose(existing -> existing.isPresent()
-            ? Future.failedFuture(BranchworkException.conflict("branch " + branch + " already has data"))
-            : receive(ctx.request()))
-        .compose(upload -> snapshots.importArchive(key, upload)
+        .compose(r -> receive(ctx.request()))
+        .compose(upload -> snapshots.importArchive(project, branch, upload)
             .eventually(() -> vertx.fileSystem().delete(upload.toString())))
-        .map(meta -> {
-          LOG.info("imported {} as version {} ({} bytes) in {} ms", key, meta.version(), meta.bytes(),
+        .map(imported -> {
+          LOG.info("imported {}/{} at {} in {} ms", project, imported.branch(), imported.head(),
               (System.nanoTime() - t0) / 1_000_000);
-          return new JsonObject().put("project", project).put("branch", branch)
-              .put("version", meta.version()).put("head", meta.head());
+          return new JsonObject().put("project", project).put("branch", imported.branch())
+              .put("head", imported.head()).put("branches", new io.vertx.core.json.JsonArray(imported.added()))
+              .put("skipped", new io.vertx.core.json.JsonArray(imported.skipped()));
         });
     respond(ctx, f, body -> ApiSupport.json(ctx, 201, body));
   }

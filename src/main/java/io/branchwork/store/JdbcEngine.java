@@ -47,7 +47,7 @@ final class JdbcEngine implements SqlEngine {
     return worker.executeBlocking(() -> {
       Files.createDirectories(dir);
       String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("branchwork")
-          + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;TRACE_LEVEL_FILE=0";
+          + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;TRACE_LEVEL_FILE=0;WRITE_DELAY=0";
       JdbcConnectionPool pool = JdbcConnectionPool.create(url, "branchwork", "");
       pool.setMaxConnections(poolSize);
       return new JdbcEngine(pool, worker);

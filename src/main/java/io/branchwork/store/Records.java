@@ -22,4 +22,19 @@ public final class Records {
   /** One row of the workspace-session table: an open workspace on some node. */
   public record WorkspaceSession(String project, String branch, String serverTag, int refCount,
       long timeZeroed) {}
+
+  /** One pack of a project's object database: its name (the pack's checksum), size and object count. */
+  public record PackInfo(String id, long bytes, int objects) {}
+
+  /**
+   * A compare-and-set of one ref: {@code expected} null means "must not exist", {@code next}
+   * null means "delete it".
+   */
+  public record RefUpdate(String name, String expected, String next) {}
+
+  /** A project's repository as one transaction saw it: its refs (name to object id) and packs. */
+  public record RepoState(java.util.Map<String, String> refs, java.util.List<PackInfo> packs) {}
+
+  /** An explicit checkpoint ({@code save}) of a branch: its version, head and work in progress. */
+  public record Checkpoint(long version, String head, String wip, long createdAt) {}
 }

@@ -11,17 +11,19 @@ import java.util.List;
 final class Schema {
 
   /** The embedded (H2) schema: chunks as VARBINARY. */
-  static final List<List<String>> EMBEDDED = migrations("VARBINARY(67108864)", List.of());
+  static final List<List<String>> EMBEDDED = migrations("VARBINARY(67108864)", List.of(), List.of());
 
   /** The PostgreSQL schema: chunks as BYTEA. */
   static final List<List<String>> POSTGRES = migrations("BYTEA", List.of(
       // chunks are already gzip: storing them uncompressed and out of line saves CPU for nothing
-      "ALTER TABLE snapshot_chunks ALTER COLUMN data SET STORAGE EXTERNAL"));
+      "ALTER TABLE snapshot_chunks ALTER COLUMN data SET STORAGE EXTERNAL"), List.of(
+      // pack data is already zlib-compressed: the same holds
+      "ALTER TABLE pack_chunks ALTER COLUMN data SET STORAGE EXTERNAL"));
 
   private Schema() {}
 
   /** The migrations with {@code bytes} as the binary column type and {@code extra} appended to version 1. */
-  private static List<List<String>> migrations(String bytes, List<String> extra) {
+  private static List<List<String>> migrations(String bytes, List<String> extra, List<String> extra2) {
     List<String> v1 = new ArrayList<>(List.of(
           "CREATE TABLE users (username VARCHAR(64) PRIMARY KEY, password_hash VARCHAR(512) NOT NULL,"
               + " created_at BIGINT NOT NULL)",
@@ -56,6 +58,24 @@ final class Schema {
           "CREATE INDEX holders_server ON workspace_holders(server_tag)",
           "CREATE INDEX sessions_server ON workspace_sessions(server_tag)"));
     v1.addAll(extra);
-    return List.of(List.copyOf(v1));
+    // Version 2: the project's git repository. Objects live in packs shared by every branch;
+    // refs (branch heads, tags, and each branch's hidden work-in-progress commit) are rows moved
+    // by compare-and-set in the transaction that adds the pack they need. The snapshot tables of
+    // version 1 stay until the start-up upgrade has turned their archives into packs and refs.
+    List<String> v2 = new ArrayList<>(List.of(
+        "CREATE TABLE packs (project_id VARCHAR(64) NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+            + " pack_id CHAR(40) NOT NULL, bytes BIGINT NOT NULL, objects INT NOT NULL, chunks INT NOT NULL,"
+            + " created_at BIGINT NOT NULL, PRIMARY KEY (project_id, pack_id))",
+        "CREATE TABLE pack_chunks (project_id VARCHAR(64) NOT NULL, pack_id CHAR(40) NOT NULL, seq INT NOT NULL,"
+            + " data " + bytes + " NOT NULL, PRIMARY KEY (project_id, pack_id, seq),"
+            + " FOREIGN KEY (project_id, pack_id) REFERENCES packs(project_id, pack_id) ON DELETE CASCADE)",
+        "CREATE TABLE refs (project_id VARCHAR(64) NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+            + " name VARCHAR(300) NOT NULL, object_id CHAR(40) NOT NULL, updated_at BIGINT NOT NULL,"
+            + " PRIMARY KEY (project_id, name))",
+        "CREATE TABLE checkpoints (project_id VARCHAR(64) NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+            + " branch VARCHAR(255) NOT NULL, version BIGINT NOT NULL, head CHAR(40) NOT NULL,"
+            + " wip CHAR(40), created_at BIGINT NOT NULL, PRIMARY KEY (project_id, branch, version))"));
+    v2.addAll(extra2);
+    return List.of(List.copyOf(v1), List.copyOf(v2));
   }
 }

@@ -1,7 +1,6 @@
 package io.branchwork.store;
 
 import io.branchwork.core.BranchworkException;
-import io.branchwork.store.Records.BranchHead;
 import io.branchwork.store.Records.SnapshotMeta;
 import io.branchwork.store.SqlEngine.Violation;
 import io.vertx.core.Future;
@@ -10,9 +9,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Branch rows and their snapshot versions: an archive is chunk rows written in one transaction
- * with its version row, so a version is visible whole or not at all, and the newest
- * {@code keep} versions are kept.
+ * Schema version 1's branch snapshots: each version a tar.gz of the working copy with its
+ * {@code .git}, as chunk rows. The start-up upgrade reads them and turns them into the project's
+ * repository ({@link RepoRows}); only tests that build an old store still write them.
  */
 final class SnapshotRows {
 
@@ -65,11 +64,12 @@ final class SnapshotRows {
         .map(Optional::orElseThrow);
   }
 
-  Future<Optional<SnapshotMeta>> latest(String project, String branch) {
-    return engine.auto(tx -> tx.one("SELECT s.version, s.head, s.bytes, s.created_at FROM branches b"
-        + " JOIN snapshots s ON s.project_id = b.project_id AND s.branch = b.branch"
-        + " AND s.version = b.latest_version WHERE b.project_id = ? AND b.branch = ?",
-        r -> new SnapshotMeta(project, branch, r.int64(0), r.string(1), r.int64(2), r.int64(3)), project, branch));
+  /** The latest snapshot of every branch that has one. */
+  Future<List<SnapshotMeta>> latestOfAll() {
+    return engine.auto(tx -> tx.query("SELECT b.project_id, b.branch, s.version, s.head, s.bytes, s.created_at"
+        + " FROM branches b JOIN snapshots s ON s.project_id = b.project_id AND s.branch = b.branch"
+        + " AND s.version = b.latest_version ORDER BY b.project_id, b.branch",
+        r -> new SnapshotMeta(r.string(0), r.string(1), r.int64(2), r.string(3), r.int64(4), r.int64(5))));
   }
 
   /** Writes the archive of that version to {@code target}, one chunk per query. */
@@ -83,28 +83,9 @@ final class SnapshotRows {
                 meta.project(), meta.branch(), meta.version()));
   }
 
-  /** See {@link Store#renameBranch}. */
-  Future<Void> rename(String project, String from, String to) {
-    Future<Void> renamed = engine.tx(tx -> tx.update("UPDATE branches SET branch = ? WHERE project_id = ? AND branch = ?",
-            to, project, from)
-        .compose(n -> n == 0 ? Future.failedFuture(BranchworkException.notFound("no branch " + from))
-            : tx.update("UPDATE workspace_sessions SET branch = ? WHERE project_id = ? AND branch = ?", to, project, from))
-        .compose(n -> tx.update("UPDATE workspace_holders SET branch = ? WHERE project_id = ? AND branch = ?",
-            to, project, from))
-        .mapEmpty());
-    return renamed.recover(e -> Future.failedFuture(engine.is(e, Violation.UNIQUE)
-        ? BranchworkException.conflict("branch " + to + " already exists") : e));
-  }
-
-  /** See {@link Store#deleteBranch}. */
-  Future<Void> delete(String project, String branch) {
+  /** Drops the branch row and, by cascade, its snapshots and chunks. */
+  Future<Void> drop(String project, String branch) {
     return engine.auto(tx -> tx.update("DELETE FROM branches WHERE project_id = ? AND branch = ?", project, branch))
-        .compose(n -> n == 0 ? Future.failedFuture(BranchworkException.notFound("no branch " + branch))
-            : Future.<Void>succeededFuture());
-  }
-
-  Future<List<BranchHead>> list(String project) {
-    return engine.auto(tx -> tx.query("SELECT branch, head FROM branches WHERE project_id = ?"
-        + " AND latest_version > 0 ORDER BY branch", r -> new BranchHead(r.string(0), r.string(1)), project));
+        .mapEmpty();
   }
 }

@@ -3,6 +3,10 @@ package io.branchwork.store;
 import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.store.Records.BranchHead;
+import io.branchwork.store.Records.Checkpoint;
+import io.branchwork.store.Records.PackInfo;
+import io.branchwork.store.Records.RefUpdate;
+import io.branchwork.store.Records.RepoState;
 import io.branchwork.store.Records.ProjectRole;
 import io.branchwork.store.Records.SnapshotMeta;
 import io.branchwork.store.Records.Token;
@@ -15,8 +19,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The store, written once over either engine: every statement and every row mapping is here or
- * in {@link SnapshotRows}, and {@link SqlEngine} supplies only what the databases spell
+ * The store, written once over either engine: every statement and every row mapping is here, in
+ * {@link RepoRows} or in {@link SnapshotRows}, and {@link SqlEngine} supplies only what the databases spell
  * differently. Single reads and writes run without a transaction; ops of several statements run
  * in one.
  */
@@ -24,6 +28,7 @@ final class SqlStore implements Store {
 
   private final SqlEngine engine;
   private final SnapshotRows snapshots;
+  private final RepoRows repo;
   private final String putSession;
   private final String putHolder;
   private final String putMember;
@@ -31,6 +36,7 @@ final class SqlStore implements Store {
   SqlStore(SqlEngine engine, int chunkBytes, int keep) {
     this.engine = engine;
     this.snapshots = new SnapshotRows(engine, chunkBytes, keep);
+    this.repo = new RepoRows(engine, chunkBytes);
     this.putSession = engine.upsert("workspace_sessions", List.of("project_id", "branch"),
         List.of("server_tag", "ref_count", "time_zeroed", "updated_at"));
     this.putHolder = engine.upsert("workspace_holders", List.of("project_id", "branch", "holder"),
@@ -131,7 +137,54 @@ final class SqlStore implements Store {
         r -> Role.fromWire(r.string(0)), projectId, username));
   }
 
-  // --- snapshots and branches
+  // --- the project's git repository
+
+  @Override
+  public Future<RepoState> repoState(String project) {
+    return repo.state(project);
+  }
+
+  @Override
+  public Future<Void> readPack(String project, String packId, Path target) {
+    return repo.readPack(project, packId, target);
+  }
+
+  @Override
+  public Future<Void> updateRepo(String project, PackInfo pack, Path file, List<RefUpdate> updates) {
+    return repo.update(project, pack, file, updates);
+  }
+
+  @Override
+  public Future<Boolean> replacePacks(String project, PackInfo merged, Path file, List<String> replaced) {
+    return repo.replacePacks(project, merged, file, replaced);
+  }
+
+  @Override
+  public Future<Long> checkpoint(String project, String branch, String head, String wip) {
+    return repo.checkpoint(project, branch, head, wip);
+  }
+
+  @Override
+  public Future<Optional<Checkpoint>> latestCheckpoint(String project, String branch) {
+    return repo.latestCheckpoint(project, branch);
+  }
+
+  @Override
+  public Future<Void> renameBranch(String project, String from, String to) {
+    return repo.rename(project, from, to);
+  }
+
+  @Override
+  public Future<Void> deleteBranch(String project, String branch) {
+    return repo.delete(project, branch);
+  }
+
+  @Override
+  public Future<List<BranchHead>> listBranches(String project) {
+    return repo.list(project);
+  }
+
+  // --- schema version 1's snapshots
 
   @Override
   public Future<SnapshotMeta> writeSnapshot(String project, String branch, String head, Path archive,
@@ -140,8 +193,8 @@ final class SqlStore implements Store {
   }
 
   @Override
-  public Future<Optional<SnapshotMeta>> latestSnapshot(String project, String branch) {
-    return snapshots.latest(project, branch);
+  public Future<List<SnapshotMeta>> legacySnapshots() {
+    return snapshots.latestOfAll();
   }
 
   @Override
@@ -150,18 +203,8 @@ final class SqlStore implements Store {
   }
 
   @Override
-  public Future<Void> renameBranch(String project, String from, String to) {
-    return snapshots.rename(project, from, to);
-  }
-
-  @Override
-  public Future<Void> deleteBranch(String project, String branch) {
-    return snapshots.delete(project, branch);
-  }
-
-  @Override
-  public Future<List<BranchHead>> listBranches(String project) {
-    return snapshots.list(project);
+  public Future<Void> dropLegacy(String project, String branch) {
+    return snapshots.drop(project, branch);
   }
 
   // --- workspace sessions

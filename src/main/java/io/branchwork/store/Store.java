@@ -2,6 +2,10 @@ package io.branchwork.store;
 
 import io.branchwork.contract.Role;
 import io.branchwork.store.Records.BranchHead;
+import io.branchwork.store.Records.Checkpoint;
+import io.branchwork.store.Records.PackInfo;
+import io.branchwork.store.Records.RefUpdate;
+import io.branchwork.store.Records.RepoState;
 import io.branchwork.store.Records.ProjectRole;
 import io.branchwork.store.Records.SnapshotMeta;
 import io.branchwork.store.Records.Token;
@@ -53,33 +57,61 @@ public interface Store {
 
   Future<Optional<Role>> role(String projectId, String username);
 
-  // --- snapshots
+  // --- the project's git repository
+
+  /** The project's refs and packs, read in one transaction. */
+  Future<RepoState> repoState(String project);
+
+  /** Writes one pack of the project to {@code target}, chunk by chunk. */
+  Future<Void> readPack(String project, String packId, Path target);
 
   /**
-   * Stores the tar.gz at {@code archive} as the next version of the branch, in chunks and in one
-   * transaction, then prunes to the newest {@code keep}. With {@code expectedVersion} set (0 for
-   * "no version yet") the write fails {@code conflict} unless the branch's latest version is
-   * still that one, which fences writers that lost track of the branch.
+   * Adds {@code pack} (stored from {@code file}; both null for none) and applies every ref update
+   * in one transaction: all or nothing. Fails {@code conflict} when a ref is no longer at its
+   * expected value, {@code not_found} when the project is gone.
+   */
+  Future<Void> updateRepo(String project, PackInfo pack, Path file, List<RefUpdate> updates);
+
+  /**
+   * Replaces the packs {@code replaced} by {@code merged} (which holds all their objects) in one
+   * transaction; answers false, changing nothing, when one of them is already gone.
+   */
+  Future<Boolean> replacePacks(String project, PackInfo merged, Path file, List<String> replaced);
+
+  /** Records an explicit checkpoint of a branch; answers its version (1, 2, ...). */
+  Future<Long> checkpoint(String project, String branch, String head, String wip);
+
+  Future<Optional<Checkpoint>> latestCheckpoint(String project, String branch);
+
+  /**
+   * Renames a branch: its head and work-in-progress refs, checkpoints and session rows;
+   * {@code conflict} when {@code to} exists, {@code not_found} when {@code from} does not.
+   */
+  Future<Void> renameBranch(String project, String from, String to);
+
+  /** Deletes a branch's head and work-in-progress refs and its checkpoints; {@code not_found} when it has none. */
+  Future<Void> deleteBranch(String project, String branch);
+
+  /** The project's branches with their heads. */
+  Future<List<BranchHead>> listBranches(String project);
+
+  // --- snapshots of schema version 1, kept for the start-up upgrade that turns them into refs
+
+  /**
+   * Stores the tar.gz at {@code archive} as the next version of the branch (schema version 1's
+   * form). Only the tests that build an old store write these now.
    */
   Future<SnapshotMeta> writeSnapshot(String project, String branch, String head, Path archive,
       Long expectedVersion);
 
-  Future<Optional<SnapshotMeta>> latestSnapshot(String project, String branch);
+  /** The latest version-1 snapshot of every branch that still has one. */
+  Future<List<SnapshotMeta>> legacySnapshots();
 
   /** Writes the archive of that version to {@code target}, chunk by chunk. */
   Future<Void> readSnapshot(SnapshotMeta meta, Path target);
 
-  /**
-   * Renames a branch with all its snapshot versions (and its session row); {@code conflict}
-   * when {@code to} has data, {@code not_found} when {@code from} has none.
-   */
-  Future<Void> renameBranch(String project, String from, String to);
-
-  /** Deletes a branch and all its snapshot versions; {@code not_found} when it has none. */
-  Future<Void> deleteBranch(String project, String branch);
-
-  /** The branches of a project that have a snapshot, with the head of the latest one. */
-  Future<List<BranchHead>> listBranches(String project);
+  /** Drops a branch's version-1 snapshots, once the upgrade has moved them. */
+  Future<Void> dropLegacy(String project, String branch);
 
   // --- workspace sessions (crash-safe bookkeeping of who holds what, per node)
 

@@ -13,14 +13,14 @@ import io.branchwork.store.Store;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.TreeGuard;
 import io.branchwork.workspace.git.GitBranches;
-import io.branchwork.workspace.snapshot.SnapshotService;
+import io.branchwork.workspace.git.GitResults;
+import io.branchwork.workspace.repo.Refs;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * The branch ops: create, rename (close-and-reopen) and delete. They move refs with JGit off the
@@ -28,10 +28,7 @@ import java.util.function.Supplier;
  */
 final class BranchHandlers {
 
-  /** A clean checkout of a new branch in a temporary directory, and the commit it is on. */
-  private record Checkout(Path dir, String head) {}
-
-  /** Where checkouts are made, and the load limits a new branch must fit. */
+  /** Where scratch checkouts are made, and the load limits a new branch must fit. */
   record Settings(Path tmpRoot, long maxBytes, long maxEntries) {}
 
   private final Vertx vertx;
@@ -39,18 +36,16 @@ final class BranchHandlers {
   private final AllocatorClient allocator;
   private final Workspace workspace;
   private final GitBranches refs;
-  private final SnapshotService snapshots;
   private final WorkspaceEvents events;
   private final Settings settings;
 
   BranchHandlers(Vertx vertx, Store store, AllocatorClient allocator, Workspace workspace, GitBranches refs,
-      SnapshotService snapshots, WorkspaceEvents events, Settings settings) {
+      WorkspaceEvents events, Settings settings) {
     this.vertx = vertx;
     this.store = store;
     this.allocator = allocator;
     this.workspace = workspace;
     this.refs = refs;
-    this.snapshots = snapshots;
     this.events = events;
     this.settings = settings;
   }
@@ -59,68 +54,68 @@ final class BranchHandlers {
     ops.put(WorkspaceOps.BRANCH_CREATE, this::branchCreate);
     ops.put(WorkspaceOps.BRANCH_RENAME, this::branchRename);
     ops.put(WorkspaceOps.BRANCH_DELETE, this::branchDelete);
+    // From the store, not this working copy: it lists branches other nodes made since the load.
+    ops.put(WorkspaceOps.BRANCHES, r -> store.listBranches(workspace.key().project())
+        .map(list -> GitJson.branches(new GitResults.BranchList(workspace.key().branch(),
+            list.stream().map(b -> new GitResults.RefHead(b.name(), b.head())).toList()))));
   }
 
   private <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
     return vertx.executeBlocking(work, false);
   }
 
+  /**
+   * A new branch at {@code from} (HEAD by default): durable before it answers, as a ref created
+   * by compare-and-set in the store with the objects it needs, so any node can open it at once.
+   */
   private Future<JsonObject> branchCreate(Request r) {
     String name = Identifiers.requireBranch(Args.string(r.args(), "name"));
     String from = Args.optString(r.args(), "from");
-    WorkspaceKey target = new WorkspaceKey(workspace.key().project(), name);
-    return requireNoStoredBranch(target)
+    // HEAD's commits must be in the store before a ref may name them.
+    return workspace.durable()
         .compose(v -> blocking(() -> {
-          if (refs.hasBranch(name)) {
-            throw BranchworkException.conflict("branch " + name + " already exists");
-          }
           var at = refs.resolveCommit(from);
           refs.requireCheckoutFits(at, settings.maxBytes(), settings.maxEntries());
-          refs.createBranchRef(name, at);
-          Path dir = Files.createTempDirectory(settings.tmpRoot(), "branch-");
-          try {
-            refs.checkoutCopy(workspace.workTree(), dir, name);
-            // The commit may come from an import's history: what a load would refuse is refused now.
-            TreeGuard.verifyWorkTree(dir.toRealPath());
-          } catch (Exception e) {
-            refs.deleteBranchRef(name);
-            FileTrees.deleteQuietly(dir);
-            throw e;
-          }
-          return new Checkout(dir, at.name());
+          requireOpens(name, at);
+          return at;
         }))
-        .compose(made -> {
-          Path dir = made.dir();
-          String head = made.head();
-          return snapshots.save(target, dir, head, 0L)
-              .eventually(() -> blocking(() -> {
-                FileTrees.deleteQuietly(dir);
-                return null;
-              }))
-              .recover(e -> blocking(() -> {
-                refs.deleteBranchRef(name);
-                return null;
-              }).transform(ar -> Future.failedFuture(e)))
-              .map(meta -> {
-                workspace.markDirty();
-                return new JsonObject().put("name", name).put("head", head);
-              });
-        });
-  }
-
-  private Future<Void> requireNoStoredBranch(WorkspaceKey key) {
-    return store.latestSnapshot(key.project(), key.branch()).compose(s -> s.isPresent()
-        ? Future.failedFuture(BranchworkException.conflict("branch " + key.branch() + " already exists"))
-        : Future.succeededFuture());
+        .compose(at -> workspace.writeRef(Refs.head(name), null, at)
+            .recover(e -> Failures.normalize(e).code() == ErrorCode.CONFLICT
+                ? Future.failedFuture(BranchworkException.conflict("branch " + name + " already exists"))
+                : Future.failedFuture(e))
+            .compose(v -> blocking(() -> {
+              if (!refs.hasBranch(name)) {
+                refs.createBranchRef(name, at);
+              }
+              return new JsonObject().put("name", name).put("head", at.name());
+            })));
   }
 
   /**
-   * A real git rename of the open branch, as close-and-reopen: git and the store move to the new
-   * name and the working copy (unsaved changes included) is saved under it; each step undoes the
-   * ones before when it fails, so either the old or the new name is fully in place. Then the
-   * sessions hear {@code renamed} (older clients) and {@code closing {"reason":"renamed","branch"}},
-   * this workspace refuses further ops, and its allocator closes it without saving. Clients reopen
-   * the new name; the gateway does so for its sessions.
+   * Checks {@code at} out once in a scratch directory, as every open of the new branch will: a
+   * commit from an import's history whose tree a load would refuse (links out of the working
+   * copy) is refused now, and the branch is never created.
+   */
+  private void requireOpens(String name, org.eclipse.jgit.lib.ObjectId at) throws Exception {
+    String probe = "branchwork-probe-" + java.util.UUID.randomUUID();
+    refs.createBranchRef(probe, at);
+    Path dir = Files.createTempDirectory(settings.tmpRoot(), "branch-");
+    try {
+      refs.checkoutCopy(workspace.workTree(), dir, probe);
+      TreeGuard.verifyWorkTree(dir.toRealPath());
+    } finally {
+      refs.deleteBranchRef(probe);
+      FileTrees.deleteQuietly(dir);
+    }
+  }
+
+  /**
+   * A real git rename of the open branch, as close-and-reopen: once every change is durable, git
+   * and then the store (head and work-in-progress refs, checkpoints, session rows, in one
+   * transaction) move to the new name; a store failure moves git back, so either the old or the
+   * new name is fully in place. Then the sessions hear {@code renamed} (older clients) and
+   * {@code closing {"reason":"renamed","branch"}}, this workspace refuses further ops, and its
+   * allocator closes it. Clients reopen the new name; the gateway does so for its sessions.
    */
   private Future<JsonObject> branchRename(Request r) {
     WorkspaceKey from = workspace.key();
@@ -129,26 +124,20 @@ final class BranchHandlers {
       throw BranchworkException.conflict("the branch is already called " + to);
     }
     WorkspaceKey target = new WorkspaceKey(from.project(), to);
-    // Each undo finishes before the op answers, so the next op in the queue sees one name or the other.
-    Supplier<Future<Void>> gitBack = () -> blocking(() -> {
-      refs.renameCurrent(from.branch());
-      return null;
-    });
-    return requireNoStoredBranch(target)
+    return workspace.durable()
         .compose(v -> blocking(() -> {
           if (refs.hasBranch(to)) {
-            throw BranchworkException.conflict("branch " + to + " already exists");
+            refs.deleteBranchRef(to); // a stale local copy: the store decides whether the name is free
           }
           refs.renameCurrent(to);
           return null;
         }))
         .compose(v -> store.renameBranch(from.project(), from.branch(), to)
-            .recover(e -> gitBack.get().transform(ar -> Future.failedFuture(e))))
-        .compose(v -> workspace.saveAs(target)
-            .recover(e -> store.renameBranch(from.project(), to, from.branch())
-                .transform(ar -> gitBack.get())
-                .transform(ar -> Future.failedFuture(e))))
-        .map(meta -> {
+            .recover(e -> blocking(() -> {
+              refs.renameCurrent(from.branch());
+              return null;
+            }).transform(ar -> Future.failedFuture(e))))
+        .map(v -> {
           workspace.retire(target);
           events.publish(Events.RENAMED, new JsonObject().put(Events.FIELD_BRANCH, to).put("by", r.user()), r);
           events.publish(Events.CLOSING, new JsonObject().put(Events.FIELD_REASON, Events.REASON_RENAMED)
@@ -174,22 +163,12 @@ final class BranchHandlers {
           BranchworkException e = (BranchworkException) ar.cause();
           return e.code() == ErrorCode.NOT_FOUND ? Future.succeededFuture() : Future.failedFuture(e);
         })
+        .compose(v -> store.deleteBranch(target.project(), name))
         .compose(v -> blocking(() -> {
-          boolean inRepo = refs.hasBranch(name);
-          if (inRepo) {
+          if (refs.hasBranch(name)) {
             refs.deleteBranchRef(name);
           }
-          return inRepo;
-        }))
-        .compose(inRepo -> store.deleteBranch(target.project(), name)
-            .transform(ar -> {
-              if (ar.failed() && !(inRepo && Failures.normalize(ar.cause()).code() == ErrorCode.NOT_FOUND)) {
-                return Future.failedFuture(ar.cause());
-              }
-              if (inRepo) {
-                workspace.markDirty();
-              }
-              return Future.succeededFuture(new JsonObject());
-            }));
+          return new JsonObject();
+        }));
   }
 }

@@ -9,17 +9,18 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 
-/** The {@code compile} op: runs on the heavy-op pool, within the compile bounds; a recompile dirties the workspace. */
+/**
+ * The {@code compile} op: runs on the heavy-op pool, within the compile bounds. Its state under
+ * {@code .git} is a cache, rebuilt after a restart, so a compile changes nothing that must be durable.
+ */
 final class CompileOps {
 
   private final CompileHandler compiler;
   private final WorkerExecutor heavy;
-  private final Runnable markDirty;
 
-  CompileOps(CompileHandler compiler, WorkerExecutor heavy, Runnable markDirty) {
+  CompileOps(CompileHandler compiler, WorkerExecutor heavy) {
     this.compiler = compiler;
     this.heavy = heavy;
-    this.markDirty = markDirty;
   }
 
   void register(Map<String, Op> ops) {
@@ -28,10 +29,6 @@ final class CompileOps {
 
   private Future<JsonObject> compile(Request r) {
     String entry = WorkspacePaths.require(Args.optString(r.args(), "entry"));
-    return heavy.executeBlocking(() -> compiler.compile(entry), false).onSuccess(result -> {
-      if (result.getInteger("recompiled") > 0) {
-        markDirty.run(); // the compile state under .git changed: keep it with the next save
-      }
-    });
+    return heavy.executeBlocking(() -> compiler.compile(entry), false);
   }
 }

@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The file ops of a workspace: list, read, write, delete, move. Arguments are checked on the
@@ -21,14 +22,15 @@ final class FileOps {
   private final Vertx vertx;
   private final WorkingCopy files;
   private final WorkspaceEvents events;
-  private final Runnable markDirty;
+  /** Told each path an op changed, so that the change is made durable before the op answers. */
+  private final Consumer<String> touched;
   private final ContentCache cache;
 
-  FileOps(Vertx vertx, WorkingCopy files, WorkspaceEvents events, Runnable markDirty, ContentCache cache) {
+  FileOps(Vertx vertx, WorkingCopy files, WorkspaceEvents events, Consumer<String> touched, ContentCache cache) {
     this.vertx = vertx;
     this.files = files;
     this.events = events;
-    this.markDirty = markDirty;
+    this.touched = touched;
     this.cache = cache;
   }
 
@@ -74,7 +76,7 @@ final class FileOps {
     cache.dropTree(path);
     return vertx.executeBlocking(() -> files.write(path, content, base), false).map(blob -> {
       cache.put(path, new WorkingCopy.Content(content, blob));
-      markDirty.run();
+      touched.accept(path);
       events.changed(path, blob, r);
       return new JsonObject().put("blob", blob);
     });
@@ -88,7 +90,7 @@ final class FileOps {
       files.delete(path, base);
       return null;
     }, false).map(v -> {
-      markDirty.run();
+      touched.accept(path);
       events.changed(path, null, r);
       return new JsonObject();
     });
@@ -100,7 +102,8 @@ final class FileOps {
     cache.dropTree(from);
     cache.dropTree(to);
     return vertx.executeBlocking(() -> files.move(from, to), false).map((List<String[]> moved) -> {
-      markDirty.run();
+      touched.accept(from);
+      touched.accept(to);
       for (String[] m : moved) {
         events.changed(m[0], null, r);
         events.changed(m[1], m[2], r);

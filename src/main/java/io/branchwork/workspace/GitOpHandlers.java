@@ -54,7 +54,6 @@ final class GitOpHandlers {
     ops.put(WorkspaceOps.DIFF, this::diff);
     ops.put(WorkspaceOps.COMMIT, this::commit);
     ops.put(WorkspaceOps.LOG, this::log);
-    ops.put(WorkspaceOps.BRANCHES, r -> blocking(refs::branches).map(GitJson::branches));
   }
 
   private <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
@@ -92,7 +91,7 @@ final class GitOpHandlers {
     return blocking(() -> git.commit(message, only, Repos.ident(r.user(), settings.emailDomain())))
         .map(commit -> {
           workspace.committed(commit);
-          events.publish(Events.COMMITTED, new JsonObject().put("commit", commit).put("by", r.user()), r);
+          events.publishDurable(Events.COMMITTED, new JsonObject().put("commit", commit).put("by", r.user()), r);
           return new JsonObject().put("commit", commit);
         });
   }

@@ -20,12 +20,12 @@ final class OpQueue {
   private final int limit;
   private boolean running;
   private boolean closed;
+  private Promise<Void> drained;
 
   OpQueue(int limit) {
     this.limit = limit;
   }
 
-  @SuppressWarnings("unchecked")
   <T> Future<T> submit(Supplier<Future<T>> task) {
     if (closed) {
       return Future.failedFuture(new BranchworkException(ErrorCode.NO_WORKSPACE, "the workspace is closing"));
@@ -34,30 +34,43 @@ final class OpQueue {
       return Future.failedFuture(BranchworkException.overloaded(
           "the workspace has " + limit + " ops waiting"));
     }
+    return enqueue(task);
+  }
+
+  /**
+   * Queues the workspace's own work (a durability round) behind what is accepted: past the limit
+   * and after {@link #close}, since ops already answered wait for it.
+   */
+  <T> Future<T> submitInternal(Supplier<Future<T>> task) {
+    return enqueue(task);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> Future<T> enqueue(Supplier<Future<T>> task) {
     Promise<Object> p = Promise.promise();
     waiting.add(new Pending((Supplier<Future<Object>>) (Supplier<?>) task, p));
     runNext();
     return (Future<T>) p.future();
   }
 
-  /** Refuses new ops; answers when the op in progress and those queued have finished. */
+  /** Refuses new ops; answers when the op in progress and all queued work (rounds too) have finished. */
   Future<Void> close() {
     closed = true;
-    Promise<Void> drained = Promise.promise();
-    if (!running && waiting.isEmpty()) {
-      drained.complete();
-    } else {
-      // Queue a marker behind everything already accepted.
-      waiting.add(new Pending(() -> {
-        drained.complete();
-        return Future.succeededFuture();
-      }, Promise.promise()));
+    if (drained == null) {
+      drained = Promise.promise();
     }
+    runNext();
     return drained.future();
   }
 
   private void runNext() {
-    if (running || waiting.isEmpty()) {
+    if (running) {
+      return;
+    }
+    if (waiting.isEmpty()) {
+      if (drained != null) {
+        drained.tryComplete();
+      }
       return;
     }
     Pending next = waiting.poll();

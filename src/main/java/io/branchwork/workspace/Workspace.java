@@ -1,7 +1,6 @@
 package io.branchwork.workspace;
 
 import io.branchwork.core.WorkspaceKey;
-import io.branchwork.store.Records.SnapshotMeta;
 import io.vertx.core.Future;
 import java.nio.file.Path;
 
@@ -12,14 +11,17 @@ interface Workspace {
 
   Path workTree();
 
-  /** Something changed that the next save must keep. */
-  void markDirty();
-
   /** HEAD moved to {@code commit}. */
   void committed(String commit);
 
-  /** Saves the working copy as the next version of {@code target}'s branch. */
-  Future<SnapshotMeta> saveAs(WorkspaceKey target);
+  /** Makes every change so far durable now, from inside a running op; answers once it is in the store. */
+  Future<Void> durable();
+
+  /**
+   * Makes {@code commit} (with what it reaches) durable as ref {@code name}, by compare-and-set
+   * from {@code expected} (null: the ref must not exist yet).
+   */
+  Future<Void> writeRef(String name, String expected, org.eclipse.jgit.lib.ObjectId commit);
 
   /** The branch now lives at {@code target}: refuse every op and never save here again. */
   void retire(WorkspaceKey target);

@@ -18,7 +18,9 @@ import io.branchwork.workspace.git.BoundedDiff;
 import io.branchwork.workspace.git.GitBranches;
 import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.git.Repos;
-import io.branchwork.workspace.snapshot.SnapshotService;
+import io.branchwork.workspace.repo.Persister;
+import io.branchwork.workspace.repo.RepoLoader;
+import org.eclipse.jgit.lib.ObjectId;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -56,7 +58,6 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   private WorkspaceKey key;
   private OpQueue queue;
   private LockGate lock;
-  private SnapshotService snapshots;
   private WorkspaceEvents events;
   private MessageConsumer<JsonObject> consumer;
   /**
@@ -67,9 +68,9 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   private Path dir;
   private Path workTree;
   private Repository repo;
-  private long version;
   private String head;
-  private boolean dirty;
+  private Persister persister;
+  private WorkingCopy files;
   /** Asked at stop: false when this node lost its claim (another owner's snapshot must win) or closes without saving. */
   private final BooleanSupplier saveOnStop;
   /**
@@ -78,6 +79,9 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
    */
   private WorkspaceKey retiredTo;
   private long arrivals;
+  /** The ops whose answer waits until their change is in the store. */
+  private static final java.util.Set<String> DURABLE = java.util.Set.of(WorkspaceOps.WRITE, WorkspaceOps.DELETE,
+      WorkspaceOps.MOVE, WorkspaceOps.COMMIT);
 
   /** {@code saveOnStop} is asked when the workspace stops whether its unsaved changes are to be kept. */
   public WorkspaceVerticle(WorkspaceKey key, Services services, BooleanSupplier saveOnStop) {
@@ -90,32 +94,32 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   public Future<?> start() {
     long t0 = System.nanoTime();
     queue = new OpQueue(services.config().queueLimit);
-    snapshots = new SnapshotService(vertx, services.store(), services.metrics(), services.tmpRoot(),
-        SnapshotService.Settings.of(services.config()));
     events = new WorkspaceEvents(vertx.eventBus(), key);
     lock = new LockGate(vertx, events, services.config().opTimeoutMs, services.config().queueLimit);
     heavy = vertx.createSharedWorkerExecutor(HEAVY_POOL, services.config().heavyOpThreads);
     return vertx.executeBlocking(() -> Files.createTempDirectory(services.workRoot(), "ws-"), false)
         .compose(d -> {
           dir = d;
-          return snapshots.loadInto(key, d.resolve("wc"));
+          return new RepoLoader(vertx, services.store(), services.config().maxSnapshotBytes,
+              services.config().maxSnapshotEntries).load(key, d.resolve("wc"));
         })
-        .compose(loaded -> vertx.executeBlocking(() -> open(loaded.meta()), false).map(loaded))
         .compose(loaded -> {
           Config config = services.config();
+          open(loaded);
           WorkingCopy files = new WorkingCopy(workTree, services.config().maxFileBytes,
-              services.config().maxSnapshotBytes, loaded.bytes());
+              services.config().maxSnapshotBytes, loaded.checkout().bytes());
+          this.files = files;
           ContentCache cache = new ContentCache(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
-          new FileOps(vertx, files, events, this::markDirty, cache).register(ops);
+          new FileOps(vertx, files, events, persister::touch, cache).register(ops);
           new CompileOps(new CompileHandler(files, repo.getDirectory().toPath(), new Compiler.Limits(
               services.config().compileMaxOutputBytes, services.config().compileMaxDepth,
-              services.config().compileTimeoutMs)), heavy, this::markDirty).register(ops);
+              services.config().compileTimeoutMs)), heavy).register(ops);
           GitBranches refs = new GitBranches(repo);
           new GitOpHandlers(vertx, this, new GitOps(repo), refs, events, heavy, new GitOpHandlers.Settings(
               new BoundedDiff(config.diffMaxPatchBytes, config.diffMaxFileBytes, config.diffTimeoutMs),
               config.logTimeoutMs, config.emailDomain)).register(ops);
           new BranchHandlers(vertx, services.store(), new AllocatorClient(vertx, config.requestTimeoutMs), this, refs,
-              snapshots, events, new BranchHandlers.Settings(services.tmpRoot(), config.maxSnapshotBytes,
+              events, new BranchHandlers.Settings(services.tmpRoot(), config.maxSnapshotBytes,
                   config.maxSnapshotEntries)).register(ops);
           new Presence(events, () -> head, lock::holderGone).register(ops);
           lock.register(ops);
@@ -123,7 +127,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
           consumer = vertx.eventBus().consumer(key.address(), this::onMessage);
           return consumer.completion();
         })
-        .onSuccess(v -> LOG.debug("workspace {} loaded version {} in {} ms", key, version,
+        .onSuccess(v -> LOG.debug("workspace {} loaded at {} in {} ms", key, head,
             (System.nanoTime() - t0) / 1_000_000))
         // A failed load leaves a directory behind: deleted on a worker (never on the event loop),
         // and the deployment fails only once it is gone.
@@ -133,20 +137,13 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
         }, false).transform(ar -> Future.failedFuture(e)));
   }
 
-  private Void open(SnapshotMeta meta) throws Exception {
-    workTree = dir.resolve("wc").toRealPath();
-    repo = Repos.open(workTree);
-    version = meta.version();
-    head = Repos.head(repo);
-    GitBranches refs = new GitBranches(repo);
-    String current = Repos.currentBranch(repo);
-    if (current != null && !current.equals(key.branch()) && !refs.hasBranch(key.branch())) {
-      // A rename stopped between the store and the save (a crash): the store's name wins.
-      LOG.warn("workspace {} loaded on branch {}; renaming it to {}", key, current, key.branch());
-      refs.renameCurrent(key.branch());
-    }
-    new GitOps(repo).refreshIndex();
-    return null;
+  private void open(RepoLoader.Loaded loaded) {
+    repo = loaded.checkout().repo();
+    workTree = loaded.checkout().workTree();
+    head = loaded.checkout().head().name();
+    persister = new Persister(vertx, services.store(), key.project(), key.branch(), repo, loaded.checkout().wip(),
+        services.tmpRoot(), loaded.state().refs(), queue::submitInternal);
+    events.deferChanges(persister::afterDurable);
   }
 
   @Override
@@ -157,10 +154,13 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
           lock.close();
           return queue.close();
         })
-        .compose(v -> dirty && services.config().saveOnEvict && retiredTo == null && saveOnStop.getAsBoolean()
-            ? saveNow(null).<Void>mapEmpty().recover(e -> {
-              LOG.error("workspace {} could not save on close; unsaved changes are lost", key, e);
-              return Future.succeededFuture();
+        // Every acknowledged change is in the store already; a change whose round failed (a store
+        // outage) was never acknowledged, but gets one more chance here.
+        .compose(v -> persister != null && persister.behind() && retiredTo == null && saveOnStop.getAsBoolean()
+            ? persister.round().andThen(x -> {
+              if (persister.behind()) {
+                LOG.error("workspace {} could not store its last unacknowledged changes; they are lost", key);
+              }
             })
             : Future.<Void>succeededFuture())
         .eventually(() -> vertx.executeBlocking(() -> {
@@ -235,10 +235,19 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
         done = Future.failedFuture(e);
       }
       return done.andThen(ar -> {
-        if (ar.succeeded()) {
-          reply.tryComplete(ar.result());
-        } else {
+        if (ar.failed()) {
           reply.tryFail(ar.cause());
+        } else if (DURABLE.contains(r.op())) {
+          // The mailbox moves on; the answer waits for the round that stores this change.
+          persister.durable().onComplete(d -> {
+            if (d.succeeded()) {
+              reply.tryComplete(ar.result());
+            } else {
+              reply.tryFail(d.cause());
+            }
+          });
+        } else {
+          reply.tryComplete(ar.result());
         }
       }).transform(ar -> Future.succeededFuture());
     }).onFailure(reply::tryFail);
@@ -257,14 +266,19 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   }
 
   @Override
-  public void markDirty() {
-    dirty = true;
+  public void committed(String commit) {
+    head = commit;
+    persister.headMoved();
   }
 
   @Override
-  public void committed(String commit) {
-    head = commit;
-    dirty = true;
+  public Future<Void> durable() {
+    return persister.flush();
+  }
+
+  @Override
+  public Future<Void> writeRef(String name, String expected, ObjectId commit) {
+    return persister.writeRef(name, expected, commit);
   }
 
   /** The branch now lives at {@code target}: refuse every op and never save here again. */
@@ -273,29 +287,20 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
     retiredTo = target;
   }
 
+  /**
+   * An explicit checkpoint: everything is durable already (or is made so now), and the store
+   * records the branch's head and work in progress under the next version number.
+   */
   private Future<JsonObject> save(Request r) {
-    return saveNow(r).map(meta -> new JsonObject().put("version", meta.version()).put("bytes", meta.bytes()));
-  }
-
-  Future<SnapshotMeta> saveNow(Request cause) {
-    return saveAs(key).onSuccess(meta -> {
-      if (cause != null) {
-        events.saved(meta.version(), cause);
-      }
-    });
-  }
-
-  /** Saves the working copy as the next version of {@code target}'s branch (the open one, or its new name). */
-  @Override
-  public Future<SnapshotMeta> saveAs(WorkspaceKey target) {
     long t0 = System.nanoTime();
-    return vertx.executeBlocking(() -> Repos.head(repo), false)
-        .compose(h -> snapshots.save(target, workTree, h, version))
-        .onSuccess(meta -> {
-          version = meta.version();
-          dirty = false;
-          LOG.info("workspace {} saved version {} ({} bytes) in {} ms", target, meta.version(), meta.bytes(),
+    return persister.flush()
+        .compose(v -> services.store().checkpoint(key.project(), key.branch(), persister.durableHead(),
+            persister.durableWip()))
+        .map(version -> {
+          LOG.info("workspace {} checkpoint {} at {} in {} ms", key, version, persister.durableHead(),
               (System.nanoTime() - t0) / 1_000_000);
+          events.saved(version, r);
+          return new JsonObject().put("version", version).put("bytes", files.bytesUsed());
         });
   }
 }

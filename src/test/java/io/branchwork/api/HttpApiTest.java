@@ -133,6 +133,40 @@ class HttpApiTest {
   }
 
   @Test
+  @DisplayName("Import of a working copy on main (the common case) replaces a new project's initial commit, keeps its uncommitted files and brings its other branches")
+  void importOntoNewProjectsMain() throws Exception {
+    String token = node.login("iris");
+    node.http.postJson("/api/projects", token, new JsonObject().put("id", "onmain")).expect(201);
+    Path repo = Files.createDirectories(dir.resolve("main-repo"));
+    Cli.run(repo, "git", "init", "-q", "-b", "main");
+    Files.writeString(repo.resolve("a.scad"), "cube(1);\n");
+    Cli.run(repo, "git", "add", ".");
+    Cli.run(repo, "git", "commit", "-q", "-m", "first");
+    Cli.run(repo, "git", "branch", "dev");
+    Files.writeString(repo.resolve("draft.scad"), "sphere(1);\n");
+    String head = Cli.run(repo, "git", "rev-parse", "HEAD").trim();
+    Path tgz = dir.resolve("main-repo.tar.gz");
+    Cli.run(repo, "tar", "-czf", tgz.toString(), ".");
+    byte[] body = Files.readAllBytes(tgz);
+
+    JsonObject imported = node.http.postRaw("/api/projects/onmain/import", token, body, "application/gzip")
+        .expect(201).json();
+    assertEquals("main", imported.getString("branch"));
+    assertEquals(head, imported.getString("head"));
+    assertEquals(new JsonArray().add("dev"), imported.getJsonArray("branches"));
+    // main now has data of its own: a second import is refused
+    assertEquals("conflict", node.http.postRaw("/api/projects/onmain/import", token, body, "application/gzip")
+        .expect(409).code());
+    var key = new io.branchwork.core.WorkspaceKey("onmain", "main");
+    node.allocator("register", key, "h-onmain");
+    assertEquals("sphere(1);\n", new String(node.ws(key, "iris", "read", new JsonObject().put("path", "draft.scad"))
+        .getBinary("content"), StandardCharsets.UTF_8));
+    JsonArray changes = node.ws(key, "iris", "status", new JsonObject()).getJsonArray("changes");
+    assertEquals(new JsonArray().add(new JsonObject().put("path", "draft.scad").put("change", "untracked")), changes);
+    node.allocator("deregister", key, "h-onmain");
+  }
+
+  @Test
   @DisplayName("Import takes a tar.gz of a real git working copy; a second import of the branch is 409")
   void importRepository() throws Exception {
     String token = node.login("gina");
@@ -152,8 +186,11 @@ class HttpApiTest {
     assertEquals(head, imported.getString("head"));
     assertEquals("conflict", node.http.postRaw("/api/projects/imp/import?branch=feature/x", token, body, "application/gzip")
         .expect(409).code());
-    assertEquals("bad_request", node.http.postRaw("/api/projects/imp/import?branch=other", token, body, "application/gzip")
-        .expect(400).code());
+    // HEAD on any branch: ?branch names what it becomes in the project
+    JsonObject renamed = node.http.postRaw("/api/projects/imp/import?branch=other", token, body, "application/gzip")
+        .expect(201).json();
+    assertEquals("other", renamed.getString("branch"));
+    assertEquals(head, renamed.getString("head"));
     assertEquals("bad_request", node.http.postRaw("/api/projects/imp/import?branch=..bad", token, body, "application/gzip")
         .expect(400).code());
     assertEquals("bad_request", node.http.postRaw("/api/projects/imp/import?branch=junk", token,
@@ -161,6 +198,7 @@ class HttpApiTest {
 
     JsonArray branches = node.http.get("/api/projects/imp/branches", token).expect(200).array();
     assertTrue(branches.contains(new JsonObject().put("name", "feature/x").put("head", head)), branches::encode);
+    assertTrue(branches.contains(new JsonObject().put("name", "other").put("head", head)), branches::encode);
 
     // the branch name travels percent-encoded in the snapshot path
     Response r = node.http.get("/api/projects/imp/branches/feature%2Fx/snapshot", token).expect(200);

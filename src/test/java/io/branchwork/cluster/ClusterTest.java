@@ -3,6 +3,7 @@ package io.branchwork.cluster;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.branchwork.contract.Addresses;
@@ -169,27 +170,34 @@ class ClusterTest {
   }
 
   @Test
-  @DisplayName("Verifies that a node that lost its claim stops serving without saving, so the new owner's snapshot wins")
+  @DisplayName("Verifies that a node that lost its claim stops serving, the new owner has every acknowledged write, and a stale writer is refused")
   void lostClaimIsFenced() throws Exception {
     WorkspaceKey key = new WorkspaceKey("fence", "main");
     a.allocator("register", key, "h-fence");
     TestNode owner = a.allocator("lookup", key, null).getString("node").equals("node-a") ? a : b;
     TestNode other = owner == a ? b : a;
-    long saved = owner.ws(key, "alice", "save", new JsonObject()).getLong("version");
-    owner.ws(key, "alice", "write", new JsonObject().put("path", "stale.txt")
-        .put("content", "must not be saved".getBytes(StandardCharsets.UTF_8)));
+    owner.ws(key, "alice", "write", new JsonObject().put("path", "acked.txt")
+        .put("content", "acknowledged".getBytes(StandardCharsets.UTF_8)));
+    String wipSeen = owner.node.services().store().repoState("fence").await(10, TimeUnit.SECONDS).refs()
+        .get("refs/branchwork/wip/main");
+    assertTrue(wipSeen != null, "the acknowledged write is in the store before its answer");
     // Another node takes the key over behind the owner's back (what a healed split brain leaves).
     other.vertx.sharedData().<String, String>getAsyncMap(HazelcastOwnership.MAP)
         .compose(m -> m.put(key.address(), other.node.services().ownership().self()))
         .await(10, TimeUnit.SECONDS);
     Await.until("the old owner to stop serving", 10_000, () -> open(owner, key) == 0);
-    assertEquals(saved, owner.node.services().store().latestSnapshot("fence", "main")
-        .await(10, TimeUnit.SECONDS).orElseThrow().version(), "the fenced owner did not save");
     other.allocator("register", key, "h-new");
     assertEquals(1, open(other, key));
+    other.ws(key, "alice", "write", new JsonObject().put("path", "new.txt")
+        .put("content", "after".getBytes(StandardCharsets.UTF_8)));
     JsonObject list = other.ws(key, "alice", "list", new JsonObject());
     assertTrue(list.getJsonArray("entries").stream()
-        .noneMatch(e -> ((JsonObject) e).getString("path").equals("stale.txt")), list::encode);
+        .anyMatch(e -> ((JsonObject) e).getString("path").equals("acked.txt")), list::encode);
+    // A writer that still believes the old state (the fenced owner's next round) changes nothing.
+    Exception stale = assertThrows(Exception.class, () -> owner.node.services().store().updateRepo("fence", null, null,
+        java.util.List.of(new io.branchwork.store.Records.RefUpdate("refs/branchwork/wip/main", wipSeen,
+            "0".repeat(40)))).await(10, TimeUnit.SECONDS));
+    assertTrue(stale.getMessage().contains("no longer at"), stale.getMessage());
     other.allocator("deregister", key, "h-new");
     other.allocator("deregister", key, "h-fence");
     other.allocator("kill", key, null);

@@ -2,12 +2,16 @@ package io.branchwork.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.store.Records.PackInfo;
+import io.branchwork.store.Records.RefUpdate;
+import io.branchwork.store.Records.RepoState;
 import io.branchwork.store.Records.SnapshotMeta;
 import io.branchwork.store.Records.WorkspaceSession;
 import io.vertx.core.Future;
@@ -15,6 +19,7 @@ import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -130,8 +135,9 @@ public abstract class StoreContractTest {
     Path out = dir.resolve("out");
     await(store.readSnapshot(meta, out));
     assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(out));
-    assertEquals(meta, await(store.latestSnapshot("p", "feature/x")).orElseThrow());
-    assertEquals(List.of(new Records.BranchHead("feature/x", "abc")), await(store.listBranches("p")));
+    assertEquals(meta, latestLegacy("p", "feature/x"));
+    await(store.dropLegacy("p", "feature/x"));
+    assertTrue(await(store.legacySnapshots()).isEmpty());
   }
 
   @Test
@@ -144,7 +150,7 @@ public abstract class StoreContractTest {
     }
     assertEquals(ErrorCode.CONFLICT, code(store.writeSnapshot("p", "main", "stale", in, 3L)));
     assertEquals(ErrorCode.CONFLICT, code(store.writeSnapshot("p", "main", "stale", in, 0L)));
-    SnapshotMeta latest = await(store.latestSnapshot("p", "main")).orElseThrow();
+    SnapshotMeta latest = latestLegacy("p", "main");
     assertEquals(5, latest.version());
     assertEquals("h5", latest.head());
     // pruned: version 2 is gone, version 3 (5 - KEEP + 1) still reads
@@ -164,32 +170,77 @@ public abstract class StoreContractTest {
     await(store.writeSnapshot("p", "main", "good", in, 0L));
     Path missing = dir.resolve("vanished");
     assertTrue(assertThrows(Exception.class, () -> await(store.writeSnapshot("p", "main", "bad", missing, 1L))) != null);
-    SnapshotMeta latest = await(store.latestSnapshot("p", "main")).orElseThrow();
+    SnapshotMeta latest = latestLegacy("p", "main");
     assertEquals(1, latest.version());
     await(store.readSnapshot(latest, dir.resolve("back")));
     assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(dir.resolve("back")));
   }
 
   @Test
-  @DisplayName("Verifies that a branch renames with every version it has, and deletes with them")
+  @DisplayName("Verifies that a pack spanning many chunks reads back byte for byte and refs move only by compare-and-set")
+  void repoPacksAndRefs() throws Exception {
+    project("p", "ann");
+    Path pack = file("pack", CHUNK * 4 + 7, 5);
+    PackInfo info = new PackInfo("a".repeat(40), Files.size(pack), 3);
+    await(store.updateRepo("p", info, pack, List.of(new RefUpdate("refs/heads/main", null, "1".repeat(40)))));
+    // the same pack again (a retried round) is stored once
+    await(store.updateRepo("p", info, pack, List.of()));
+    RepoState state = await(store.repoState("p"));
+    assertEquals(List.of(info), state.packs());
+    assertEquals(Map.of("refs/heads/main", "1".repeat(40)), state.refs());
+    Path back = dir.resolve("back.pack");
+    await(store.readPack("p", info.id(), back));
+    assertArrayEquals(Files.readAllBytes(pack), Files.readAllBytes(back));
+    // a stale expected value changes nothing, the pack that came with it included
+    Path other = file("other", 100, 6);
+    PackInfo otherInfo = new PackInfo("b".repeat(40), 100, 1);
+    assertEquals(ErrorCode.CONFLICT, code(store.updateRepo("p", otherInfo, other, List.of(
+        new RefUpdate("refs/branchwork/wip/main", null, "3".repeat(40)),
+        new RefUpdate("refs/heads/main", "2".repeat(40), "3".repeat(40))))));
+    assertEquals(state, await(store.repoState("p")));
+    assertEquals(ErrorCode.CONFLICT, code(store.updateRepo("p", null, null, List.of(
+        new RefUpdate("refs/heads/main", null, "3".repeat(40))))));
+    await(store.updateRepo("p", otherInfo, other, List.of(
+        new RefUpdate("refs/heads/main", "1".repeat(40), "3".repeat(40)),
+        new RefUpdate("refs/branchwork/wip/main", null, "4".repeat(40)))));
+    assertEquals(Map.of("refs/heads/main", "3".repeat(40), "refs/branchwork/wip/main", "4".repeat(40)),
+        await(store.repoState("p")).refs());
+    assertEquals(ErrorCode.NOT_FOUND, code(store.updateRepo("nope", null, null, List.of(
+        new RefUpdate("refs/heads/main", null, "3".repeat(40))))));
+    // compaction: replaced whole, or not at all when a pack is already gone
+    Path merged = file("merged", CHUNK + 1, 7);
+    PackInfo mergedInfo = new PackInfo("c".repeat(40), CHUNK + 1, 4);
+    assertTrue(await(store.replacePacks("p", mergedInfo, merged, List.of(info.id(), otherInfo.id()))));
+    assertEquals(List.of(mergedInfo), await(store.repoState("p")).packs());
+    assertFalse(await(store.replacePacks("p", new PackInfo("d".repeat(40), 1, 1), merged, List.of(info.id()))));
+    assertEquals(List.of(mergedInfo), await(store.repoState("p")).packs());
+  }
+
+  @Test
+  @DisplayName("Verifies that a branch renames and deletes with its work in progress and checkpoints")
   void renameAndDeleteBranch() throws Exception {
     project("p", "ann");
-    Path in = file("in", CHUNK * 2 + 5, 4);
-    await(store.writeSnapshot("p", "old", "h1", in, 0L));
-    await(store.writeSnapshot("p", "old", "h2", in, 1L));
-    await(store.writeSnapshot("p", "taken", "t1", in, 0L));
+    await(store.updateRepo("p", null, null, List.of(
+        new RefUpdate("refs/heads/old", null, "1".repeat(40)),
+        new RefUpdate("refs/branchwork/wip/old", null, "2".repeat(40)),
+        new RefUpdate("refs/heads/taken", null, "5".repeat(40)))));
+    assertEquals(1L, await(store.checkpoint("p", "old", "1".repeat(40), "2".repeat(40))));
+    assertEquals(2L, await(store.checkpoint("p", "old", "1".repeat(40), null)));
     assertEquals(ErrorCode.CONFLICT, code(store.renameBranch("p", "old", "taken")));
     assertEquals(ErrorCode.NOT_FOUND, code(store.renameBranch("p", "nothing", "x")));
     await(store.renameBranch("p", "old", "feature/new"));
-    assertTrue(await(store.latestSnapshot("p", "old")).isEmpty());
-    SnapshotMeta moved = await(store.latestSnapshot("p", "feature/new")).orElseThrow();
-    assertEquals(2, moved.version());
-    await(store.readSnapshot(moved, dir.resolve("moved")));
-    assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(dir.resolve("moved")));
-    assertEquals(3, await(store.writeSnapshot("p", "feature/new", "h3", in, 2L)).version());
+    assertEquals(Map.of("refs/heads/feature/new", "1".repeat(40), "refs/branchwork/wip/feature/new", "2".repeat(40),
+        "refs/heads/taken", "5".repeat(40)), await(store.repoState("p")).refs());
+    assertEquals(2L, await(store.latestCheckpoint("p", "feature/new")).orElseThrow().version());
+    assertTrue(await(store.latestCheckpoint("p", "old")).isEmpty());
     await(store.deleteBranch("p", "taken"));
     assertEquals(ErrorCode.NOT_FOUND, code(store.deleteBranch("p", "taken")));
-    assertEquals(List.of(new Records.BranchHead("feature/new", "h3")), await(store.listBranches("p")));
+    assertEquals(List.of(new Records.BranchHead("feature/new", "1".repeat(40))), await(store.listBranches("p")));
+  }
+
+  private SnapshotMeta latestLegacy(String project, String branch) throws Exception {
+    return await(store.legacySnapshots()).stream().filter(m -> m.project().equals(project) && m.branch().equals(branch))
+        .findFirst().orElseThrow();
   }
 
   @Test

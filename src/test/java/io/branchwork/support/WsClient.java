@@ -118,6 +118,9 @@ public final class WsClient implements AutoCloseable {
         return early;
       }
       JsonObject r = poll(replies, 100);
+      if (r == null && closed.future().isComplete() && replies.isEmpty()) {
+        throw new AssertionError("the connection closed before the reply to " + id);
+      }
       if (r != null) {
         if (!r.containsKey("id")) {
           fail("unexpected anonymous reply " + r.encode() + " while waiting for " + id);

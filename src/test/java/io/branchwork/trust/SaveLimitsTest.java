@@ -75,22 +75,23 @@ class SaveLimitsTest {
   }
 
   @Test
-  @DisplayName("A save that would store more than a load unpacks is too_large; the last good version still loads")
-  void savePastTheLimit() {
+  @DisplayName("History beyond the checkout limit is stored and loads: the limit is on what a load checks out, and every acknowledged state loads again")
+  void historyPastTheLimitStillLoads() {
     WorkspaceKey key = open("s");
     write(key, "one.bin", noise(35_000, 4));
-    node.ws(key, "sam", "save", new JsonObject());
-    // committing adds the same bytes again as git objects: the copy now holds more than the limit
+    node.ws(key, "sam", "commit", new JsonObject().put("message", "one"));
+    node.ws(key, "sam", "delete", new JsonObject().put("path", "one.bin"));
     write(key, "two.bin", noise(35_000, 5));
-    node.ws(key, "sam", "commit", new JsonObject().put("message", "grow"));
-    BranchworkException e = assertThrows(BranchworkException.class, () -> node.ws(key, "sam", "save", new JsonObject()));
-    assertEquals(ErrorCode.TOO_LARGE, e.code());
-    assertTrue(e.getMessage().contains("limits.maxSnapshotBytes"), e.getMessage());
-    // the stored version is the one before: evict without saving, reload, and it is there
+    node.ws(key, "sam", "commit", new JsonObject().put("message", "two"));
+    write(key, "three.bin", noise(35_000, 6));
+    // 105,000 bytes of objects in the repository, 70,000 checked out: under the 96 KiB limit
     node.allocator("kill", key, null);
     Await.until("evicted", 10_000, () -> node.holders(key) == 0);
     node.allocator("register", key, "again");
-    assertEquals(35_000, node.ws(key, "sam", "read", new JsonObject().put("path", "one.bin")).getBinary("content").length);
+    assertEquals(35_000, node.ws(key, "sam", "read", new JsonObject().put("path", "two.bin")).getBinary("content").length);
+    assertEquals(35_000, node.ws(key, "sam", "read", new JsonObject().put("path", "three.bin")).getBinary("content").length);
+    BranchworkException e = assertThrows(BranchworkException.class, () -> write(key, "four.bin", noise(35_000, 7)));
+    assertEquals(ErrorCode.TOO_LARGE, e.code());
   }
 
   @Test

@@ -191,9 +191,12 @@ class WorkspaceFilesTest {
 
     Path out = Files.createTempDirectory(dir, "snap");
     Path archive = out.resolve("s.tar.gz");
-    var meta = node.node.services().store().latestSnapshot("files", "main").await().orElseThrow();
-    assertEquals(saved.getLong("version"), meta.version());
-    node.node.services().store().readSnapshot(meta, archive).await();
+    var checkpoint = node.node.services().store().latestCheckpoint("files", "main").await().orElseThrow();
+    assertEquals(saved.getLong("version"), checkpoint.version());
+    Path exported = new io.branchwork.workspace.snapshot.SnapshotService(node.vertx, node.node.services().store(),
+        node.node.services().tmpRoot(), io.branchwork.workspace.snapshot.SnapshotService.Settings.of(
+            node.node.services().config())).export(new io.branchwork.core.WorkspaceKey("files", "main")).await();
+    Files.move(exported, archive);
     Path wc = Files.createDirectory(out.resolve("wc"));
     Cli.run(wc, "tar", "-xzf", archive.toString());
     assertEquals("evt", Files.readString(wc.resolve(p)));

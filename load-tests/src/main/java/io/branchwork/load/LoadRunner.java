@@ -463,7 +463,8 @@ public final class LoadRunner {
       int max = o.smoke() ? 2 : 200;
       for (int n = 0; n < max && (System.nanoTime() < end || n < 3); n++) {
         long t0 = System.nanoTime();
-        var meta = store.latestSnapshot("b", "main").await().orElseThrow();
+        var meta = store.legacySnapshots().await().stream()
+            .filter(m -> m.project().equals("b") && m.branch().equals("main")).findFirst().orElseThrow();
         Path in = work.resolve("bl-in.tar.gz");
         store.readSnapshot(meta, in).await(300, TimeUnit.SECONDS);
         Path dir = work.resolve("bl-dir");

@@ -58,6 +58,11 @@ public final class WorkingCopy {
     return root;
   }
 
+  /** Bytes of regular files in the copy, as counted since the load. */
+  public long bytesUsed() {
+    return treeBytes.get();
+  }
+
   /** The git blob id of {@code bytes}, as {@code git hash-object} prints it. */
   public static String blobId(byte[] bytes) {
     try (ObjectInserter.Formatter f = new ObjectInserter.Formatter()) {

@@ -34,6 +34,19 @@ public final class Repos {
     return repo;
   }
 
+  /** A new, empty repository at {@code workTree} on the unborn {@code branch}, with nothing executable. */
+  public static Repository init(Path workTree, String branch) throws IOException, GitAPIException {
+    Git.init().setFs(NoExecFS.INSTANCE).setDirectory(workTree.toFile()).setInitialBranch(branch).call().close();
+    return open(workTree);
+  }
+
+  /** A new bare repository at {@code gitDir}, with nothing executable. */
+  public static Repository initBare(Path gitDir) throws IOException, GitAPIException {
+    try (Git git = Git.init().setFs(NoExecFS.INSTANCE).setBare(true).setGitDir(gitDir.toFile()).call()) {
+      return new FileRepositoryBuilder().setFS(NoExecFS.INSTANCE).setGitDir(gitDir.toFile()).setMustExist(true).build();
+    }
+  }
+
   /** A new repository on {@code branch} with one empty commit by {@code author}; answers its id. */
   public static String createWithEmptyCommit(Path workTree, String branch, PersonIdent author)
       throws IOException, GitAPIException {

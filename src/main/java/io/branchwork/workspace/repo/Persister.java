@@ -1,0 +1,243 @@
+package io.branchwork.workspace.repo;
+
+import io.branchwork.contract.ErrorCode;
+import io.branchwork.core.BranchworkException;
+import io.branchwork.core.Failures;
+import io.branchwork.store.Records.PackInfo;
+import io.branchwork.store.Records.RefUpdate;
+import io.branchwork.store.Store;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a workspace's changes durable before they are acknowledged, with group commit. An op that
+ * changed the working copy or HEAD asks {@link #durable()}; the first such op queues a round
+ * behind the ops already in the workspace's mailbox, so every op that finished before the round
+ * runs shares it. A round captures the work-in-progress commit, packs the objects the store does
+ * not have yet (the change, not the repository) and moves the branch's head and work-in-progress
+ * refs by compare-and-set in the same transaction. Events wait for their round too. A
+ * compare-and-set that fails means another node wrote this branch: the workspace is fenced and
+ * refuses every further change. Used from the workspace's event loop only.
+ */
+public final class Persister {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Persister.class);
+
+  private final Vertx vertx;
+  private final Store store;
+  private final String project;
+  private final String branch;
+  private final Repository repo;
+  private final WipTree wip;
+  private final Path tmpRoot;
+  /** Puts a round in the workspace's mailbox (past its limit: a round must always get in). */
+  private final Function<Supplier<Future<Void>>, Future<Void>> enqueue;
+  /** Commits the store holds with everything they reach: what packs need not carry again. */
+  private final Set<ObjectId> haves = new HashSet<>();
+  private String durableHead;
+  private String durableWip;
+  private boolean roundQueued;
+  private boolean fenced;
+  /** Something changed that no round has captured yet. */
+  private boolean changed;
+  private List<Promise<Void>> waiting = new ArrayList<>();
+  private List<Runnable> held = new ArrayList<>();
+  private long rounds;
+  private long packsWritten;
+
+  public Persister(Vertx vertx, Store store, String project, String branch, Repository repo, WipTree wip,
+      Path tmpRoot, java.util.Map<String, String> storeRefs, Function<Supplier<Future<Void>>, Future<Void>> enqueue) {
+    this.vertx = vertx;
+    this.store = store;
+    this.project = project;
+    this.branch = branch;
+    this.repo = repo;
+    this.wip = wip;
+    this.tmpRoot = tmpRoot;
+    this.enqueue = enqueue;
+    storeRefs.values().forEach(id -> haves.add(ObjectId.fromString(id)));
+    this.durableHead = storeRefs.get(Refs.head(branch));
+    this.durableWip = storeRefs.get(Refs.wip(branch));
+  }
+
+  /** An op changed the working copy or HEAD: answers once that change is in the store. */
+  public Future<Void> durable() {
+    if (fenced) {
+      return Future.failedFuture(fencedFailure());
+    }
+    Promise<Void> p = Promise.promise();
+    waiting.add(p);
+    if (!roundQueued) {
+      roundQueued = true;
+      enqueue.apply(this::round).onFailure(e -> LOG.warn("workspace {}/{} could not queue a round", project, branch, e));
+    }
+    return p.future();
+  }
+
+  /** An op changed {@code path} in the working copy. */
+  public void touch(String path) {
+    wip.touch(path);
+    changed = true;
+  }
+
+  /** An op moved HEAD (a commit). */
+  public void headMoved() {
+    changed = true;
+  }
+
+  /**
+   * For an op that needs everything durable before it goes on (save, branch ops): runs a round
+   * now, inside the op, since a round queued behind the running op would wait for it forever.
+   */
+  public Future<Void> flush() {
+    if (fenced) {
+      return Future.failedFuture(fencedFailure());
+    }
+    Promise<Void> mine = Promise.promise();
+    waiting.add(mine);
+    round();
+    return mine.future();
+  }
+
+  /** Runs {@code publish} once the changes made so far are durable (at once when nothing waits). */
+  public void afterDurable(Runnable publish) {
+    if (!changed && waiting.isEmpty() && !roundQueued) {
+      publish.run();
+    } else {
+      held.add(publish);
+    }
+  }
+
+  /** The head and work-in-progress commit the store holds for this branch. */
+  public String durableHead() {
+    return durableHead;
+  }
+
+  public String durableWip() {
+    return durableWip;
+  }
+
+  /** Whether the working copy may hold changes the store has not got (touched, or a round failed). */
+  public boolean behind() {
+    return changed || !waiting.isEmpty() || !held.isEmpty();
+  }
+
+  public long rounds() {
+    return rounds;
+  }
+
+  private BranchworkException fencedFailure() {
+    return BranchworkException.conflict("branch " + branch + " was written by another node; reopen it");
+  }
+
+  /** One round: everything waiting when it starts is answered by its outcome. */
+  public Future<Void> round() {
+    roundQueued = false;
+    changed = false;
+    List<Promise<Void>> batch = waiting;
+    List<Runnable> events = held;
+    waiting = new ArrayList<>();
+    held = new ArrayList<>();
+    Future<Void> done;
+    try {
+      done = fenced ? Future.failedFuture(fencedFailure()) : persist();
+    } catch (RuntimeException e) {
+      done = Future.failedFuture(e);
+    }
+    return done
+        .onSuccess(v -> {
+          batch.forEach(Promise::complete);
+          events.forEach(Runnable::run);
+        })
+        .onFailure(e -> {
+          // Unacknowledged, but on disk: the next round carries these changes, and their events.
+          held.addAll(0, events);
+          changed = true;
+          batch.forEach(p -> p.fail(e));
+        })
+        .recover(e -> Future.succeededFuture());
+  }
+
+  private record Prepared(String head, String wip, PackInfo pack, Path file, List<RefUpdate> updates) {}
+
+  private Future<Void> persist() {
+    long t0 = System.nanoTime();
+    return vertx.executeBlocking(this::prepare, false).compose(p -> {
+      Future<Void> stored = p.updates().isEmpty() && p.pack() == null ? Future.succeededFuture()
+          : store.updateRepo(project, p.pack(), p.pack() == null ? null : p.file(), p.updates());
+      return stored
+          .onSuccess(v -> {
+            durableHead = p.head();
+            durableWip = p.wip();
+            if (p.wip() != null) {
+              haves.add(ObjectId.fromString(p.wip()));
+            }
+            haves.add(ObjectId.fromString(p.head()));
+            rounds++;
+            if (p.pack() != null) {
+              packsWritten++;
+            }
+            LOG.debug("workspace {}/{} durable at {} (+{} bytes) in {} ms", project, branch, p.head(),
+                p.pack() == null ? 0 : p.pack().bytes(), (System.nanoTime() - t0) / 1_000_000);
+          })
+          .onFailure(e -> {
+            if (Failures.normalize(e).code() == ErrorCode.CONFLICT) {
+              fenced = true;
+              LOG.warn("workspace {}/{} is fenced: {}", project, branch, e.getMessage());
+            }
+          })
+          .eventually(() -> deleteLater(p.file()));
+    });
+  }
+
+  private Prepared prepare() throws Exception {
+    ObjectId head = repo.resolve(Constants.HEAD);
+    ObjectId w = wip.capture(head);
+    String headId = head.name();
+    String wipId = w == null ? null : w.name();
+    List<RefUpdate> updates = new ArrayList<>();
+    if (!Objects.equals(headId, durableHead)) {
+      updates.add(new RefUpdate(Refs.head(branch), durableHead, headId));
+    }
+    if (!Objects.equals(wipId, durableWip)) {
+      updates.add(new RefUpdate(Refs.wip(branch), durableWip, wipId));
+    }
+    Path file = Files.createTempFile(tmpRoot, "pack-", ".pack");
+    List<ObjectId> wants = w == null ? List.of(head) : List.of(head, w);
+    PackInfo pack = PackFiles.write(repo, wants, haves, file);
+    return new Prepared(headId, wipId, pack, file, updates);
+  }
+
+  /**
+   * Makes {@code next} (with what it reaches) durable as ref {@code name}, by compare-and-set from
+   * {@code expected} (null: must not exist).
+   */
+  public Future<Void> writeRef(String name, String expected, ObjectId next) {
+    return vertx.executeBlocking(() -> {
+      Path file = Files.createTempFile(tmpRoot, "pack-", ".pack");
+      return new Prepared(null, null, PackFiles.write(repo, List.of(next), haves, file), file,
+          List.of(new RefUpdate(name, expected, next.name())));
+    }, false).compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.file(), p.updates())
+        .onSuccess(v -> haves.add(next))
+        .eventually(() -> deleteLater(p.file())));
+  }
+
+  private Future<Void> deleteLater(Path file) {
+    return vertx.executeBlocking(() -> Files.deleteIfExists(file), false).mapEmpty();
+  }
+}

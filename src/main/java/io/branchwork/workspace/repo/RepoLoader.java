@@ -1,0 +1,62 @@
+package io.branchwork.workspace.repo;
+
+import io.branchwork.core.WorkspaceKey;
+import io.branchwork.store.Records.PackInfo;
+import io.branchwork.store.Records.RepoState;
+import io.branchwork.store.Store;
+import io.branchwork.workspace.files.FileTrees;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Opens a branch from the store: reads the project's refs and packs in one transaction, fetches
+ * the packs into files one chunk at a time, and checks the branch out ({@link RepoCheckout}) on a
+ * worker thread.
+ */
+public final class RepoLoader {
+
+  /** A checked-out branch and the store state it came from. */
+  public record Loaded(RepoCheckout.Result checkout, RepoState state) {}
+
+  private final Vertx vertx;
+  private final Store store;
+  private final long maxBytes;
+  private final long maxEntries;
+
+  public RepoLoader(Vertx vertx, Store store, long maxBytes, long maxEntries) {
+    this.vertx = vertx;
+    this.store = store;
+    this.maxBytes = maxBytes;
+    this.maxEntries = maxEntries;
+  }
+
+  /** Checks {@code key}'s branch out into {@code workTree} (which must not exist yet). */
+  public Future<Loaded> load(WorkspaceKey key, Path workTree) {
+    return store.repoState(key.project()).compose(state -> vertx.executeBlocking(
+            () -> Files.createTempDirectory(workTree.getParent(), "packs-"), false)
+        .compose(packDir -> fetch(key.project(), state.packs(), packDir, 0, new ArrayList<>())
+            .compose(files -> vertx.executeBlocking(() -> RepoCheckout.materialize(workTree, key.project(),
+                key.branch(), state.refs(), files, maxBytes, maxEntries), false))
+            .map(checkout -> new Loaded(checkout, state))
+            .eventually(() -> vertx.executeBlocking(() -> {
+              FileTrees.deleteQuietly(packDir);
+              return null;
+            }, false))));
+  }
+
+  /** Fetches packs {@code i..} one after the other (each streamed chunk by chunk). */
+  private Future<List<Path>> fetch(String project, List<PackInfo> packs, Path dir, int i, List<Path> done) {
+    if (i == packs.size()) {
+      return Future.succeededFuture(done);
+    }
+    Path file = dir.resolve(i + ".pack");
+    return store.readPack(project, packs.get(i).id(), file).compose(v -> {
+      done.add(file);
+      return fetch(project, packs, dir, i + 1, done);
+    });
+  }
+}

@@ -1,0 +1,168 @@
+package io.branchwork.workspace.repo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheEditor;
+import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+
+/**
+ * The working tree as git objects, kept up to date path by path: the work-in-progress commit
+ * that makes uncommitted edits durable, the way {@code git stash create} records them. It holds
+ * an in-memory index of the whole tree; each capture re-hashes only the paths the ops touched,
+ * and the index's cached subtrees make writing the tree cost the depth of the change, not the
+ * size of the tree. Blocking; used by one op at a time.
+ */
+public final class WipTree {
+
+  private static final PersonIdent WHO = new PersonIdent("Branchwork", "wip@branchwork.invalid");
+
+  private final Repository repo;
+  private final Path workTree;
+  private final DirCache index;
+  private final Set<String> touched = new TreeSet<>();
+  /** The last capture: its tree, the head it was on, and the commit made for them. */
+  private ObjectId lastTree;
+  private ObjectId lastHead;
+  private ObjectId lastCommit;
+
+  /** Starts from {@code index}: the working tree as it was checked out (entries with their stat data). */
+  public WipTree(Repository repo, DirCache index) {
+    this.repo = repo;
+    this.workTree = repo.getWorkTree().toPath();
+    this.index = index;
+  }
+
+  /** A tracker that has seen nothing yet: its first capture hashes the whole working tree. */
+  public static WipTree fresh(Repository repo) throws IOException {
+    WipTree t = new WipTree(repo, DirCache.newInCore());
+    try (Stream<Path> top = Files.list(t.workTree)) {
+      top.map(p -> p.getFileName().toString()).filter(n -> !n.equals(Constants.DOT_GIT)).forEach(t::touch);
+    }
+    return t;
+  }
+
+  /** An op changed {@code path} (a file, a directory, or something now gone). */
+  public synchronized void touch(String path) {
+    touched.add(path);
+  }
+
+  /** Whether something was touched since the last capture. */
+  public synchronized boolean hasTouched() {
+    return !touched.isEmpty();
+  }
+
+  /**
+   * Brings the tree up to date with the touched paths and answers the work-in-progress commit on
+   * top of {@code head}, or null when the working tree is exactly {@code head}'s tree.
+   */
+  public ObjectId capture(ObjectId head) throws IOException {
+    List<String> paths;
+    synchronized (this) {
+      paths = new ArrayList<>(touched);
+      touched.clear();
+    }
+    try (ObjectInserter ins = repo.newObjectInserter(); RevWalk walk = new RevWalk(repo)) {
+      if (!paths.isEmpty()) {
+        // Every path is first removed (as a file and as a directory), then what is on disk now at
+        // or under it is added back; the editor applies edits in path order, removals first.
+        DirCacheEditor editor = index.editor();
+        java.util.TreeMap<String, Path> present = new java.util.TreeMap<>();
+        for (String p : paths) {
+          editor.add(new DirCacheEditor.DeleteTree(p));
+          editor.add(new DirCacheEditor.DeletePath(p));
+          for (Path file : filesUnder(workTree.resolve(p))) {
+            present.put(workTree.relativize(file).toString().replace('\\', '/'), file);
+          }
+        }
+        for (var e : present.entrySet()) {
+          editor.add(entry(ins, e.getKey(), e.getValue()));
+        }
+        editor.finish();
+      }
+      ObjectId tree = index.writeTree(ins);
+      RevCommit headCommit = head == null ? null : walk.parseCommit(head);
+      if (headCommit != null && headCommit.getTree().equals(tree)) {
+        ins.flush();
+        return null;
+      }
+      if (tree.equals(lastTree) && java.util.Objects.equals(head, lastHead)) {
+        // Nothing moved since the last capture: the same commit, not a new one with a new date.
+        return lastCommit;
+      }
+      CommitBuilder wip = new CommitBuilder();
+      wip.setTreeId(tree);
+      if (head != null) {
+        wip.setParentId(head);
+      }
+      PersonIdent now = new PersonIdent(WHO, Instant.now());
+      wip.setAuthor(now);
+      wip.setCommitter(now);
+      wip.setMessage("work in progress\n");
+      ObjectId id = ins.insert(wip);
+      ins.flush();
+      lastTree = tree;
+      lastHead = head;
+      lastCommit = id;
+      return id;
+    }
+  }
+
+  /** The regular files and links at or under {@code p}, without following links; none when it is gone. */
+  private static List<Path> filesUnder(Path p) throws IOException {
+    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+      return List.of();
+    }
+    if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+      return List.of(p);
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      return s.filter(f -> !Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS)).sorted().toList();
+    }
+  }
+
+  private static DirCacheEditor.PathEdit entry(ObjectInserter ins, String path, Path file) throws IOException {
+    boolean link = Files.isSymbolicLink(file);
+    ObjectId blob;
+    long length;
+    if (link) {
+      byte[] target = Constants.encode(Files.readSymbolicLink(file).toString());
+      blob = ins.insert(Constants.OBJ_BLOB, target);
+      length = target.length;
+    } else {
+      length = Files.size(file);
+      try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+        blob = ins.insert(Constants.OBJ_BLOB, length, in);
+      }
+    }
+    FileMode mode = link ? FileMode.SYMLINK : Files.isExecutable(file) ? FileMode.EXECUTABLE_FILE : FileMode.REGULAR_FILE;
+    Instant modified = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant();
+    return new DirCacheEditor.PathEdit(path) {
+      @Override
+      public void apply(DirCacheEntry e) {
+        e.setFileMode(mode);
+        e.setObjectId(blob);
+        e.setLength(length);
+        e.setLastModified(modified);
+      }
+    };
+  }
+}
