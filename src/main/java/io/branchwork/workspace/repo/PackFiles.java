@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Iterator;
-import java.util.List;
 import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.ObjectId;
@@ -87,10 +86,5 @@ public final class PackFiles {
       pw.writePack(NullProgressMonitor.INSTANCE, NullProgressMonitor.INSTANCE, os);
     }
     return new PackInfo(pw.computeName().name(), Files.size(out), (int) count);
-  }
-
-  /** The ids, for messages. */
-  static String names(List<ObjectId> ids) {
-    return ids.stream().map(ObjectId::name).toList().toString();
   }
 }

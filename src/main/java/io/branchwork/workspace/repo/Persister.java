@@ -45,6 +45,7 @@ public final class Persister {
   private final Repository repo;
   private final WipTree wip;
   private final Path tmpRoot;
+  private final Compactor compactor;
   /** Puts a round in the workspace's mailbox (past its limit: a round must always get in). */
   private final Function<Supplier<Future<Void>>, Future<Void>> enqueue;
   /** Commits the store holds with everything they reach: what packs need not carry again. */
@@ -70,6 +71,7 @@ public final class Persister {
     this.wip = wip;
     this.tmpRoot = tmpRoot;
     this.enqueue = enqueue;
+    this.compactor = new Compactor(vertx, store, tmpRoot);
     storeRefs.values().forEach(id -> haves.add(ObjectId.fromString(id)));
     this.durableHead = storeRefs.get(Refs.head(branch));
     this.durableWip = storeRefs.get(Refs.wip(branch));
@@ -189,8 +191,9 @@ public final class Persister {
             }
             haves.add(ObjectId.fromString(p.head()));
             rounds++;
-            if (p.pack() != null) {
-              packsWritten++;
+            if (p.pack() != null && ++packsWritten % Compactor.THRESHOLD == 0) {
+              // Off the mailbox: ops go on while the project's small packs are merged.
+              compactor.compactIfNeeded(project).onFailure(e -> LOG.warn("compaction of project {} failed", project, e));
             }
             LOG.debug("workspace {}/{} durable at {} (+{} bytes) in {} ms", project, branch, p.head(),
                 p.pack() == null ? 0 : p.pack().bytes(), (System.nanoTime() - t0) / 1_000_000);

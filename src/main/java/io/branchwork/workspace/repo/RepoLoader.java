@@ -1,5 +1,7 @@
 package io.branchwork.workspace.repo;
 
+import io.branchwork.contract.ErrorCode;
+import io.branchwork.core.BranchworkException;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Records.RepoState;
@@ -34,8 +36,25 @@ public final class RepoLoader {
     this.maxEntries = maxEntries;
   }
 
-  /** Checks {@code key}'s branch out into {@code workTree} (which must not exist yet). */
+  /**
+   * Checks {@code key}'s branch out into {@code workTree} (which must not exist yet). A pack that
+   * a compaction replaced while it was being fetched sends the load back to read the new state.
+   */
   public Future<Loaded> load(WorkspaceKey key, Path workTree) {
+    return attempt(key, workTree, 3);
+  }
+
+  private Future<Loaded> attempt(WorkspaceKey key, Path workTree, int left) {
+    return once(key, workTree).recover(e -> left > 1 && e instanceof BranchworkException be
+        && be.code() == ErrorCode.NOT_FOUND && String.valueOf(be.getMessage()).startsWith("pack ")
+        ? vertx.executeBlocking(() -> {
+          FileTrees.deleteQuietly(workTree);
+          return null;
+        }, false).compose(v -> attempt(key, workTree, left - 1))
+        : Future.failedFuture(e));
+  }
+
+  private Future<Loaded> once(WorkspaceKey key, Path workTree) {
     return store.repoState(key.project()).compose(state -> vertx.executeBlocking(
             () -> Files.createTempDirectory(workTree.getParent(), "packs-"), false)
         .compose(packDir -> fetch(key.project(), state.packs(), packDir, 0, new ArrayList<>())

@@ -1,0 +1,108 @@
+package io.branchwork.workspace.repo;
+
+import io.branchwork.store.Records.PackInfo;
+import io.branchwork.store.Store;
+import io.branchwork.workspace.files.FileTrees;
+import io.branchwork.workspace.git.Repos;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
+import org.eclipse.jgit.internal.storage.file.Pack;
+import org.eclipse.jgit.internal.storage.file.PackIndex;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevObject;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a project's pack count small: every durable round adds a small pack, and a load fetches
+ * them all. Once a project has {@link #THRESHOLD} packs, every pack but the largest is merged into
+ * one (a geometric sequence, as Gitaly repacks: the big pack is rewritten rarely, the small ones
+ * often), and the store swaps them in one transaction. Every object of the merged packs is kept,
+ * reachable or not, so nothing a ref or a concurrent writer needs can go missing; a crash or a
+ * concurrent compaction leaves either the old packs or the new one.
+ */
+public final class Compactor {
+
+  /** Packs a project may have before its small ones are merged. */
+  public static final int THRESHOLD = 16;
+  private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
+  /** Projects being compacted on this node: one compaction at a time each. */
+  private static final Set<String> RUNNING = ConcurrentHashMap.newKeySet();
+
+  private final Vertx vertx;
+  private final Store store;
+  private final Path tmpRoot;
+
+  public Compactor(Vertx vertx, Store store, Path tmpRoot) {
+    this.vertx = vertx;
+    this.store = store;
+    this.tmpRoot = tmpRoot;
+  }
+
+  /** Merges the project's small packs when it has too many; answers whether it did. */
+  public Future<Boolean> compactIfNeeded(String project) {
+    if (!RUNNING.add(project)) {
+      return Future.succeededFuture(false);
+    }
+    long t0 = System.nanoTime();
+    return store.repoState(project).compose(state -> {
+      if (state.packs().size() < THRESHOLD) {
+        return Future.succeededFuture(false);
+      }
+      List<PackInfo> small = new ArrayList<>(state.packs());
+      small.sort(Comparator.comparingLong(PackInfo::bytes));
+      small.remove(small.size() - 1);
+      return vertx.executeBlocking(() -> Files.createTempDirectory(tmpRoot, "compact-"), false)
+          .compose(dir -> fetch(project, small, dir, 0)
+              .compose(v -> vertx.executeBlocking(() -> merge(dir, small.size()), false))
+              .compose(merged -> store.replacePacks(project, merged, dir.resolve("merged.pack"),
+                  small.stream().map(PackInfo::id).toList()))
+              .onSuccess(done -> {
+                if (done) {
+                  LOG.info("compacted {} packs of project {} into one in {} ms", small.size(), project,
+                      (System.nanoTime() - t0) / 1_000_000);
+                }
+              })
+              .eventually(() -> vertx.executeBlocking(() -> {
+                FileTrees.deleteQuietly(dir);
+                return null;
+              }, false)));
+    }).eventually(() -> {
+      RUNNING.remove(project);
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Void> fetch(String project, List<PackInfo> packs, Path dir, int i) {
+    if (i == packs.size()) {
+      return Future.succeededFuture();
+    }
+    return store.readPack(project, packs.get(i).id(), dir.resolve(i + ".pack"))
+        .compose(v -> fetch(project, packs, dir, i + 1));
+  }
+
+  /** Indexes the fetched packs into a scratch repository and writes all their objects as one pack. */
+  private static PackInfo merge(Path dir, int count) throws Exception {
+    try (Repository repo = Repos.initBare(dir.resolve("scratch.git")); RevWalk walk = new RevWalk(repo)) {
+      for (int i = 0; i < count; i++) {
+        PackFiles.install(repo, dir.resolve(i + ".pack"), null, "pack " + i);
+      }
+      List<RevObject> objects = new ArrayList<>();
+      for (Pack pack : ((ObjectDirectory) repo.getObjectDatabase()).getPacks()) {
+        for (PackIndex.MutableEntry e : pack) {
+          objects.add(walk.parseAny(e.toObjectId()));
+        }
+      }
+      return PackFiles.writeObjects(repo, objects.iterator(), dir.resolve("merged.pack"));
+    }
+  }
+}
