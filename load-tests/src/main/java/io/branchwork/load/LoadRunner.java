@@ -123,6 +123,7 @@ public final class LoadRunner {
     }
     work = Files.createTempDirectory("bw-load-");
     String schema = "bw_load_" + Long.toHexString(System.nanoTime());
+    serverSchema = schema;
     Map<String, String> env = new java.util.HashMap<>(Map.of(
         "BRANCHWORK_LOG_LEVEL", "WARN",
         "BRANCHWORK_WS_MAX_CONNECTIONS", String.valueOf(o.connections() + 1000),
@@ -177,6 +178,36 @@ public final class LoadRunner {
       pool.close();
     }
   }
+
+  /**
+   * Bytes the server's store has written so far: PostgreSQL's WAL position (every row and TOAST
+   * write goes through it), or the embedded database file's size (H2 appends its chunks).
+   */
+  private long storeBytesWritten() throws Exception {
+    if (o.store().equals("pg")) {
+      return pgLong("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint");
+    }
+    Path db = work.resolve("server").resolve("db").resolve("branchwork.mv.db");
+    return Files.exists(db) ? Files.size(db) : 0;
+  }
+
+  /** The bytes of a project's packs in the server's PostgreSQL schema. */
+  private long packBytes(String project) throws Exception {
+    return pgLong("SELECT COALESCE(SUM(bytes), 0)::bigint FROM " + serverSchema + ".packs WHERE project_id = '"
+        + project + "'");
+  }
+
+  private long pgLong(String sql) throws Exception {
+    io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool()
+        .connectingTo(io.vertx.pgclient.PgConnectOptions.fromUri(o.pgUrl())).using(vertx).build();
+    try {
+      return pool.query(sql).execute().await(60, TimeUnit.SECONDS).iterator().next().getLong(0);
+    } finally {
+      pool.close();
+    }
+  }
+
+  private String serverSchema;
 
   /** The store the stateless baseline uses: the same engine as the server under test. */
   private Store baselineStore(int mb) throws Exception {
@@ -441,6 +472,36 @@ public final class LoadRunner {
     }
     keep(commit);
     keep(save);
+
+    // 7. what a durable 4 KiB edit costs the store on a repository of this size: bytes the store
+    // wrote (PostgreSQL: WAL; embedded: growth of the database file) and time, edit + save
+    Result edit = new Result("durable-edit", "write-4k + save on " + mb + "MB");
+    int edits = o.smoke() ? 3 : 20;
+    long before = storeBytesWritten();
+    for (int i = 0; i < edits; i++) {
+      long t0 = System.nanoTime();
+      c.ok(new JsonObject().put("op", "write").put("path", "edit.bin").put("content", payload()))
+          .compose(x -> c.ok(new JsonObject().put("op", "save"))).await(300, TimeUnit.SECONDS);
+      edit.record(System.nanoTime() - t0);
+    }
+    edit.extra.put("storeBytesPerEdit", (storeBytesWritten() - before) / edits);
+    keep(edit);
+
+    // 8. ten branches of this repository, one edit each: what the store holds, against one copy
+    if (o.store().equals("pg")) {
+      long one = packBytes(id);
+      for (int b = 0; b < 9; b++) {
+        c.ok(new JsonObject().put("op", "branch.create").put("name", "copy" + b)).await(60, TimeUnit.SECONDS);
+        WsConn other = conn();
+        other.ok(open(id, "copy" + b)).compose(x -> other.ok(new JsonObject().put("op", "write").put("path", "edit.bin")
+            .put("content", payload()))).await(300, TimeUnit.SECONDS);
+        other.ws.close();
+      }
+      Result branches = new Result("durable-edit", "10 branches of " + mb + "MB, one edit each");
+      branches.extra.put("packBytesOneCopy", one);
+      branches.extra.put("packBytesTenBranches", packBytes(id));
+      keep(branches);
+    }
     c.ws.close();
 
     baseline(mb, snap);
