@@ -43,8 +43,9 @@ public final class RepoCheckout {
     }
     Repository repo = Repos.init(workTree, branch);
     try {
-      for (int i = 0; i < packs.size(); i++) {
-        PackFiles.install(repo, packs.get(i), null, "pack " + (i + 1) + " of project " + project);
+      for (Path pack : packs) {
+        String id = pack.getFileName().toString().replace(".pack", "");
+        PackFiles.install(repo, pack, null, "pack " + id + " of project " + project);
       }
       for (Map.Entry<String, String> r : refs.entrySet()) {
         if (r.getKey().startsWith(Constants.R_HEADS) || r.getKey().startsWith(Constants.R_TAGS)) {

@@ -72,7 +72,8 @@ public final class RepoLoader {
     if (i == packs.size()) {
       return Future.succeededFuture(done);
     }
-    Path file = dir.resolve(i + ".pack");
+    // Named by the pack's id, so that an error about the file names the pack in the store.
+    Path file = dir.resolve(packs.get(i).id() + ".pack");
     return store.readPack(project, packs.get(i).id(), file).compose(v -> {
       done.add(file);
       return fetch(project, packs, dir, i + 1, done);
