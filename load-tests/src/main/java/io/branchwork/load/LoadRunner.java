@@ -191,9 +191,14 @@ public final class LoadRunner {
     return Files.exists(db) ? Files.size(db) : 0;
   }
 
-  /** The bytes of a project's packs in the server's PostgreSQL schema. */
+  /**
+   * What the server's PostgreSQL schema holds for a project: its packs, or on a build from before
+   * the object database (no {@code packs} table), its branches' snapshot versions.
+   */
   private long packBytes(String project) throws Exception {
-    return pgLong("SELECT COALESCE(SUM(bytes), 0)::bigint FROM " + serverSchema + ".packs WHERE project_id = '"
+    String table = pgLong("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + serverSchema
+        + "' AND table_name = 'packs'") > 0 ? "packs" : "snapshots";
+    return pgLong("SELECT COALESCE(SUM(bytes), 0)::bigint FROM " + serverSchema + "." + table + " WHERE project_id = '"
         + project + "'");
   }
 
