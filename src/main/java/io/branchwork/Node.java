@@ -12,6 +12,7 @@ import io.branchwork.limits.UserQuotas;
 import io.branchwork.metrics.BranchworkMetrics;
 import io.branchwork.store.EmbeddedStore;
 import io.branchwork.store.PgStore;
+import io.branchwork.workspace.snapshot.LegacyUpgrade;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.files.FileTrees;
@@ -133,15 +134,8 @@ public final class Node {
    * time, before the node serves: nothing written by an older build is left behind or lost.
    */
   private static Future<Void> upgradeLegacy(Vertx vertx, Services services) {
-    SnapshotService snapshots = new SnapshotService(vertx, services.store(), services.tmpRoot(),
-        SnapshotService.Settings.of(services.config()));
-    return services.store().legacySnapshots().compose(list -> {
-      Future<Void> chain = Future.succeededFuture();
-      for (var legacy : list) {
-        chain = chain.compose(v -> snapshots.upgrade(legacy));
-      }
-      return chain;
-    });
+    return new LegacyUpgrade(vertx, services.store(), services.tmpRoot(),
+        SnapshotService.Settings.of(services.config())).run();
   }
 
   private static Future<Store> openStore(Vertx vertx, Config config) {

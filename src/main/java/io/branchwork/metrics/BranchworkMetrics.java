@@ -42,10 +42,10 @@ public final class BranchworkMetrics {
     loadFailures = Counter.builder("branchwork.workspace.load.failures")
         .description("Workspaces that failed to load").register(registry);
     snapshotBytes = DistributionSummary.builder("branchwork.snapshot.bytes").baseUnit("bytes")
-        .description("Size of snapshots saved").register(registry);
-    saveTimer = Timer.builder("branchwork.snapshot.save").description("Snapshot save duration")
+        .description("Bytes of each pack a durable round stored").register(registry);
+    saveTimer = Timer.builder("branchwork.snapshot.save").description("Durable round duration: capture, pack and store transaction")
         .publishPercentileHistogram().register(registry);
-    loadTimer = Timer.builder("branchwork.snapshot.load").description("Snapshot load and unpack duration")
+    loadTimer = Timer.builder("branchwork.snapshot.load").description("Workspace open duration: fetch the packs and check the branch out")
         .publishPercentileHistogram().register(registry);
   }
 

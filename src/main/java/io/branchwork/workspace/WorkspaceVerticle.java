@@ -8,7 +8,6 @@ import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
-import io.branchwork.store.Records.SnapshotMeta;
 import io.branchwork.workspace.compile.CompileHandler;
 import io.branchwork.workspace.compile.Compiler;
 import io.branchwork.workspace.files.ContentCache;
@@ -17,7 +16,6 @@ import io.branchwork.workspace.files.WorkingCopy;
 import io.branchwork.workspace.git.BoundedDiff;
 import io.branchwork.workspace.git.GitBranches;
 import io.branchwork.workspace.git.GitOps;
-import io.branchwork.workspace.git.Repos;
 import io.branchwork.workspace.repo.Persister;
 import io.branchwork.workspace.repo.RepoLoader;
 import org.eclipse.jgit.lib.ObjectId;
@@ -70,7 +68,6 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   private Repository repo;
   private String head;
   private Persister persister;
-  private WorkingCopy files;
   /** Asked at stop: false when this node lost its claim (another owner's snapshot must win) or closes without saving. */
   private final BooleanSupplier saveOnStop;
   /**
@@ -108,7 +105,6 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
           open(loaded);
           WorkingCopy files = new WorkingCopy(workTree, services.config().maxFileBytes,
               services.config().maxSnapshotBytes, loaded.checkout().bytes());
-          this.files = files;
           ContentCache cache = new ContentCache(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
           new FileOps(vertx, files, events, persister::touch, cache).register(ops);
           new CompileOps(new CompileHandler(files, repo.getDirectory().toPath(), new Compiler.Limits(
@@ -123,12 +119,14 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
                   config.maxSnapshotEntries)).register(ops);
           new Presence(events, () -> head, lock::holderGone).register(ops);
           lock.register(ops);
-          ops.put(WorkspaceOps.SAVE, this::save);
+          new CheckpointOps(key, persister, services.store(), events, files).register(ops);
           consumer = vertx.eventBus().consumer(key.address(), this::onMessage);
           return consumer.completion();
         })
-        .onSuccess(v -> LOG.debug("workspace {} loaded at {} in {} ms", key, head,
-            (System.nanoTime() - t0) / 1_000_000))
+        .onSuccess(v -> {
+          services.metrics().loaded(System.nanoTime() - t0);
+          LOG.debug("workspace {} loaded at {} in {} ms", key, head, (System.nanoTime() - t0) / 1_000_000);
+        })
         // A failed load leaves a directory behind: deleted on a worker (never on the event loop),
         // and the deployment fails only once it is gone.
         .recover(e -> vertx.executeBlocking(() -> {
@@ -141,7 +139,8 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
     repo = loaded.checkout().repo();
     workTree = loaded.checkout().workTree();
     head = loaded.checkout().head().name();
-    persister = new Persister(vertx, services.store(), key.project(), key.branch(), repo, loaded.checkout().wip(),
+    persister = new Persister(vertx, services.store(), services.metrics(), key.project(), key.branch(), repo,
+        loaded.checkout().wip(),
         services.tmpRoot(), loaded.state().refs(), queue::submitInternal);
     events.deferChanges(persister::afterDurable);
   }
@@ -286,22 +285,5 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   @Override
   public void retire(WorkspaceKey target) {
     retiredTo = target;
-  }
-
-  /**
-   * An explicit checkpoint: everything is durable already (or is made so now), and the store
-   * records the branch's head and work in progress under the next version number.
-   */
-  private Future<JsonObject> save(Request r) {
-    long t0 = System.nanoTime();
-    return persister.flush()
-        .compose(v -> services.store().checkpoint(key.project(), key.branch(), persister.durableHead(),
-            persister.durableWip()))
-        .map(version -> {
-          LOG.info("workspace {} checkpoint {} at {} in {} ms", key, version, persister.durableHead(),
-              (System.nanoTime() - t0) / 1_000_000);
-          events.saved(version, r);
-          return new JsonObject().put("version", version).put("bytes", files.bytesUsed());
-        });
   }
 }

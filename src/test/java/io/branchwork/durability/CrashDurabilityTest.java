@@ -1,6 +1,5 @@
 package io.branchwork.durability;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.branchwork.support.Await;

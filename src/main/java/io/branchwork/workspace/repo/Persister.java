@@ -3,6 +3,7 @@ package io.branchwork.workspace.repo;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
+import io.branchwork.metrics.BranchworkMetrics;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Store;
@@ -46,6 +47,7 @@ public final class Persister {
   private final WipTree wip;
   private final Path tmpRoot;
   private final Compactor compactor;
+  private final BranchworkMetrics metrics;
   /** Puts a round in the workspace's mailbox (past its limit: a round must always get in). */
   private final Function<Supplier<Future<Void>>, Future<Void>> enqueue;
   /** Commits the store holds with everything they reach: what packs need not carry again. */
@@ -58,12 +60,13 @@ public final class Persister {
   private boolean changed;
   private List<Promise<Void>> waiting = new ArrayList<>();
   private List<Runnable> held = new ArrayList<>();
-  private long rounds;
   private long packsWritten;
 
-  public Persister(Vertx vertx, Store store, String project, String branch, Repository repo, WipTree wip,
-      Path tmpRoot, java.util.Map<String, String> storeRefs, Function<Supplier<Future<Void>>, Future<Void>> enqueue) {
+  public Persister(Vertx vertx, Store store, BranchworkMetrics metrics, String project, String branch, Repository repo,
+      WipTree wip, Path tmpRoot, java.util.Map<String, String> storeRefs,
+      Function<Supplier<Future<Void>>, Future<Void>> enqueue) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.store = store;
     this.project = project;
     this.branch = branch;
@@ -139,10 +142,6 @@ public final class Persister {
     return changed || !waiting.isEmpty() || !held.isEmpty();
   }
 
-  public long rounds() {
-    return rounds;
-  }
-
   private BranchworkException fencedFailure() {
     return BranchworkException.conflict("branch " + branch + " was written by another node; reopen it");
   }
@@ -184,13 +183,18 @@ public final class Persister {
           : store.updateRepo(project, p.pack(), p.pack() == null ? null : p.file(), p.updates());
       return stored
           .onSuccess(v -> {
+            // The new tips reach everything the old ones did (a work-in-progress commit is only
+            // ever replaced), so the old ones leave the walk's boundary: it stays two commits
+            // wide instead of growing by one with every round.
+            forget(durableHead);
+            forget(durableWip);
             durableHead = p.head();
             durableWip = p.wip();
             if (p.wip() != null) {
               haves.add(ObjectId.fromString(p.wip()));
             }
             haves.add(ObjectId.fromString(p.head()));
-            rounds++;
+            metrics.saved(p.pack() == null ? 0 : p.pack().bytes(), System.nanoTime() - t0);
             if (p.pack() != null && ++packsWritten % Compactor.THRESHOLD == 0) {
               // Off the mailbox: ops go on while the project's small packs are merged.
               compactor.compactIfNeeded(project).onFailure(e -> LOG.warn("compaction of project {} failed", project, e));
@@ -206,6 +210,12 @@ public final class Persister {
           })
           .eventually(() -> deleteLater(p.file()));
     });
+  }
+
+  private void forget(String id) {
+    if (id != null) {
+      haves.remove(ObjectId.fromString(id));
+    }
   }
 
   private Prepared prepare() throws Exception {
