@@ -155,9 +155,10 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
         })
         // Every acknowledged change is in the store already; a change whose round failed (a store
         // outage) was never acknowledged, but gets one more chance here.
+        .compose(v -> persister == null ? Future.<Void>succeededFuture() : persister.settled())
         .compose(v -> persister != null && persister.behind() && services.config().saveOnEvict && retiredTo == null
             && saveOnStop.getAsBoolean()
-            ? persister.round().andThen(x -> {
+            ? persister.round().compose(x -> persister.settled()).andThen(x -> {
               if (persister.behind()) {
                 LOG.error("workspace {} could not store its last unacknowledged changes; they are lost", key);
               }

@@ -146,7 +146,18 @@ public final class Persister {
     return BranchworkException.conflict("branch " + branch + " was written by another node; reopen it");
   }
 
-  /** One round: everything waiting when it starts is answered by its outcome. */
+  /**
+   * Where the store writes of rounds stand: each starts when the one before it has ended, so refs
+   * move in capture order and each pack is cut against what the store really holds.
+   */
+  private Future<Void> storing = Future.succeededFuture();
+
+  /**
+   * One round: everything waiting when it starts is answered by its outcome. On the mailbox's
+   * turn it only captures the work-in-progress commit (local and quick); packing and the store
+   * transaction go on after it, one round after the other, while the next ops already run, so a
+   * busy workspace keeps its mailbox moving and the next round gathers the ops that arrive meanwhile.
+   */
   public Future<Void> round() {
     roundQueued = false;
     changed = false;
@@ -154,13 +165,15 @@ public final class Persister {
     List<Runnable> events = held;
     waiting = new ArrayList<>();
     held = new ArrayList<>();
-    Future<Void> done;
-    try {
-      done = fenced ? Future.failedFuture(fencedFailure()) : persist();
-    } catch (RuntimeException e) {
-      done = Future.failedFuture(e);
-    }
-    return done
+    long t0 = System.nanoTime();
+    Future<Captured> captured = fenced ? Future.failedFuture(fencedFailure())
+        : vertx.executeBlocking(this::capture, false);
+    Future<Void> stored = captured.compose(c -> {
+      Future<Void> mine = storing.transform(previous -> store(c, t0));
+      storing = mine.recover(e -> Future.succeededFuture());
+      return mine;
+    });
+    stored
         .onSuccess(v -> {
           batch.forEach(Promise::complete);
           events.forEach(Runnable::run);
@@ -170,46 +183,71 @@ public final class Persister {
           held.addAll(0, events);
           changed = true;
           batch.forEach(p -> p.fail(e));
-        })
-        .recover(e -> Future.succeededFuture());
+        });
+    return captured.<Void>mapEmpty().recover(e -> Future.succeededFuture());
   }
 
-  private record Prepared(String head, String wip, PackInfo pack, Path file, List<RefUpdate> updates) {}
+  /** Answers once no round is storing any more. */
+  public Future<Void> settled() {
+    return storing;
+  }
 
-  private Future<Void> persist() {
-    long t0 = System.nanoTime();
-    return vertx.executeBlocking(this::prepare, false).compose(p -> {
-      Future<Void> stored = p.updates().isEmpty() && p.pack() == null ? Future.succeededFuture()
-          : store.updateRepo(project, p.pack(), p.pack() == null ? null : p.file(), p.updates());
-      return stored
-          .onSuccess(v -> {
-            // The new tips reach everything the old ones did (a work-in-progress commit is only
-            // ever replaced), so the old ones leave the walk's boundary: it stays two commits
-            // wide instead of growing by one with every round.
-            forget(durableHead);
-            forget(durableWip);
-            durableHead = p.head();
-            durableWip = p.wip();
-            if (p.wip() != null) {
-              haves.add(ObjectId.fromString(p.wip()));
-            }
-            haves.add(ObjectId.fromString(p.head()));
-            metrics.saved(p.pack() == null ? 0 : p.pack().bytes(), System.nanoTime() - t0);
-            if (p.pack() != null && ++packsWritten % Compactor.THRESHOLD == 0) {
-              // Off the mailbox: ops go on while the project's small packs are merged.
-              compactor.compactIfNeeded(project).onFailure(e -> LOG.warn("compaction of project {} failed", project, e));
-            }
-            LOG.debug("workspace {}/{} durable at {} (+{} bytes) in {} ms", project, branch, p.head(),
-                p.pack() == null ? 0 : p.pack().bytes(), (System.nanoTime() - t0) / 1_000_000);
-          })
-          .onFailure(e -> {
-            if (Failures.normalize(e).code() == ErrorCode.CONFLICT) {
-              fenced = true;
-              LOG.warn("workspace {}/{} is fenced: {}", project, branch, e.getMessage());
-            }
-          })
-          .eventually(() -> deleteLater(p.file()));
-    });
+  private record Captured(ObjectId head, ObjectId wip) {}
+
+  private record Prepared(PackInfo pack, Path file) {}
+
+  /** The working copy and HEAD as git objects: the mailbox's part of a round. */
+  private Captured capture() throws Exception {
+    ObjectId head = repo.resolve(Constants.HEAD);
+    return new Captured(head, wip.capture(head));
+  }
+
+  private Future<Void> store(Captured c, long t0) {
+    if (fenced) {
+      return Future.failedFuture(fencedFailure());
+    }
+    String headId = c.head().name();
+    String wipId = c.wip() == null ? null : c.wip().name();
+    List<RefUpdate> updates = new ArrayList<>();
+    if (!Objects.equals(headId, durableHead)) {
+      updates.add(new RefUpdate(Refs.head(branch), durableHead, headId));
+    }
+    if (!Objects.equals(wipId, durableWip)) {
+      updates.add(new RefUpdate(Refs.wip(branch), durableWip, wipId));
+    }
+    if (updates.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Set<ObjectId> known = Set.copyOf(haves);
+    List<ObjectId> wants = c.wip() == null ? List.of(c.head()) : List.of(c.head(), c.wip());
+    return vertx.executeBlocking(() -> {
+      Path file = Files.createTempFile(tmpRoot, "pack-", ".pack");
+      return new Prepared(PackFiles.write(repo, wants, known, file), file);
+    }, false).compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.file(), updates)
+        .onSuccess(v -> {
+          // The new tips reach everything the old ones did (a work-in-progress commit is only
+          // ever replaced), so the old ones leave the walk's boundary: it stays two commits
+          // wide instead of growing by one with every round.
+          forget(durableHead);
+          forget(durableWip);
+          durableHead = headId;
+          durableWip = wipId;
+          haves.addAll(wants);
+          metrics.saved(p.pack() == null ? 0 : p.pack().bytes(), System.nanoTime() - t0);
+          if (p.pack() != null && ++packsWritten % Compactor.THRESHOLD == 0) {
+            // Off the mailbox: ops go on while the project's small packs are merged.
+            compactor.compactIfNeeded(project).onFailure(e -> LOG.warn("compaction of project {} failed", project, e));
+          }
+          LOG.debug("workspace {}/{} durable at {} (+{} bytes) in {} ms", project, branch, headId,
+              p.pack() == null ? 0 : p.pack().bytes(), (System.nanoTime() - t0) / 1_000_000);
+        })
+        .onFailure(e -> {
+          if (Failures.normalize(e).code() == ErrorCode.CONFLICT) {
+            fenced = true;
+            LOG.warn("workspace {}/{} is fenced: {}", project, branch, e.getMessage());
+          }
+        })
+        .eventually(() -> deleteLater(p.file())));
   }
 
   private void forget(String id) {
@@ -218,34 +256,17 @@ public final class Persister {
     }
   }
 
-  private Prepared prepare() throws Exception {
-    ObjectId head = repo.resolve(Constants.HEAD);
-    ObjectId w = wip.capture(head);
-    String headId = head.name();
-    String wipId = w == null ? null : w.name();
-    List<RefUpdate> updates = new ArrayList<>();
-    if (!Objects.equals(headId, durableHead)) {
-      updates.add(new RefUpdate(Refs.head(branch), durableHead, headId));
-    }
-    if (!Objects.equals(wipId, durableWip)) {
-      updates.add(new RefUpdate(Refs.wip(branch), durableWip, wipId));
-    }
-    Path file = Files.createTempFile(tmpRoot, "pack-", ".pack");
-    List<ObjectId> wants = w == null ? List.of(head) : List.of(head, w);
-    PackInfo pack = PackFiles.write(repo, wants, haves, file);
-    return new Prepared(headId, wipId, pack, file, updates);
-  }
-
   /**
    * Makes {@code next} (with what it reaches) durable as ref {@code name}, by compare-and-set from
    * {@code expected} (null: must not exist).
    */
   public Future<Void> writeRef(String name, String expected, ObjectId next) {
+    Set<ObjectId> known = Set.copyOf(haves);
     return vertx.executeBlocking(() -> {
       Path file = Files.createTempFile(tmpRoot, "pack-", ".pack");
-      return new Prepared(null, null, PackFiles.write(repo, List.of(next), haves, file), file,
-          List.of(new RefUpdate(name, expected, next.name())));
-    }, false).compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.file(), p.updates())
+      return new Prepared(PackFiles.write(repo, List.of(next), known, file), file);
+    }, false).compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.file(),
+            List.of(new RefUpdate(name, expected, next.name())))
         .onSuccess(v -> haves.add(next))
         .eventually(() -> deleteLater(p.file())));
   }
