@@ -76,7 +76,7 @@ final class BranchHandlers {
         .compose(v -> blocking(() -> {
           var at = refs.resolveCommit(from);
           refs.requireCheckoutFits(at, settings.maxBytes(), settings.maxEntries());
-          requireOpens(name, at);
+          requireOpens(at);
           return at;
         }))
         .compose(at -> workspace.writeRef(Refs.head(name), null, at)
@@ -96,7 +96,7 @@ final class BranchHandlers {
    * commit from an import's history whose tree a load would refuse (links out of the working
    * copy) is refused now, and the branch is never created.
    */
-  private void requireOpens(String name, org.eclipse.jgit.lib.ObjectId at) throws Exception {
+  private void requireOpens(org.eclipse.jgit.lib.ObjectId at) throws Exception {
     String probe = "branchwork-probe-" + java.util.UUID.randomUUID();
     refs.createBranchRef(probe, at);
     Path dir = Files.createTempDirectory(settings.tmpRoot(), "branch-");

@@ -157,6 +157,11 @@ class HttpApiTest {
     // main now has data of its own: a second import is refused
     assertEquals("conflict", node.http.postRaw("/api/projects/onmain/import", token, body, "application/gzip")
         .expect(409).code());
+    // as another branch it goes in, and its dev, whose name is taken now, is left out and said so
+    JsonObject again = node.http.postRaw("/api/projects/onmain/import?branch=second", token, body, "application/gzip")
+        .expect(201).json();
+    assertEquals(new JsonArray(), again.getJsonArray("branches"));
+    assertEquals(new JsonArray().add("dev"), again.getJsonArray("skipped"));
     var key = new io.branchwork.core.WorkspaceKey("onmain", "main");
     node.allocator("register", key, "h-onmain");
     assertEquals("sphere(1);\n", new String(node.ws(key, "iris", "read", new JsonObject().put("path", "draft.scad"))

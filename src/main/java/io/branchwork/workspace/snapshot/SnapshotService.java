@@ -2,6 +2,7 @@ package io.branchwork.workspace.snapshot;
 
 import io.branchwork.config.Config;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.core.Identifiers;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Store;
@@ -123,7 +124,8 @@ public final class SnapshotService {
               if (name.equals(Refs.head(u.branch() == null ? "" : u.branch())) || name.equals(Refs.head(target))) {
                 return;
               }
-              if (state.refs().containsKey(name)) {
+              if (state.refs().containsKey(name) || !addressable(shortName)) {
+                // taken in the project, or a name the contract could never open
                 skipped.add(shortName);
               } else {
                 updates.add(new RefUpdate(name, null, id));
@@ -197,6 +199,16 @@ public final class SnapshotService {
       return top.get(0);
     }
     throw BranchworkException.badRequest("the archive holds no working copy with a .git directory");
+  }
+
+  /** Whether clients could address a branch or tag of this name (the contract's branch rules). */
+  private static boolean addressable(String name) {
+    try {
+      Identifiers.requireBranch(name);
+      return true;
+    } catch (BranchworkException e) {
+      return false;
+    }
   }
 
   private <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
