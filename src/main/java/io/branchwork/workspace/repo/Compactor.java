@@ -63,7 +63,7 @@ public final class Compactor {
       small.remove(small.size() - 1);
       return vertx.executeBlocking(() -> Files.createTempDirectory(tmpRoot, "compact-"), false)
           .compose(dir -> fetch(project, small, dir, 0)
-              .compose(v -> vertx.executeBlocking(() -> merge(dir, small.size()), false))
+              .compose(v -> vertx.executeBlocking(() -> merge(dir, small), false))
               .compose(merged -> store.replacePacks(project, merged, dir.resolve("merged.pack"),
                   small.stream().map(PackInfo::id).toList()))
               .onSuccess(done -> {
@@ -86,15 +86,16 @@ public final class Compactor {
     if (i == packs.size()) {
       return Future.succeededFuture();
     }
-    return store.readPack(project, packs.get(i).id(), dir.resolve(i + ".pack"))
+    return store.readPack(project, packs.get(i).id(), dir.resolve(packs.get(i).id() + ".pack"))
         .compose(v -> fetch(project, packs, dir, i + 1));
   }
 
   /** Indexes the fetched packs into a scratch repository and writes all their objects as one pack. */
-  private static PackInfo merge(Path dir, int count) throws Exception {
+  private static PackInfo merge(Path dir, List<PackInfo> packs) throws Exception {
     try (Repository repo = Repos.initBare(dir.resolve("scratch.git")); RevWalk walk = new RevWalk(repo)) {
-      for (int i = 0; i < count; i++) {
-        PackFiles.install(repo, dir.resolve(i + ".pack"), null, "pack " + i);
+      for (int i = 0; i < packs.size(); i++) {
+        PackInfo p = packs.get(i);
+        PackFiles.installStored(repo, dir.resolve(p.id() + ".pack"), p.bytes(), "pack " + p.id());
       }
       List<RevObject> objects = new ArrayList<>();
       for (Pack pack : ((ObjectDirectory) repo.getObjectDatabase()).getPacks()) {

@@ -18,23 +18,29 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevObject;
 import org.eclipse.jgit.storage.pack.PackConfig;
 import org.eclipse.jgit.transport.PackParser;
+import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
 import org.eclipse.jgit.internal.storage.pack.PackWriter;
 
 /**
- * Packs in and out of a local repository. Blocking. Every pack that enters a repository is
- * parsed, so each object's id is recomputed from its bytes and the pack's checksum is checked: a
- * damaged pack in the store fails the load naming the project and pack, and is never served.
+ * Packs in and out of a local repository. Blocking. A pack is stored with its index behind it
+ * ({@link PackInfo#bytes()} is the pack's part). A pack from outside is parsed object by object
+ * and checked as {@code git fsck --strict} would; a pack from the store has its checksums
+ * recomputed over every byte: a damaged pack fails the load naming the project and pack, and is
+ * never served.
  */
 public final class PackFiles {
 
   private PackFiles() {}
 
   /**
-   * Indexes {@code pack} into {@code repo}'s object database. With {@code checker} every object
-   * is also checked as {@code git fsck --strict} would (for packs from outside: imports, pushes).
+   * Indexes the pack at the start of {@code file} ({@code packBytes} long) into {@code repo}'s
+   * object database, recomputing every object's id from its bytes. With {@code checker} every
+   * object is also checked as {@code git fsck --strict} would (for packs from outside: imports).
    */
-  public static void install(Repository repo, Path pack, ObjectChecker checker, String what) throws IOException {
-    try (ObjectInserter ins = repo.newObjectInserter(); InputStream in = Files.newInputStream(pack)) {
+  public static void install(Repository repo, Path file, long packBytes, ObjectChecker checker, String what)
+      throws IOException {
+    try (ObjectInserter ins = repo.newObjectInserter();
+         InputStream in = new Limited(Files.newInputStream(file), packBytes)) {
       PackParser parser = ins.newPackParser(in);
       parser.setAllowThin(false);
       parser.setObjectChecker(checker);
@@ -44,7 +50,123 @@ public final class PackFiles {
       if (checker != null) {
         throw BranchworkException.badRequest(what + " holds an object git refuses: " + e.getMessage());
       }
-      throw new BranchworkException(ErrorCode.INTERNAL, what + " is damaged in the store: " + e.getMessage());
+      throw damaged(what, e.getMessage());
+    }
+  }
+
+  /**
+   * Installs a pack as the store keeps it: the pack ({@code packBytes}) followed by the index
+   * Branchwork wrote for it. Instead of re-indexing (inflating and hashing every object), the
+   * pack's trailing checksum is recomputed over its bytes, the index's own checksum over its
+   * bytes, and the index must name the pack's checksum: any byte damaged in the store fails the
+   * open, naming the pack. A stored pack without an index is indexed as {@link #install} does.
+   * {@code file} must be named {@code <pack id>.pack}: the installed pack takes that name.
+   */
+  public static void installStored(Repository repo, Path file, long packBytes, String what) throws IOException {
+    long size = Files.size(file);
+    if (size < packBytes + 2L * CHECKSUM + 8) {
+      install(repo, file, packBytes, null, what);
+      return;
+    }
+    ObjectDirectory db = (ObjectDirectory) repo.getObjectDatabase();
+    Path dir = db.getPackDirectory().toPath();
+    Files.createDirectories(dir);
+    String base = "pack-" + file.getFileName().toString().replace(".pack", "");
+    Path pack = dir.resolve(base + ".pack");
+    Path idx = dir.resolve(base + ".idx");
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] packSum = copyChecked(in, packBytes, pack, what);
+      byte[] idxTail = new byte[2 * CHECKSUM];
+      copyChecked(in, size - packBytes, idx, what + " (its index)");
+      try (var raf = new java.io.RandomAccessFile(idx.toFile(), "r")) {
+        raf.seek(size - packBytes - 2L * CHECKSUM);
+        raf.readFully(idxTail);
+      }
+      if (!java.util.Arrays.equals(packSum, 0, CHECKSUM, idxTail, 0, CHECKSUM)) {
+        throw damaged(what, "its index names another pack");
+      }
+    } catch (BranchworkException e) {
+      Files.deleteIfExists(pack);
+      Files.deleteIfExists(idx);
+      throw e;
+    }
+    db.openPack(pack.toFile());
+  }
+
+  private static final int CHECKSUM = 20;
+
+  /**
+   * Copies {@code length} bytes of {@code in} to {@code to}, hashing all but the last 20, which
+   * must be that hash (git's trailing checksum of packs and indexes); answers it.
+   */
+  private static byte[] copyChecked(InputStream in, long length, Path to, String what) throws IOException {
+    java.security.MessageDigest sha1 = org.eclipse.jgit.lib.Constants.newMessageDigest();
+    byte[] buf = new byte[64 * 1024];
+    byte[] trailer = new byte[CHECKSUM];
+    long left = length;
+    try (OutputStream out = Files.newOutputStream(to)) {
+      while (left > 0) {
+        int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, left));
+        if (n == 0) {
+          throw damaged(what, "it is cut short");
+        }
+        out.write(buf, 0, n);
+        long bodyLeft = left - CHECKSUM;
+        if (bodyLeft > 0) {
+          sha1.update(buf, 0, (int) Math.min(n, bodyLeft));
+        }
+        // the last 20 bytes, wherever the reads split them
+        for (int i = 0; i < n; i++) {
+          long pos = length - left + i;
+          if (pos >= length - CHECKSUM) {
+            trailer[(int) (pos - (length - CHECKSUM))] = buf[i];
+          }
+        }
+        left -= n;
+      }
+    }
+    byte[] computed = sha1.digest();
+    if (!java.util.Arrays.equals(computed, trailer)) {
+      throw damaged(what, "its checksum does not match its bytes");
+    }
+    return trailer;
+  }
+
+  private static BranchworkException damaged(String what, String why) {
+    return new BranchworkException(ErrorCode.INTERNAL, what + " is damaged in the store: " + why);
+  }
+
+  /** At most {@code left} bytes of a stream: the pack part of a stored pack and index. */
+  private static final class Limited extends java.io.FilterInputStream {
+    private long left;
+
+    Limited(InputStream in, long left) {
+      super(in);
+      this.left = left;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int b = super.read();
+      if (b >= 0) {
+        left--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = super.read(b, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
     }
   }
 
@@ -82,9 +204,15 @@ public final class PackFiles {
     if (count == 0) {
       return null;
     }
-    try (OutputStream os = Files.newOutputStream(out)) {
+    try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(out))) {
       pw.writePack(NullProgressMonitor.INSTANCE, NullProgressMonitor.INSTANCE, os);
     }
-    return new PackInfo(pw.computeName().name(), Files.size(out), (int) count);
+    long packBytes = Files.size(out);
+    // The index goes right behind the pack, so that a load installs both instead of re-indexing.
+    try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(out,
+        java.nio.file.StandardOpenOption.APPEND))) {
+      pw.writeIndex(os);
+    }
+    return new PackInfo(pw.computeName().name(), packBytes, (int) count);
   }
 }

@@ -32,10 +32,13 @@ public final class RepoCheckout {
   /** The opened working copy: its repository, its work-in-progress tracker, head and bytes on disk. */
   public record Result(Repository repo, Path workTree, WipTree wip, ObjectId head, long bytes) {}
 
+  /** A pack fetched from the store into a file: the pack, then its index. */
+  public record StoredPack(io.branchwork.store.Records.PackInfo info, Path file) {}
+
   private RepoCheckout() {}
 
   public static Result materialize(Path workTree, String project, String branch, Map<String, String> refs,
-      List<Path> packs, long maxBytes, long maxEntries) throws IOException, GitAPIException {
+      List<StoredPack> packs, long maxBytes, long maxEntries) throws IOException, GitAPIException {
     String headRef = Constants.R_HEADS + branch;
     String headId = refs.get(headRef);
     if (headId == null) {
@@ -43,9 +46,8 @@ public final class RepoCheckout {
     }
     Repository repo = Repos.init(workTree, branch);
     try {
-      for (Path pack : packs) {
-        String id = pack.getFileName().toString().replace(".pack", "");
-        PackFiles.install(repo, pack, null, "pack " + id + " of project " + project);
+      for (StoredPack pack : packs) {
+        PackFiles.installStored(repo, pack.file(), pack.info().bytes(), "pack " + pack.info().id() + " of project " + project);
       }
       for (Map.Entry<String, String> r : refs.entrySet()) {
         if (r.getKey().startsWith(Constants.R_HEADS) || r.getKey().startsWith(Constants.R_TAGS)) {

@@ -68,14 +68,15 @@ public final class RepoLoader {
   }
 
   /** Fetches packs {@code i..} one after the other (each streamed chunk by chunk). */
-  private Future<List<Path>> fetch(String project, List<PackInfo> packs, Path dir, int i, List<Path> done) {
+  private Future<List<RepoCheckout.StoredPack>> fetch(String project, List<PackInfo> packs, Path dir, int i,
+      List<RepoCheckout.StoredPack> done) {
     if (i == packs.size()) {
       return Future.succeededFuture(done);
     }
     // Named by the pack's id, so that an error about the file names the pack in the store.
     Path file = dir.resolve(packs.get(i).id() + ".pack");
     return store.readPack(project, packs.get(i).id(), file).compose(v -> {
-      done.add(file);
+      done.add(new RepoCheckout.StoredPack(packs.get(i), file));
       return fetch(project, packs, dir, i + 1, done);
     });
   }

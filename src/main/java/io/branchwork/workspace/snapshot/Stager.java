@@ -75,15 +75,15 @@ final class Stager {
       new GitBranches(repo).requireCheckoutFits(wip != null ? wip : head, maxBytes, maxEntries);
       Path file = Files.createTempFile(tmpRoot, "pack-", ".pack");
       PackInfo pack = PackFiles.write(repo, wants, List.of(), file);
-      verify(file);
+      verify(file, pack.bytes());
       return new Staged(pack, file, head.name(), wip == null ? null : wip.name(), refs);
     }
   }
 
-  private void verify(Path pack) throws Exception {
+  private void verify(Path pack, long packBytes) throws Exception {
     Path scratch = Files.createTempDirectory(tmpRoot, "verify-");
     try (Repository bare = Repos.initBare(scratch)) {
-      PackFiles.install(bare, pack, new ObjectChecker(), "the archive");
+      PackFiles.install(bare, pack, packBytes, new ObjectChecker(), "the archive");
     } finally {
       FileTrees.deleteQuietly(scratch);
     }
