@@ -37,11 +37,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one owner of a (project, branch) working copy. Deployed by the allocator; {@code start()}
- * loads the latest snapshot into a directory of its own and completes once the workspace
- * answers on {@code workspace.<project>.<branch>}. Ops run one at a time in arrival order
- * through {@link OpQueue}; mutating ops of other sessions wait in {@link LockGate} while one
- * session holds the lock. {@code stop()} saves unsaved changes (when configured) and deletes
- * the directory.
+ * checks the branch out of the project's repository in the store ({@link RepoLoader}: head plus
+ * work in progress) into a directory of its own and completes once the workspace answers on
+ * {@code workspace.<project>.<branch>}. Ops run one at a time in arrival order through
+ * {@link OpQueue}; mutating ops of other sessions wait in {@link LockGate} while one session
+ * holds the lock; an op that changes the working copy or HEAD is answered once its
+ * {@link Persister} round has stored it. {@code stop()} waits for the rounds in flight and
+ * deletes the directory.
  */
 public final class WorkspaceVerticle extends VerticleBase implements Workspace {
 
