@@ -23,7 +23,6 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
@@ -53,26 +52,9 @@ public final class EventBusBridge {
   private static final String HEADERS = "headers";
   private static final String TOKEN = "token";
 
-  /** One reference a socket took: which workspace, under which holder name, for which user. */
-  private record Reference(WorkspaceKey key, String holder, String user) {}
-
-  /** One open socket: its holder prefix, its references, the workspaces it sent ops to, its tokens. */
-  private static final class SocketState {
-    final String holder = "sockjs-" + java.util.UUID.randomUUID();
-    final Set<Reference> references = new HashSet<>();
-    /** Workspaces this socket sent ops to: its lock, if it took one, is released there on close. */
-    final Set<WorkspaceKey> touched = new HashSet<>();
-    /** Hashes of the tokens this socket's messages were let through with. */
-    final Set<String> tokens = new HashSet<>();
-    /** The earliest expiry of those tokens: the socket is closed then. */
-    long expiresAt = Long.MAX_VALUE;
-    /** The user whose connection slot this socket holds, once one was taken. */
-    String user;
-  }
-
   private final Vertx vertx;
   private final Gateways gateways;
-  private final Map<SockJSSocket, SocketState> sockets = new HashMap<>();
+  private final Map<SockJSSocket, BridgeSocket> sockets = new HashMap<>();
   private final AllocatorClient allocator;
   private MessageConsumer<JsonObject> revocations;
   private long sweepTimer = -1;
@@ -88,7 +70,7 @@ public final class EventBusBridge {
     sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> closeExpired(System.currentTimeMillis()));
     revocations = vertx.eventBus().<JsonObject>consumer(Addresses.TOKEN_REVOKED, m -> {
       String hash = m.body().getString("tokenHash");
-      for (Map.Entry<SockJSSocket, SocketState> e : new HashMap<>(sockets).entrySet()) {
+      for (Map.Entry<SockJSSocket, BridgeSocket> e : new HashMap<>(sockets).entrySet()) {
         if (hash != null && e.getValue().tokens.contains(hash)) {
           e.getKey().close();
         }
@@ -129,7 +111,7 @@ public final class EventBusBridge {
           event.complete(false);
           return;
         }
-        sockets.put(event.socket(), new SocketState());
+        sockets.put(event.socket(), new BridgeSocket());
         event.complete(true);
       }
       case SEND -> check(event, this::inbound);
@@ -146,7 +128,7 @@ public final class EventBusBridge {
 
   /** Outbound messages go only to sockets whose tokens are all still alive. */
   private boolean deliverable(SockJSSocket socket) {
-    SocketState state = sockets.get(socket);
+    BridgeSocket state = sockets.get(socket);
     if (state != null && System.currentTimeMillis() >= state.expiresAt) {
       socket.close();
       return false;
@@ -155,7 +137,7 @@ public final class EventBusBridge {
   }
 
   private void closeExpired(long now) {
-    for (Map.Entry<SockJSSocket, SocketState> e : new HashMap<>(sockets).entrySet()) {
+    for (Map.Entry<SockJSSocket, BridgeSocket> e : new HashMap<>(sockets).entrySet()) {
       if (now >= e.getValue().expiresAt) {
         e.getKey().close();
       }
@@ -176,7 +158,7 @@ public final class EventBusBridge {
     gateways.auth().session(token)
         .compose(session -> {
           // Looked up after the wait: a socket that closed meanwhile has given everything back.
-          SocketState state = sockets.get(event.socket());
+          BridgeSocket state = sockets.get(event.socket());
           if (state == null) {
             return Future.failedFuture(BranchworkException.unauthenticated("the socket closed"));
           }
@@ -211,7 +193,7 @@ public final class EventBusBridge {
       return Future.failedFuture(BranchworkException.badRequest("the body must be a JSON object"));
     }
     String op = Args.string(body, AllocatorOps.FIELD_OP);
-    SocketState socket = sockets.get(event.socket());
+    BridgeSocket socket = sockets.get(event.socket());
     if (address.equals(Addresses.ALLOCATOR)) {
       return allocatorOp(event, socket, body, op, user);
     }
@@ -233,14 +215,15 @@ public final class EventBusBridge {
     });
   }
 
-  private Future<Void> allocatorOp(BridgeEvent event, SocketState socket, JsonObject body, String op, String user) {
+  private Future<Void> allocatorOp(BridgeEvent event, BridgeSocket socket, JsonObject body, String op, String user) {
     if (!ALLOCATOR_OPS.contains(op)) {
       return Future.failedFuture(BranchworkException.forbidden("allocator op not allowed: " + op));
     }
     WorkspaceKey key = new WorkspaceKey(Args.string(body, AllocatorOps.FIELD_PROJECT),
         Args.string(body, AllocatorOps.FIELD_BRANCH));
     // Holders are namespaced by socket, so a socket can neither drop nor fake another's reference.
-    Reference ref = new Reference(key, socket.holder + ":" + body.getString(AllocatorOps.FIELD_HOLDER, "default"), user);
+    BridgeSocket.Reference ref = new BridgeSocket.Reference(key,
+        socket.holder + ":" + body.getString(AllocatorOps.FIELD_HOLDER, "default"), user);
     return gateways.auth().requireRole(key.project(), user, Role.READER).map(r -> {
       requireOpen(event, socket);
       if (op.equals(AllocatorOps.REGISTER) && !socket.references.contains(ref)) {
@@ -266,7 +249,7 @@ public final class EventBusBridge {
   }
 
   /** After an asynchronous check: a socket that closed meanwhile has given everything back; take nothing more. */
-  private void requireOpen(BridgeEvent event, SocketState socket) {
+  private void requireOpen(BridgeEvent event, BridgeSocket socket) {
     if (sockets.get(event.socket()) != socket) {
       throw BranchworkException.unauthenticated("the socket closed");
     }
@@ -284,12 +267,12 @@ public final class EventBusBridge {
 
   /** The socket closed: its references, its lock and its user's slots go back. */
   private void releaseAll(SockJSSocket socket) {
-    SocketState state = sockets.remove(socket);
+    BridgeSocket state = sockets.remove(socket);
     if (state == null) {
       return;
     }
     gateways.connections().release();
-    for (Reference ref : state.references) {
+    for (BridgeSocket.Reference ref : state.references) {
       gateways.quotas().release(ref.user(), ref.key());
       allocator.deregister(ref.key(), ref.holder());
     }

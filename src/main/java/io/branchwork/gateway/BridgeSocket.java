@@ -1,0 +1,23 @@
+package io.branchwork.gateway;
+
+import io.branchwork.core.WorkspaceKey;
+import java.util.HashSet;
+import java.util.Set;
+
+/** What the SockJS bridge keeps per open socket: its holder prefix, references, workspaces and tokens. */
+final class BridgeSocket {
+
+  /** One reference a socket took: which workspace, under which holder name, for which user. */
+  record Reference(WorkspaceKey key, String holder, String user) {}
+
+  final String holder = "sockjs-" + java.util.UUID.randomUUID();
+  final Set<Reference> references = new HashSet<>();
+  /** Workspaces this socket sent ops to: its lock, if it took one, is released there on close. */
+  final Set<WorkspaceKey> touched = new HashSet<>();
+  /** Hashes of the tokens this socket's messages were let through with. */
+  final Set<String> tokens = new HashSet<>();
+  /** The earliest expiry of those tokens: the socket is closed then. */
+  long expiresAt = Long.MAX_VALUE;
+  /** The user whose connection slot this socket holds, once one was taken. */
+  String user;
+}
