@@ -89,6 +89,36 @@ public final class RepoCheckout {
     }
   }
 
+  /** A bare repository of the project's packs, branches and tags (see {@link RepoLoader#loadBare}). */
+  static Repository bare(Path gitDir, String project, Map<String, String> refs, List<StoredPack> packs)
+      throws IOException, GitAPIException {
+    Repository repo = Repos.initBare(gitDir);
+    try {
+      for (StoredPack pack : packs) {
+        PackFiles.installStored(repo, pack.file(), pack.info().bytes(), "pack " + pack.info().id() + " of project " + project);
+      }
+      String head = null;
+      for (Map.Entry<String, String> r : refs.entrySet()) {
+        if (r.getKey().startsWith(Constants.R_HEADS) || r.getKey().startsWith(Constants.R_TAGS)) {
+          setRef(repo, r.getKey(), ObjectId.fromString(r.getValue()));
+          if (head == null && r.getKey().startsWith(Constants.R_HEADS)) {
+            head = r.getKey();
+          }
+        }
+      }
+      if (refs.containsKey(Constants.R_HEADS + "main")) {
+        head = Constants.R_HEADS + "main";
+      }
+      if (head != null) {
+        repo.updateRef(Constants.HEAD).link(head);
+      }
+      return repo;
+    } catch (IOException | RuntimeException e) {
+      repo.close();
+      throw e;
+    }
+  }
+
   static void setRef(Repository repo, String name, ObjectId id) throws IOException {
     RefUpdate u = repo.updateRef(name);
     u.setNewObjectId(id);

@@ -67,6 +67,22 @@ public final class RepoLoader {
             }, false))));
   }
 
+  /**
+   * The project's repository as the store holds it, as a bare repository at {@code gitDir} (which
+   * must not exist): every pack, the branches and tags; the hidden refs stay in the store. HEAD
+   * names {@code main} when there is one, else the first branch. The caller closes it.
+   */
+  public Future<org.eclipse.jgit.lib.Repository> loadBare(String project, Path gitDir) {
+    return store.repoState(project).compose(state -> vertx.executeBlocking(
+            () -> Files.createTempDirectory(gitDir.getParent(), "packs-"), false)
+        .compose(packDir -> fetch(project, state.packs(), packDir, 0, new ArrayList<>())
+            .compose(files -> vertx.executeBlocking(() -> RepoCheckout.bare(gitDir, project, state.refs(), files), false))
+            .eventually(() -> vertx.executeBlocking(() -> {
+              FileTrees.deleteQuietly(packDir);
+              return null;
+            }, false))));
+  }
+
   /** Fetches packs {@code i..} one after the other (each streamed chunk by chunk). */
   private Future<List<RepoCheckout.StoredPack>> fetch(String project, List<PackInfo> packs, Path dir, int i,
       List<RepoCheckout.StoredPack> done) {

@@ -1,0 +1,124 @@
+package io.branchwork.git;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.branchwork.core.WorkspaceKey;
+import io.branchwork.support.Cli;
+import io.branchwork.support.TestNode;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The stock git client clones and fetches a project over smart HTTP, protocol v2 and v0, and sees
+ * the live state: a commit made in an open workspace a moment ago. Credentials as git sends them.
+ */
+@Timeout(120)
+class GitHttpCloneTest {
+
+  @TempDir
+  static Path dir;
+  static TestNode node;
+  static String token;
+  static final WorkspaceKey KEY = new WorkspaceKey("gh", "main");
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(dir.resolve("data"));
+    token = node.login("gina");
+    node.openNewProject(token, "gh", "h");
+    node.writeText(KEY, "gina", "a.txt", "alpha\n");
+    node.ws(KEY, "gina", "commit", new JsonObject().put("message", "first"));
+    node.writeText(KEY, "gina", "draft.txt", "not committed\n");
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static String url(String user, String secret) {
+    return "http://" + (user == null ? "" : user + ":" + secret + "@") + "127.0.0.1:" + node.node.port() + "/git/gh.git";
+  }
+
+  private static String head() {
+    return node.ws(KEY, "gina", "log", new JsonObject().put("limit", 1)).getJsonArray("commits").getJsonObject(0)
+        .getString("commit");
+  }
+
+  @Test
+  @DisplayName("Verifies that git clone (protocol v2 and v0) gets the live branch, and git fetch a commit made in the workspace since")
+  void cloneAndFetchTheLiveState() throws Exception {
+    Path v2 = dir.resolve("v2");
+    Cli.run(dir, "git", "-c", "protocol.version=2", "clone", "-q", url("gina", token), v2.toString());
+    assertEquals("alpha\n", Files.readString(v2.resolve("a.txt")));
+    assertFalse(Files.exists(v2.resolve("draft.txt")), "uncommitted work stays in the workspace");
+    assertEquals(head(), Cli.run(v2, "git", "rev-parse", "HEAD").trim());
+    Cli.run(v2, "git", "fsck", "--strict");
+
+    Path v0 = dir.resolve("v0");
+    Cli.run(dir, "git", "-c", "protocol.version=0", "clone", "-q", url("gina", token), v0.toString());
+    assertEquals(head(), Cli.run(v0, "git", "rev-parse", "HEAD").trim());
+
+    node.ws(KEY, "gina", "commit", new JsonObject().put("message", "second"));
+    String live = head();
+    Cli.run(v2, "git", "fetch", "-q", "origin");
+    assertEquals(live, Cli.run(v2, "git", "rev-parse", "origin/main").trim());
+    assertEquals("not committed\n", Cli.run(v2, "git", "show", "origin/main:draft.txt"));
+  }
+
+  @Test
+  @DisplayName("Verifies credentials: none or a bad token is 401 with a Basic challenge, a bearer token works, a stranger finds no repository, a push is refused")
+  void credentials() throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    String refs = "http://127.0.0.1:" + node.node.port() + "/git/gh.git/info/refs?service=git-upload-pack";
+    HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create(refs)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, none.statusCode());
+    assertTrue(none.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"), none.headers().toString());
+    assertEquals(401, get(http, refs, "Basic " + basic("gina", "not-a-token")).statusCode());
+    assertEquals(401, get(http, refs, "Basic " + basic("someone-else", token)).statusCode(),
+        "a token is only good with its own user's name");
+    HttpResponse<String> bearer = get(http, refs, "Bearer " + token);
+    assertEquals(200, bearer.statusCode());
+    assertEquals("application/x-git-upload-pack-advertisement", bearer.headers().firstValue("Content-Type").orElse(""));
+    assertTrue(bearer.body().startsWith("001e# service=git-upload-pack\n"), bearer.body());
+    assertFalse(bearer.body().contains("refs/branchwork/"), "hidden refs are never advertised");
+
+    String stranger = node.login("stan");
+    assertEquals(404, get(http, refs, "Basic " + basic("stan", stranger)).statusCode());
+    assertEquals(404, get(http, refs.replace("/gh.git/", "/nope.git/"), "Bearer " + token).statusCode());
+
+    Cli.Result noCreds = Cli.exec(dir, "env", "GIT_TERMINAL_PROMPT=0", "git", "clone", "-q", url(null, null),
+        dir.resolve("nocreds").toString());
+    assertTrue(noCreds.exit() != 0, noCreds.out());
+    HttpResponse<String> push = http.send(HttpRequest.newBuilder(URI.create(
+            "http://127.0.0.1:" + node.node.port() + "/git/gh.git/git-receive-pack"))
+        .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(403, push.statusCode());
+  }
+
+  private static HttpResponse<String> get(HttpClient http, String url, String authorization) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", authorization).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String basic(String user, String secret) {
+    return Base64.getEncoder().encodeToString((user + ":" + secret).getBytes(StandardCharsets.UTF_8));
+  }
+}
