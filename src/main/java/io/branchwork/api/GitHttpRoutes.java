@@ -85,10 +85,39 @@ final class GitHttpRoutes {
       up.setExtraParameters(Arrays.asList(protocol));
       InputStream in = new ByteArrayInputStream(body);
       if (gzip) {
-        in = new GZIPInputStream(in);
+        // A small gzip body may inflate to gigabytes of "have" lines: bounded like a plain one.
+        in = capped(new GZIPInputStream(in), MAX_REQUEST_BYTES * 8);
       }
       up.uploadWithExceptionPropagation(in, out, null);
     });
+  }
+
+  /** {@code in}, failing once more than {@code max} bytes were read from it. */
+  private static InputStream capped(InputStream in, long max) {
+    return new java.io.FilterInputStream(in) {
+      private long read;
+
+      @Override
+      public int read() throws java.io.IOException {
+        int b = super.read();
+        count(b < 0 ? 0 : 1);
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws java.io.IOException {
+        int n = super.read(b, off, len);
+        count(Math.max(n, 0));
+        return n;
+      }
+
+      private void count(int n) throws java.io.IOException {
+        read += n;
+        if (read > max) {
+          throw new java.io.IOException("the request inflates past " + max + " bytes");
+        }
+      }
+    };
   }
 
   /** {@code Git-Protocol: version=2} and the like, as git sends them over HTTP. */
@@ -120,7 +149,12 @@ final class GitHttpRoutes {
                 UploadPack up = new UploadPack(repo);
                 up.setBiDirectionalPipe(false);
                 up.setTimeout(60);
-                exchange.run(up, out);
+                try {
+                  exchange.run(up, out);
+                } catch (java.io.IOException e) {
+                  // What the client sent is not the protocol (or inflates past its bound).
+                  throw BranchworkException.badRequest("git: " + e.getMessage());
+                }
               }
               return file;
             }, false))
@@ -191,6 +225,10 @@ final class GitHttpRoutes {
         }
         case FORBIDDEN -> {
           gitError(ctx, 403, e.getMessage());
+          return;
+        }
+        case BAD_REQUEST -> {
+          gitError(ctx, 400, e.getMessage());
           return;
         }
         default -> { }

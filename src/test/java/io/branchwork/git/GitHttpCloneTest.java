@@ -113,6 +113,32 @@ class GitHttpCloneTest {
     assertEquals(403, push.statusCode());
   }
 
+  @Test
+  @DisplayName("Verifies that a request that is not the protocol, or a small gzip body that inflates without end, is 400 and the node goes on serving")
+  void hostileRequests() throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    String uploadPack = "http://127.0.0.1:" + node.node.port() + "/git/gh.git/git-upload-pack";
+    java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+    try (var gz = new java.util.zip.GZIPOutputStream(zipped)) {
+      byte[] zeros = new byte[1 << 20];
+      for (int i = 0; i < 200; i++) {
+        gz.write(zeros); // 200 MiB of zeros: about 200 KiB on the wire
+      }
+    }
+    HttpResponse<String> bomb = http.send(HttpRequest.newBuilder(URI.create(uploadPack))
+        .header("Authorization", "Bearer " + token).header("Content-Encoding", "gzip")
+        .header("Content-Type", "application/x-git-upload-pack-request")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(zipped.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, bomb.statusCode(), bomb.body());
+    HttpResponse<String> junk = http.send(HttpRequest.newBuilder(URI.create(uploadPack))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/x-git-upload-pack-request")
+        .POST(HttpRequest.BodyPublishers.ofString("this is not a pkt-line")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, junk.statusCode(), junk.body());
+    Path again = dir.resolve("again");
+    Cli.run(dir, "git", "clone", "-q", url("gina", token), again.toString());
+    assertTrue(Files.exists(again.resolve("a.txt")));
+  }
+
   private static HttpResponse<String> get(HttpClient http, String url, String authorization) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", authorization).build(),
         HttpResponse.BodyHandlers.ofString());
