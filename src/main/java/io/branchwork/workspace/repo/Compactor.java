@@ -62,8 +62,8 @@ public final class Compactor {
       small.sort(Comparator.comparingLong(PackInfo::bytes));
       small.remove(small.size() - 1);
       return vertx.executeBlocking(() -> Files.createTempDirectory(tmpRoot, "compact-"), false)
-          .compose(dir -> fetch(project, small, dir, 0)
-              .compose(v -> vertx.executeBlocking(() -> merge(dir, small), false))
+          .compose(dir -> RepoLoader.fetchPacks(store, project, small, dir)
+              .compose(packs -> vertx.executeBlocking(() -> merge(dir, packs), false))
               .compose(merged -> store.replacePacks(project, merged, dir.resolve("merged.pack"),
                   small.stream().map(PackInfo::id).toList()))
               .onSuccess(done -> {
@@ -82,20 +82,11 @@ public final class Compactor {
     });
   }
 
-  private Future<Void> fetch(String project, List<PackInfo> packs, Path dir, int i) {
-    if (i == packs.size()) {
-      return Future.succeededFuture();
-    }
-    return store.readPack(project, packs.get(i).id(), dir.resolve(packs.get(i).id() + ".pack"))
-        .compose(v -> fetch(project, packs, dir, i + 1));
-  }
-
   /** Indexes the fetched packs into a scratch repository and writes all their objects as one pack. */
-  private static PackInfo merge(Path dir, List<PackInfo> packs) throws Exception {
+  private static PackInfo merge(Path dir, List<RepoCheckout.StoredPack> packs) throws Exception {
     try (Repository repo = Repos.initBare(dir.resolve("scratch.git")); RevWalk walk = new RevWalk(repo)) {
-      for (int i = 0; i < packs.size(); i++) {
-        PackInfo p = packs.get(i);
-        PackFiles.installStored(repo, dir.resolve(p.id() + ".pack"), p.bytes(), "pack " + p.id());
+      for (RepoCheckout.StoredPack p : packs) {
+        PackFiles.installStored(repo, p.file(), p.info().bytes(), "pack " + p.info().id());
       }
       List<RevObject> objects = new ArrayList<>();
       for (Pack pack : ((ObjectDirectory) repo.getObjectDatabase()).getPacks()) {

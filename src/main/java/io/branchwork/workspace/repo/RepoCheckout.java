@@ -46,14 +46,7 @@ public final class RepoCheckout {
     }
     Repository repo = Repos.init(workTree, branch);
     try {
-      for (StoredPack pack : packs) {
-        PackFiles.installStored(repo, pack.file(), pack.info().bytes(), "pack " + pack.info().id() + " of project " + project);
-      }
-      for (Map.Entry<String, String> r : refs.entrySet()) {
-        if (r.getKey().startsWith(Constants.R_HEADS) || r.getKey().startsWith(Constants.R_TAGS)) {
-          setRef(repo, r.getKey(), ObjectId.fromString(r.getValue()));
-        }
-      }
+      fill(repo, project, refs, packs);
       repo.updateRef(Constants.HEAD).link(headRef);
       ObjectId head = ObjectId.fromString(headId);
       String wipId = refs.get(Refs.wip(branch));
@@ -94,21 +87,10 @@ public final class RepoCheckout {
       throws IOException, GitAPIException {
     Repository repo = Repos.initBare(gitDir);
     try {
-      for (StoredPack pack : packs) {
-        PackFiles.installStored(repo, pack.file(), pack.info().bytes(), "pack " + pack.info().id() + " of project " + project);
-      }
-      String head = null;
-      for (Map.Entry<String, String> r : refs.entrySet()) {
-        if (r.getKey().startsWith(Constants.R_HEADS) || r.getKey().startsWith(Constants.R_TAGS)) {
-          setRef(repo, r.getKey(), ObjectId.fromString(r.getValue()));
-          if (head == null && r.getKey().startsWith(Constants.R_HEADS)) {
-            head = r.getKey();
-          }
-        }
-      }
-      if (refs.containsKey(Constants.R_HEADS + "main")) {
-        head = Constants.R_HEADS + "main";
-      }
+      fill(repo, project, refs, packs);
+      String main = Constants.R_HEADS + "main";
+      String head = refs.containsKey(main) ? main : refs.keySet().stream()
+          .filter(name -> name.startsWith(Constants.R_HEADS)).findFirst().orElse(null);
       if (head != null) {
         repo.updateRef(Constants.HEAD).link(head);
       }
@@ -116,6 +98,19 @@ public final class RepoCheckout {
     } catch (IOException | RuntimeException e) {
       repo.close();
       throw e;
+    }
+  }
+
+  /** Installs the store's packs and sets its branches and tags (the hidden refs stay in the store). */
+  private static void fill(Repository repo, String project, Map<String, String> refs, List<StoredPack> packs)
+      throws IOException {
+    for (StoredPack pack : packs) {
+      PackFiles.installStored(repo, pack.file(), pack.info().bytes(), "pack " + pack.info().id() + " of project " + project);
+    }
+    for (Map.Entry<String, String> r : refs.entrySet()) {
+      if (r.getKey().startsWith(Constants.R_HEADS) || r.getKey().startsWith(Constants.R_TAGS)) {
+        setRef(repo, r.getKey(), ObjectId.fromString(r.getValue()));
+      }
     }
   }
 

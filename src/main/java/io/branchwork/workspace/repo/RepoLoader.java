@@ -36,35 +36,10 @@ public final class RepoLoader {
     this.maxEntries = maxEntries;
   }
 
-  /**
-   * Checks {@code key}'s branch out into {@code workTree} (which must not exist yet). A pack that
-   * a compaction replaced while it was being fetched sends the load back to read the new state.
-   */
+  /** Checks {@code key}'s branch out into {@code workTree} (which must not exist yet). */
   public Future<Loaded> load(WorkspaceKey key, Path workTree) {
-    return attempt(key, workTree, 3);
-  }
-
-  private Future<Loaded> attempt(WorkspaceKey key, Path workTree, int left) {
-    return once(key, workTree).recover(e -> left > 1 && e instanceof BranchworkException be
-        && be.code() == ErrorCode.NOT_FOUND && String.valueOf(be.getMessage()).startsWith("pack ")
-        ? vertx.executeBlocking(() -> {
-          FileTrees.deleteQuietly(workTree);
-          return null;
-        }, false).compose(v -> attempt(key, workTree, left - 1))
-        : Future.failedFuture(e));
-  }
-
-  private Future<Loaded> once(WorkspaceKey key, Path workTree) {
-    return store.repoState(key.project()).compose(state -> vertx.executeBlocking(
-            () -> Files.createTempDirectory(workTree.getParent(), "packs-"), false)
-        .compose(packDir -> fetch(key.project(), state.packs(), packDir, 0, new ArrayList<>())
-            .compose(files -> vertx.executeBlocking(() -> RepoCheckout.materialize(workTree, key.project(),
-                key.branch(), state.refs(), files, maxBytes, maxEntries), false))
-            .map(checkout -> new Loaded(checkout, state))
-            .eventually(() -> vertx.executeBlocking(() -> {
-              FileTrees.deleteQuietly(packDir);
-              return null;
-            }, false))));
+    return withPacks(key.project(), workTree, (state, packs) -> new Loaded(RepoCheckout.materialize(workTree,
+        key.project(), key.branch(), state.refs(), packs, maxBytes, maxEntries), state));
   }
 
   /**
@@ -73,27 +48,61 @@ public final class RepoLoader {
    * names {@code main} when there is one, else the first branch. The caller closes it.
    */
   public Future<org.eclipse.jgit.lib.Repository> loadBare(String project, Path gitDir) {
-    return store.repoState(project).compose(state -> vertx.executeBlocking(
-            () -> Files.createTempDirectory(gitDir.getParent(), "packs-"), false)
-        .compose(packDir -> fetch(project, state.packs(), packDir, 0, new ArrayList<>())
-            .compose(files -> vertx.executeBlocking(() -> RepoCheckout.bare(gitDir, project, state.refs(), files), false))
+    return withPacks(project, gitDir, (state, packs) -> RepoCheckout.bare(gitDir, project, state.refs(), packs));
+  }
+
+  /** What is made on a worker thread from the store's state and its fetched packs. */
+  @FunctionalInterface
+  private interface FromPacks<T> {
+    T make(RepoState state, List<RepoCheckout.StoredPack> packs) throws Exception;
+  }
+
+  /**
+   * Reads the project's state, fetches its packs into a scratch directory beside {@code target},
+   * makes {@code target} from them on a worker, and deletes the scratch packs. A pack that a
+   * compaction replaced while it was being fetched sends it back to read the new state (twice at
+   * most), with {@code target} deleted first.
+   */
+  private <T> Future<T> withPacks(String project, Path target, FromPacks<T> make) {
+    return withPacks(project, target, make, 3);
+  }
+
+  private <T> Future<T> withPacks(String project, Path target, FromPacks<T> make, int attempts) {
+    Future<T> once = store.repoState(project).compose(state -> vertx.executeBlocking(
+            () -> Files.createTempDirectory(target.getParent(), "packs-"), false)
+        .compose(packDir -> fetchPacks(store, project, state.packs(), packDir)
+            .compose(packs -> vertx.executeBlocking(() -> make.make(state, packs), false))
             .eventually(() -> vertx.executeBlocking(() -> {
               FileTrees.deleteQuietly(packDir);
               return null;
             }, false))));
+    return once.recover(e -> attempts > 1 && e instanceof BranchworkException be
+        && be.code() == ErrorCode.NOT_FOUND && String.valueOf(be.getMessage()).startsWith("pack ")
+        ? vertx.executeBlocking(() -> {
+          FileTrees.deleteQuietly(target);
+          return null;
+        }, false).compose(v -> withPacks(project, target, make, attempts - 1))
+        : Future.failedFuture(e));
   }
 
-  /** Fetches packs {@code i..} one after the other (each streamed chunk by chunk). */
-  private Future<List<RepoCheckout.StoredPack>> fetch(String project, List<PackInfo> packs, Path dir, int i,
-      List<RepoCheckout.StoredPack> done) {
+  /**
+   * Fetches {@code packs} into {@code dir} one after the other, each streamed chunk by chunk and
+   * named by its id, so that an error about the file names the pack in the store.
+   */
+  static Future<List<RepoCheckout.StoredPack>> fetchPacks(Store store, String project, List<PackInfo> packs,
+      Path dir) {
+    return fetchFrom(store, project, packs, dir, 0, new ArrayList<>());
+  }
+
+  private static Future<List<RepoCheckout.StoredPack>> fetchFrom(Store store, String project, List<PackInfo> packs,
+      Path dir, int i, List<RepoCheckout.StoredPack> done) {
     if (i == packs.size()) {
       return Future.succeededFuture(done);
     }
-    // Named by the pack's id, so that an error about the file names the pack in the store.
     Path file = dir.resolve(packs.get(i).id() + ".pack");
     return store.readPack(project, packs.get(i).id(), file).compose(v -> {
       done.add(new RepoCheckout.StoredPack(packs.get(i), file));
-      return fetch(project, packs, dir, i + 1, done);
+      return fetchFrom(store, project, packs, dir, i + 1, done);
     });
   }
 }
