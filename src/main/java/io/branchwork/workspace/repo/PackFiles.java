@@ -111,17 +111,11 @@ public final class PackFiles {
           throw damaged(what, "it is cut short");
         }
         out.write(buf, 0, n);
-        long bodyLeft = left - CHECKSUM;
-        if (bodyLeft > 0) {
-          sha1.update(buf, 0, (int) Math.min(n, bodyLeft));
-        }
-        // the last 20 bytes, wherever the reads split them
-        for (int i = 0; i < n; i++) {
-          long pos = length - left + i;
-          if (pos >= length - CHECKSUM) {
-            trailer[(int) (pos - (length - CHECKSUM))] = buf[i];
-          }
-        }
+        // Bytes before the last 20 are hashed; the last 20 (wherever the reads split them) kept.
+        long start = length - left;
+        int body = (int) Math.max(0, Math.min(n, length - CHECKSUM - start));
+        sha1.update(buf, 0, body);
+        System.arraycopy(buf, body, trailer, (int) (start + body - (length - CHECKSUM)), n - body);
         left -= n;
       }
     }
