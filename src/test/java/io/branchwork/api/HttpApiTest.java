@@ -143,6 +143,9 @@ class HttpApiTest {
     Cli.run(repo, "git", "add", ".");
     Cli.run(repo, "git", "commit", "-q", "-m", "first");
     Cli.run(repo, "git", "branch", "dev");
+    // a name git takes but the contract cannot address (longer than 255 bytes in all)
+    String unaddressable = "x".repeat(100) + "/" + "y".repeat(100) + "/" + "z".repeat(100);
+    Cli.run(repo, "git", "branch", unaddressable);
     Files.writeString(repo.resolve("draft.scad"), "sphere(1);\n");
     String head = Cli.run(repo, "git", "rev-parse", "HEAD").trim();
     Path tgz = dir.resolve("main-repo.tar.gz");
@@ -154,6 +157,7 @@ class HttpApiTest {
     assertEquals("main", imported.getString("branch"));
     assertEquals(head, imported.getString("head"));
     assertEquals(new JsonArray().add("dev"), imported.getJsonArray("branches"));
+    assertEquals(new JsonArray().add(unaddressable), imported.getJsonArray("skipped"));
     // main now has data of its own: a second import is refused
     assertEquals("conflict", node.http.postRaw("/api/projects/onmain/import", token, body, "application/gzip")
         .expect(409).code());
@@ -161,7 +165,7 @@ class HttpApiTest {
     JsonObject again = node.http.postRaw("/api/projects/onmain/import?branch=second", token, body, "application/gzip")
         .expect(201).json();
     assertEquals(new JsonArray(), again.getJsonArray("branches"));
-    assertEquals(new JsonArray().add("dev"), again.getJsonArray("skipped"));
+    assertEquals(new JsonArray().add("dev").add(unaddressable), again.getJsonArray("skipped"));
     var key = new io.branchwork.core.WorkspaceKey("onmain", "main");
     node.allocator("register", key, "h-onmain");
     assertEquals("sphere(1);\n", new String(node.ws(key, "iris", "read", new JsonObject().put("path", "draft.scad"))
@@ -169,6 +173,35 @@ class HttpApiTest {
     JsonArray changes = node.ws(key, "iris", "status", new JsonObject()).getJsonArray("changes");
     assertEquals(new JsonArray().add(new JsonObject().put("path", "draft.scad").put("change", "untracked")), changes);
     node.allocator("deregister", key, "h-onmain");
+  }
+
+  @Test
+  @DisplayName("An import whose history holds a tree git fsck refuses (an entry named .git) is 400 and stores nothing")
+  void importWithMalformedTreeIsRefused() throws Exception {
+    String token = node.login("mona");
+    node.http.postJson("/api/projects", token, new JsonObject().put("id", "badtree")).expect(201);
+    Path repo = Files.createDirectories(dir.resolve("bad-tree-repo"));
+    Cli.run(repo, "git", "init", "-q", "-b", "main");
+    Files.writeString(repo.resolve("ok.txt"), "ok\n");
+    Cli.run(repo, "git", "add", ".");
+    Cli.run(repo, "git", "commit", "-q", "-m", "good");
+    String blob = Cli.run(repo, "git", "hash-object", "-w", "ok.txt").trim();
+    // git mktree writes what it is given: a tree with a ".git" entry, committed into history
+    Path listing = dir.resolve("bad-tree.txt");
+    Files.writeString(listing, "100644 blob " + blob + "\t.git\n");
+    String tree = Cli.run(repo, "sh", "-c", "git mktree < " + listing).trim();
+    String bad = Cli.run(repo, "git", "commit-tree", tree, "-p", "HEAD", "-m", "evil").trim();
+    Cli.run(repo, "git", "update-ref", "refs/heads/main", bad);
+    Cli.run(repo, "git", "reset", "-q", "--soft", "HEAD~1");
+    Cli.run(repo, "git", "update-ref", "refs/heads/evil", bad);
+    Path tgz = dir.resolve("bad-tree.tar.gz");
+    Cli.run(repo, "tar", "-czf", tgz.toString(), ".");
+    JsonArray before = node.http.get("/api/projects/badtree/branches", token).expect(200).array();
+    JsonObject refused = node.http.postRaw("/api/projects/badtree/import?branch=imported", token,
+        Files.readAllBytes(tgz), "application/gzip").expect(400).json();
+    assertEquals("bad_request", refused.getString("code"));
+    assertTrue(refused.getString("message").contains("git refuses"), refused.encode());
+    assertEquals(before, node.http.get("/api/projects/badtree/branches", token).expect(200).array());
   }
 
   @Test

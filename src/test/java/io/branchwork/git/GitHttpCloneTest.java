@@ -91,6 +91,14 @@ class GitHttpCloneTest {
     assertEquals(401, none.statusCode());
     assertTrue(none.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"), none.headers().toString());
     assertEquals(401, get(http, refs, "Basic " + basic("gina", "not-a-token")).statusCode());
+    assertEquals(401, get(http, refs, "Basic %%%not-base64").statusCode(), "malformed Basic credentials");
+    assertEquals(401, get(http, refs, "Basic " + Base64.getEncoder().encodeToString("no-colon".getBytes(
+        StandardCharsets.UTF_8))).statusCode(), "Basic credentials without a password");
+    assertEquals(401, get(http, refs, "Digest whatever").statusCode(), "an unknown scheme");
+    assertEquals(403, get(http, refs.replace("git-upload-pack", "git-receive-pack"), "Bearer " + token).statusCode(),
+        "the push advertisement is not served");
+    assertEquals(404, get(http, refs.replace("/gh.git/", "/..%2F..%2Fetc.git/"), "Bearer " + token).statusCode(),
+        "a project segment that is no project id");
     assertEquals(401, get(http, refs, "Basic " + basic("someone-else", token)).statusCode(),
         "a token is only good with its own user's name");
     HttpResponse<String> bearer = get(http, refs, "Bearer " + token);
