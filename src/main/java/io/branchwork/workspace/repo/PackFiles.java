@@ -115,7 +115,9 @@ public final class PackFiles {
         long start = length - left;
         int body = (int) Math.max(0, Math.min(n, length - CHECKSUM - start));
         sha1.update(buf, 0, body);
-        System.arraycopy(buf, body, trailer, (int) (start + body - (length - CHECKSUM)), n - body);
+        if (n > body) {
+          System.arraycopy(buf, body, trailer, (int) (start + body - (length - CHECKSUM)), n - body);
+        }
         left -= n;
       }
     }

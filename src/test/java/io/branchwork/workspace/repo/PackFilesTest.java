@@ -31,6 +31,10 @@ class PackFilesTest {
     Path src = Files.createDirectories(dir.resolve("src"));
     Cli.run(src, "git", "init", "-q", "-b", "main");
     Files.writeString(src.resolve("a.txt"), "alpha\n".repeat(1000));
+    // incompressible, so the pack spans several of the installer's 64 KiB reads
+    byte[] noise = new byte[300 * 1024];
+    new java.util.Random(7).nextBytes(noise);
+    Files.write(src.resolve("noise.bin"), noise);
     Cli.run(src, "git", "add", ".");
     Cli.run(src, "git", "-c", "user.name=x", "-c", "user.email=x@y", "commit", "-q", "-m", "one");
     try (Repository repo = Repos.open(src)) {
