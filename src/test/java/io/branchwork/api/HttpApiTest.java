@@ -202,6 +202,17 @@ class HttpApiTest {
     assertEquals("bad_request", refused.getString("code"));
     assertTrue(refused.getString("message").contains("git refuses"), refused.encode());
     assertEquals(before, node.http.get("/api/projects/badtree/branches", token).expect(200).array());
+
+    // a repository whose HEAD has no commit yet
+    Path unborn = Files.createDirectories(dir.resolve("unborn-repo"));
+    Cli.run(unborn, "git", "init", "-q", "-b", "main");
+    Files.writeString(unborn.resolve("x.txt"), "x\n");
+    Path unbornTgz = dir.resolve("unborn.tar.gz");
+    Cli.run(unborn, "tar", "-czf", unbornTgz.toString(), ".");
+    JsonObject noCommit = node.http.postRaw("/api/projects/badtree/import?branch=imported", token,
+        Files.readAllBytes(unbornTgz), "application/gzip").expect(400).json();
+    assertTrue(noCommit.getString("message").contains("no commit"), noCommit.encode());
+    assertEquals(before, node.http.get("/api/projects/badtree/branches", token).expect(200).array());
   }
 
   @Test
