@@ -22,9 +22,6 @@ import java.util.Optional;
  */
 final class RepoRows {
 
-  static final String HEADS = "refs/heads/";
-  /** Each branch's hidden work-in-progress commit: the working tree beyond HEAD. */
-  static final String WIP = "refs/branchwork/wip/";
 
   private static final String INSERT_CHUNK = "INSERT INTO pack_chunks(project_id, pack_id, seq, data) VALUES (?,?,?,?)";
   private static final String SELECT_CHUNK = "SELECT data FROM pack_chunks WHERE project_id = ? AND pack_id = ? AND seq = ?";
@@ -152,9 +149,9 @@ final class RepoRows {
   /** Moves the branch's head and work in progress, its checkpoints and its session rows to {@code to}. */
   Future<Void> rename(String project, String from, String to) {
     return engine.tx(tx -> tx.update("UPDATE refs SET name = ? WHERE project_id = ? AND name = ?",
-            HEADS + to, project, HEADS + from)
+            Refs.head(to), project, Refs.head(from))
         .compose(n -> n == 0 ? Future.failedFuture(BranchworkException.notFound("no branch " + from))
-            : tx.update("UPDATE refs SET name = ? WHERE project_id = ? AND name = ?", WIP + to, project, WIP + from))
+            : tx.update("UPDATE refs SET name = ? WHERE project_id = ? AND name = ?", Refs.wip(to), project, Refs.wip(from)))
         .compose(n -> tx.update("UPDATE checkpoints SET branch = ? WHERE project_id = ? AND branch = ?", to, project, from))
         .compose(n -> tx.update("UPDATE workspace_sessions SET branch = ? WHERE project_id = ? AND branch = ?",
             to, project, from))
@@ -166,16 +163,16 @@ final class RepoRows {
   }
 
   Future<Void> delete(String project, String branch) {
-    return engine.tx(tx -> tx.update("DELETE FROM refs WHERE project_id = ? AND name = ?", project, HEADS + branch)
+    return engine.tx(tx -> tx.update("DELETE FROM refs WHERE project_id = ? AND name = ?", project, Refs.head(branch))
         .compose(n -> n == 0 ? Future.failedFuture(BranchworkException.notFound("no branch " + branch))
-            : tx.update("DELETE FROM refs WHERE project_id = ? AND name = ?", project, WIP + branch))
+            : tx.update("DELETE FROM refs WHERE project_id = ? AND name = ?", project, Refs.wip(branch)))
         .compose(n -> tx.update("DELETE FROM checkpoints WHERE project_id = ? AND branch = ?", project, branch))
         .mapEmpty());
   }
 
   Future<List<BranchHead>> list(String project) {
     return engine.auto(tx -> tx.query("SELECT name, object_id FROM refs WHERE project_id = ? AND name LIKE ?"
-        + " ORDER BY name", r -> new BranchHead(r.string(0).substring(HEADS.length()), r.string(1)), project,
-        HEADS + "%"));
+        + " ORDER BY name", r -> new BranchHead(r.string(0).substring(Refs.HEADS_PREFIX.length()), r.string(1)), project,
+        Refs.HEADS_PREFIX + "%"));
   }
 }

@@ -9,12 +9,12 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.Identifiers;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.store.Refs;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.TreeGuard;
 import io.branchwork.workspace.git.GitBranches;
 import io.branchwork.workspace.git.GitResults;
-import io.branchwork.workspace.repo.Refs;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -23,8 +23,9 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The branch ops: create, rename (close-and-reopen) and delete. They move refs with JGit off the
- * event loop, keep the store's branches in step, and for a rename or delete ask the allocator.
+ * The branch ops: list (from the store), create, rename (close-and-reopen) and delete. They move
+ * refs in the store and, with JGit off the event loop, in the working copy, and for a rename or
+ * delete ask the allocator.
  */
 final class BranchHandlers {
 

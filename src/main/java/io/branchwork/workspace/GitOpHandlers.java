@@ -6,7 +6,6 @@ import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.workspace.files.WorkspacePaths;
 import io.branchwork.workspace.git.BoundedDiff;
-import io.branchwork.workspace.git.GitBranches;
 import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.git.Repos;
 import io.vertx.core.Future;
@@ -19,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The git ops that read or extend the open branch: status, diff, commit, log, branches. JGit work
+ * The git ops that read or extend the open branch: status, diff, commit, log. JGit work
  * runs off the event loop; diff and log on the heavy-op pool, within their bounds.
  */
 final class GitOpHandlers {
@@ -32,18 +31,16 @@ final class GitOpHandlers {
   private final Vertx vertx;
   private final Workspace workspace;
   private final GitOps git;
-  private final GitBranches refs;
   private final WorkspaceEvents events;
   /** Where diff and log run: the node's pool for bounded heavy ops. */
   private final WorkerExecutor heavy;
   private final Settings settings;
 
-  GitOpHandlers(Vertx vertx, Workspace workspace, GitOps git, GitBranches refs, WorkspaceEvents events,
+  GitOpHandlers(Vertx vertx, Workspace workspace, GitOps git, WorkspaceEvents events,
       WorkerExecutor heavy, Settings settings) {
     this.vertx = vertx;
     this.workspace = workspace;
     this.git = git;
-    this.refs = refs;
     this.events = events;
     this.heavy = heavy;
     this.settings = settings;

@@ -113,7 +113,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
               services.config().compileMaxOutputBytes, services.config().compileMaxDepth,
               services.config().compileTimeoutMs)), heavy).register(ops);
           GitBranches refs = new GitBranches(repo);
-          new GitOpHandlers(vertx, this, new GitOps(repo), refs, events, heavy, new GitOpHandlers.Settings(
+          new GitOpHandlers(vertx, this, new GitOps(repo), events, heavy, new GitOpHandlers.Settings(
               new BoundedDiff(config.diffMaxPatchBytes, config.diffMaxFileBytes, config.diffTimeoutMs),
               config.logTimeoutMs, config.emailDomain)).register(ops);
           new BranchHandlers(vertx, services.store(), new AllocatorClient(vertx, config.requestTimeoutMs), this, refs,

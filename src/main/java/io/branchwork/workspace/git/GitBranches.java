@@ -3,14 +3,10 @@ package io.branchwork.workspace.git;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
 import io.branchwork.workspace.files.FileTrees;
-import io.branchwork.workspace.git.GitResults.BranchList;
-import io.branchwork.workspace.git.GitResults.RefHead;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
@@ -22,7 +18,6 @@ import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.errors.RevisionSyntaxException;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevWalk;
@@ -70,16 +65,6 @@ public final class GitBranches {
         }
       }
     }
-  }
-
-  /** The branches as this repository knows them. */
-  public BranchList branches() throws IOException {
-    List<RefHead> list = new ArrayList<>();
-    for (Ref r : repo.getRefDatabase().getRefsByPrefix(Constants.R_HEADS)) {
-      list.add(new RefHead(Repository.shortenRefName(r.getName()),
-          r.getObjectId() == null ? null : r.getObjectId().name()));
-    }
-    return new BranchList(Repos.currentBranch(repo), list);
   }
 
   /**

@@ -6,6 +6,7 @@ import io.branchwork.core.Failures;
 import io.branchwork.metrics.BranchworkMetrics;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Records.RefUpdate;
+import io.branchwork.store.Refs;
 import io.branchwork.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

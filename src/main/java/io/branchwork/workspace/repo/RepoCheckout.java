@@ -1,6 +1,7 @@
 package io.branchwork.workspace.repo;
 
 import io.branchwork.core.BranchworkException;
+import io.branchwork.store.Refs;
 import io.branchwork.workspace.files.TreeGuard;
 import io.branchwork.workspace.git.GitBranches;
 import io.branchwork.workspace.git.Repos;

@@ -65,11 +65,6 @@ public final class WipTree {
     touched.add(path);
   }
 
-  /** Whether something was touched since the last capture. */
-  public synchronized boolean hasTouched() {
-    return !touched.isEmpty();
-  }
-
   /**
    * Brings the tree up to date with the touched paths and answers the work-in-progress commit on
    * top of {@code head}, or null when the working tree is exactly {@code head}'s tree.

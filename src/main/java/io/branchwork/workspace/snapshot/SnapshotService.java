@@ -5,11 +5,11 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.store.Records.RefUpdate;
+import io.branchwork.store.Refs;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.files.TreeGuard;
 import io.branchwork.workspace.git.Repos;
-import io.branchwork.workspace.repo.Refs;
 import io.branchwork.workspace.repo.RepoLoader;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -34,11 +34,9 @@ import org.slf4j.LoggerFactory;
 public final class SnapshotService {
 
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotService.class);
-  /** Marks a branch that holds only the project's initial empty commit, which an import may replace. */
-  static final String INITIAL_PREFIX = "refs/branchwork/initial/";
 
-  /** Where an archive's working copy was unpacked, the commit HEAD is on and its branch (null: detached). */
-  private record Unpacked(Path dir, Path workTree, String head, String branch) {}
+  /** Where an archive's working copy was unpacked, and the branch its HEAD is on (null: detached). */
+  private record Unpacked(Path dir, Path workTree, String branch) {}
 
   /** What an import made: the branch and head, the other branches and tags it brought, and those it left out. */
   public record Imported(String branch, String head, List<String> added, List<String> skipped) {}
@@ -108,13 +106,13 @@ public final class SnapshotService {
             List<String> added = new ArrayList<>();
             List<String> skipped = new ArrayList<>();
             String existing = state.refs().get(Refs.head(target));
-            String initial = state.refs().get(INITIAL_PREFIX + target);
+            String initial = state.refs().get(Refs.initial(target));
             if (existing != null && !(existing.equals(initial) && !state.refs().containsKey(Refs.wip(target)))) {
               return Future.<Imported>failedFuture(BranchworkException.conflict("branch " + target + " already has data"));
             }
             updates.add(new RefUpdate(Refs.head(target), existing, staged.head()));
             if (initial != null) {
-              updates.add(new RefUpdate(INITIAL_PREFIX + target, initial, null));
+              updates.add(new RefUpdate(Refs.initial(target), initial, null));
             }
             if (staged.wip() != null) {
               updates.add(new RefUpdate(Refs.wip(target), null, staged.wip()));
@@ -124,7 +122,7 @@ public final class SnapshotService {
               if (name.equals(Refs.head(u.branch() == null ? "" : u.branch())) || name.equals(Refs.head(target))) {
                 return;
               }
-              if (state.refs().containsKey(name) || !addressable(shortName)) {
+              if (state.refs().containsKey(name) || !Identifiers.isBranch(shortName)) {
                 // taken in the project, or a name the contract could never open
                 skipped.add(shortName);
               } else {
@@ -149,7 +147,7 @@ public final class SnapshotService {
       Path dir = Files.createTempDirectory(tmpRoot, "new-");
       try {
         Repos.createWithEmptyCommit(dir, branch, Repos.ident(user, settings.emailDomain()));
-        return new Unpacked(dir, dir, null, branch);
+        return new Unpacked(dir, dir, branch);
       } catch (Exception e) {
         FileTrees.deleteQuietly(dir);
         throw e;
@@ -157,7 +155,7 @@ public final class SnapshotService {
     }).compose(u -> blocking(() -> stager.stage(u.workTree(), false))
         .compose(staged -> store.updateRepo(project, staged.pack(), staged.file(), List.of(
                 new RefUpdate(Refs.head(branch), null, staged.head()),
-                new RefUpdate(INITIAL_PREFIX + branch, null, staged.head())))
+                new RefUpdate(Refs.initial(branch), null, staged.head())))
             .map(staged.head())
             .eventually(() -> blocking(() -> Files.deleteIfExists(staged.file()))))
         .eventually(() -> blocking(() -> {
@@ -172,12 +170,9 @@ public final class SnapshotService {
     try {
       Path workTree = findWorkTree(dir);
       TreeGuard.verifyWorkTree(workTree);
+      // A HEAD without a commit is refused when the working copy is staged.
       try (Repository repo = Repos.open(workTree)) {
-        String head = Repos.head(repo);
-        if (head == null) {
-          throw BranchworkException.badRequest("the archive's HEAD has no commit");
-        }
-        return new Unpacked(dir, workTree, head, Repos.currentBranch(repo));
+        return new Unpacked(dir, workTree, Repos.currentBranch(repo));
       }
     } catch (IOException | RuntimeException e) {
       FileTrees.deleteQuietly(dir);
@@ -199,16 +194,6 @@ public final class SnapshotService {
       return top.get(0);
     }
     throw BranchworkException.badRequest("the archive holds no working copy with a .git directory");
-  }
-
-  /** Whether clients could address a branch or tag of this name (the contract's branch rules). */
-  private static boolean addressable(String name) {
-    try {
-      Identifiers.requireBranch(name);
-      return true;
-    } catch (BranchworkException e) {
-      return false;
-    }
   }
 
   private <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
