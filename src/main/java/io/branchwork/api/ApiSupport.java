@@ -13,7 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /** Small helpers the route classes share: JSON in and out, the error body, the bearer token. */
-final class ApiSupport {
+public final class ApiSupport {
 
   static final String USER = "branchwork.user";
 
@@ -30,7 +30,7 @@ final class ApiSupport {
   }
 
   /** The contract's error body for any failure; nothing but the contract's message leaks. */
-  static void error(RoutingContext ctx, Throwable t) {
+  public static void error(RoutingContext ctx, Throwable t) {
     if (ctx.response().headWritten()) {
       ctx.response().reset();
       return;

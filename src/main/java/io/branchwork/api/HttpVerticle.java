@@ -43,8 +43,7 @@ public final class HttpVerticle extends VerticleBase {
     new ProjectRoutes(services.store(), services.auth(), snapshots).mount(router, json, accounts::authenticate);
     new SnapshotRoutes(vertx, services.auth(), services.store(), services.tmpRoot(), services.config().maxSnapshotBytes,
         snapshots).mount(router, accounts::authenticate);
-    new GitHttpRoutes(vertx, services.auth(), services.store(), services.tmpRoot(), services.config().maxSnapshotBytes,
-        services.config().maxSnapshotEntries).mount(router);
+    new io.branchwork.githttp.GitHttpRoutes(vertx, services).mount(router);
     new OpsRoutes(vertx, services.store(), services.ownership(), services.metrics(), services.config().nodeTag,
         services.config().metricsToken).mount(router);
     Gateways doors = gateways();

@@ -5,23 +5,18 @@ import static io.branchwork.api.ApiSupport.user;
 
 import io.branchwork.auth.AuthService;
 import io.branchwork.contract.Role;
-import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.file.AsyncFile;
-import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,44 +74,8 @@ final class SnapshotRoutes {
 
   /** Streams the request body into a temporary file, refusing more than the snapshot limit. */
   private Future<Path> receive(HttpServerRequest req) {
-    long max = maxUploadBytes;
-    String declared = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (declared != null) {
-      try {
-        if (Long.parseLong(declared) > max) {
-          return Future.failedFuture(BranchworkException.tooLarge("the archive is larger than " + max + " bytes"));
-        }
-      } catch (NumberFormatException e) {
-        return Future.failedFuture(BranchworkException.badRequest("bad Content-Length"));
-      }
-    }
-    return vertx.executeBlocking(() -> Files.createTempFile(tmpRoot, "upload-", ".tar.gz"), false)
-        .compose(path -> vertx.fileSystem().open(path.toString(), new OpenOptions().setWrite(true))
-            .compose(file -> copy(req, file, max))
-            .map(path)
-            .onFailure(e -> vertx.fileSystem().delete(path.toString())));
-  }
-
-  private Future<Void> copy(HttpServerRequest req, AsyncFile file, long max) {
-    Promise<Void> done = Promise.promise();
-    long[] received = {0};
-    req.handler(buf -> {
-      received[0] += buf.length();
-      if (received[0] > max) {
-        req.handler(null);
-        done.tryFail(BranchworkException.tooLarge("the archive is larger than " + max + " bytes"));
-        return;
-      }
-      file.write(buf);
-      if (file.writeQueueFull()) {
-        req.pause();
-        file.drainHandler(v -> req.resume());
-      }
-    });
-    req.exceptionHandler(done::tryFail);
-    req.endHandler(v -> done.tryComplete());
-    req.resume();
-    return done.future().eventually(file::close);
+    return Uploads.spool(vertx, req, tmpRoot, maxUploadBytes, Uploads.OverLimit.FAIL, "the archive")
+        .map(Uploads.Spooled::file);
   }
 
   private void download(RoutingContext ctx) {

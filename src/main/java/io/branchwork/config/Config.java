@@ -39,6 +39,8 @@ public final class Config {
   public final int gzipLevel;
   public final long maxSnapshotBytes;
   public final long maxSnapshotEntries;
+  public final long maxPushBytes;
+  public final int gitThreads;
   public final int maxFileBytes;
   public final int maxFrameBytes;
   public final int maxJsonBodyBytes;
@@ -106,6 +108,8 @@ public final class Config {
     gzipLevel = (int) range("snapshot.gzipLevel", 0, 9);
     maxSnapshotBytes = range("limits.maxSnapshotBytes", 1024, Long.MAX_VALUE / 2);
     maxSnapshotEntries = range("limits.maxSnapshotEntries", 1, Integer.MAX_VALUE);
+    maxPushBytes = range("limits.maxPushBytes", 1024, Long.MAX_VALUE / 2);
+    gitThreads = (int) range("git.threads", 1, 256);
     maxFileBytes = (int) range("limits.maxFileBytes", 1, Integer.MAX_VALUE - 1024);
     maxFrameBytes = (int) range("limits.maxFrameBytes", 1024, Integer.MAX_VALUE);
     maxJsonBodyBytes = (int) range("limits.maxJsonBodyBytes", 1024, 64L << 20);

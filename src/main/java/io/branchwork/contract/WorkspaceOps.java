@@ -25,9 +25,26 @@ public final class WorkspaceOps {
   /** Internal: the allocator tells the workspace that a holder let go (drops its lock). */
   public static final String HOLDER_RELEASED = "holder.released";
 
+  /**
+   * Internal: a {@code git push} over HTTP moves the open branch from {@code old} to {@code new}
+   * (commit ids; the objects are in the store already). Refused unless the working tree is clean
+   * and the branch is still at {@code old}; answers once the move is durable. Sent by the git
+   * HTTP door only, never by a client (it is not in {@link ClientOps}).
+   */
+  public static final String RECEIVE = "git.receive";
+  /** Fields of {@link #RECEIVE}. */
+  public static final String FIELD_OLD = "old";
+  public static final String FIELD_NEW = "new";
+
   /** Ops that change the working copy or the repository; they wait while another session holds the lock. */
   public static final java.util.Set<String> MUTATING = java.util.Set.of(WRITE, DELETE, MOVE, COMMIT,
-      BRANCH_CREATE, BRANCH_RENAME, BRANCH_DELETE, SAVE, LOCK);
+      BRANCH_CREATE, BRANCH_RENAME, BRANCH_DELETE, SAVE, LOCK, RECEIVE);
+
+  /** The request of {@link #RECEIVE}, done for {@code user}. */
+  public static io.vertx.core.json.JsonObject receive(String user, String oldId, String newId) {
+    return new io.vertx.core.json.JsonObject().put(FIELD_OP, RECEIVE).put(FIELD_USER, user).put(FIELD_OLD, oldId)
+        .put(FIELD_NEW, newId);
+  }
 
   /** Internal: a gateway session joined (pushes {@code joined}); not a client op. */
   public static final String SESSION_JOIN = "session.join";

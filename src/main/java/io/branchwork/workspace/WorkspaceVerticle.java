@@ -122,6 +122,8 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
           new Presence(events, () -> head, lock::holderGone).register(ops);
           lock.register(ops);
           new CheckpointOps(key, persister, services.store(), events, files).register(ops);
+          new ReceiveOps(vertx, services.store(), this, repo, persister, files, cache, events, new ReceiveOps.Settings(
+              services.tmpRoot(), config.maxSnapshotBytes, config.maxSnapshotEntries)).register(ops);
           consumer = vertx.eventBus().consumer(key.address(), this::onMessage);
           return consumer.completion();
         })

@@ -82,7 +82,7 @@ class GitHttpCloneTest {
   }
 
   @Test
-  @DisplayName("Verifies credentials: none or a bad token is 401 with a Basic challenge, a bearer token works, a stranger finds no repository, a push is refused")
+  @DisplayName("Verifies credentials: none or a bad token is 401 with a Basic challenge, a bearer token works, a stranger finds no repository, a reader may not push, a body that is no push is 400")
   void credentials() throws Exception {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     String refs = "http://127.0.0.1:" + node.node.port() + "/git/gh.git/info/refs?service=git-upload-pack";
@@ -95,8 +95,12 @@ class GitHttpCloneTest {
     assertEquals(401, get(http, refs, "Basic " + Base64.getEncoder().encodeToString("no-colon".getBytes(
         StandardCharsets.UTF_8))).statusCode(), "Basic credentials without a password");
     assertEquals(401, get(http, refs, "Digest whatever").statusCode(), "an unknown scheme");
-    assertEquals(403, get(http, refs.replace("git-upload-pack", "git-receive-pack"), "Bearer " + token).statusCode(),
-        "the push advertisement is not served");
+    HttpResponse<String> pushRefs = get(http, refs.replace("git-upload-pack", "git-receive-pack"), "Bearer " + token);
+    assertEquals(200, pushRefs.statusCode(), pushRefs.body());
+    assertTrue(pushRefs.body().startsWith("001f# service=git-receive-pack\n"), pushRefs.body());
+    assertFalse(pushRefs.body().contains("refs/branchwork/"), "hidden refs are never advertised");
+    assertEquals(403, get(http, refs.replace("git-upload-pack", "git-dumb-walk"), "Bearer " + token).statusCode(),
+        "only the smart services");
     assertEquals(404, get(http, refs.replace("/gh.git/", "/..%2F..%2Fetc.git/"), "Bearer " + token).statusCode(),
         "a project segment that is no project id");
     assertEquals(401, get(http, refs, "Basic " + basic("someone-else", token)).statusCode(),
@@ -116,9 +120,14 @@ class GitHttpCloneTest {
     assertTrue(noCreds.exit() != 0, noCreds.out());
     HttpResponse<String> push = http.send(HttpRequest.newBuilder(URI.create(
             "http://127.0.0.1:" + node.node.port() + "/git/gh.git/git-receive-pack"))
-        .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString("not a push")).build(),
         HttpResponse.BodyHandlers.ofString());
-    assertEquals(403, push.statusCode());
+    assertEquals(400, push.statusCode(), push.body());
+    String reader = node.login("rhea");
+    node.http.postJson("/api/projects/gh/members", token, new JsonObject().put("username", "rhea").put("role", "reader"))
+        .expect(204);
+    assertEquals(403, get(http, refs.replace("git-upload-pack", "git-receive-pack"), "Bearer " + reader).statusCode(),
+        "a reader may not push");
   }
 
   @Test

@@ -63,6 +63,11 @@ public final class WorkingCopy {
     return treeBytes.get();
   }
 
+  /** Something other than this class's own ops (a push checked out) changed the files by {@code delta} bytes. */
+  public void changedBy(long delta) {
+    treeBytes.addAndGet(delta);
+  }
+
   /** The git blob id of {@code bytes}, as {@code git hash-object} prints it. */
   public static String blobId(byte[] bytes) {
     try (ObjectInserter.Formatter f = new ObjectInserter.Formatter()) {

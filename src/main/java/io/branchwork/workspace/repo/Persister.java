@@ -107,6 +107,14 @@ public final class Persister {
   }
 
   /**
+   * {@code commit} and everything it reaches are in the store already (a push stored them): the
+   * next round packs nothing of them again, it only moves the refs.
+   */
+  public void stored(ObjectId commit) {
+    haves.add(commit);
+  }
+
+  /**
    * For an op that needs everything durable before it goes on (save, branch ops): runs a round
    * now, inside the op, since a round queued behind the running op would wait for it forever.
    */

@@ -1,0 +1,167 @@
+package io.branchwork.githttp;
+
+import io.branchwork.core.BranchworkException;
+import io.branchwork.store.Records.PackInfo;
+import io.branchwork.store.Store;
+import io.branchwork.workspace.repo.PackFiles;
+import io.vertx.core.Future;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectChecker;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.transport.PreReceiveHook;
+import org.eclipse.jgit.transport.ReceiveCommand;
+import org.eclipse.jgit.transport.ReceivePack;
+import org.eclipse.jgit.errors.UnpackException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Git's side of one {@code git-receive-pack} request (blocking, on the git pool). JGit's
+ * {@link ReceivePack} parses the pack into the scratch repository, checking every object as
+ * {@code git fsck} would ({@code receive.fsckObjects}: {@code .git} and {@code ..} entries,
+ * malformed trees and commits, {@code .gitmodules} that name a path or a dash-option URL) and that
+ * every object the push names is there, within {@code limits.maxPushBytes}. Then, instead of
+ * moving the scratch repository's refs, its pre-receive hook decides: {@link PushPolicy} for names,
+ * roles and what a branch tip must hold; the objects the accepted commands need go to the store as
+ * one pack; {@link PushApply} moves each ref (an open branch through its workspace). Nothing a push
+ * carries is ever run: the scratch repository is Branchwork's own, without hooks or filters.
+ */
+final class PushReceiver implements PreReceiveHook {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PushReceiver.class);
+
+  private final Store store;
+  private final String project;
+  private final PushPolicy policy;
+  private final PushApply apply;
+  private final Path tmpRoot;
+  private final long timeoutMs;
+  private Repository repo;
+
+  PushReceiver(Store store, String project, PushPolicy policy, PushApply apply, Path tmpRoot, long timeoutMs) {
+    this.store = store;
+    this.project = project;
+    this.policy = policy;
+    this.apply = apply;
+    this.tmpRoot = tmpRoot;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** A receive pack for {@code repo} that checks what it receives and takes at most {@code maxPackBytes}. */
+  static ReceivePack receivePack(Repository repo, long maxPackBytes) {
+    ReceivePack rp = new ReceivePack(repo);
+    rp.setBiDirectionalPipe(false);
+    rp.setObjectChecker(new ObjectChecker());
+    rp.setCheckReferencedObjectsAreReachable(true);
+    rp.setMaxPackSizeLimit(maxPackBytes);
+    // Branchwork decides these itself, per role (PushPolicy), in the pre-receive hook.
+    rp.setAllowCreates(true);
+    rp.setAllowDeletes(true);
+    rp.setAllowNonFastForwards(true);
+    return rp;
+  }
+
+  /** Receives the push in {@code in} and writes git's report to {@code out}. */
+  void receive(Repository scratch, long maxPackBytes, InputStream in, OutputStream out) throws IOException {
+    this.repo = scratch;
+    ReceivePack rp = receivePack(scratch, maxPackBytes);
+    rp.setPreReceiveHook(this);
+    try {
+      rp.receive(in, out, null);
+    } catch (UnpackException e) {
+      // The pack was refused (fsck, size, truncated): git's report saying so is written already.
+      LOG.info("push to {} refused: {}", project, e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+    }
+  }
+
+  @Override
+  public void onPreReceive(ReceivePack rp, Collection<ReceiveCommand> commands) {
+    List<ReceiveCommand> kept = new ArrayList<>();
+    for (ReceiveCommand cmd : commands) {
+      if (cmd.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED) {
+        continue;
+      }
+      String why = policy.refusal(cmd);
+      if (why == null && cmd.getType() != ReceiveCommand.Type.DELETE
+          && cmd.getRefName().startsWith(Constants.R_HEADS)) {
+        why = opens(cmd.getNewId());
+      }
+      if (why == null) {
+        kept.add(cmd);
+      } else {
+        cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, why);
+      }
+    }
+    if (kept.isEmpty()) {
+      return;
+    }
+    Path file = null;
+    try {
+      file = Files.createTempFile(tmpRoot, "push-", ".pack");
+      Set<ObjectId> wants = new LinkedHashSet<>();
+      for (ReceiveCommand cmd : kept) {
+        if (cmd.getType() != ReceiveCommand.Type.DELETE) {
+          wants.add(cmd.getNewId());
+        }
+      }
+      // Only what the store does not have: the objects new since the refs it advertised.
+      PackInfo pack = wants.isEmpty() ? null : PackFiles.write(repo, wants, rp.getAdvertisedObjects(), file);
+      Path stored = pack == null ? null : file;
+      Future<Void> done = (pack == null ? Future.<Void>succeededFuture()
+          : store.updateRepo(project, pack, stored, List.of()))
+          .compose(v -> apply.applyAll(kept));
+      done.toCompletionStage().toCompletableFuture().get(timeoutMs * (1 + kept.size()), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      refuseRest(kept, e.getCause() instanceof BranchworkException be ? be.getMessage() : "the store failed");
+    } catch (TimeoutException e) {
+      refuseRest(kept, "no answer in time");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      refuseRest(kept, "interrupted");
+    } catch (IOException | RuntimeException e) {
+      refuseRest(kept, e.getMessage());
+    } finally {
+      if (file != null) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+          // the scratch directory's own clean-up removes it later
+        }
+      }
+    }
+  }
+
+  /** Why {@code tip} cannot be a branch's head, or null. */
+  private String opens(ObjectId tip) {
+    try {
+      policy.requireOpens(repo, tip);
+      return null;
+    } catch (BranchworkException e) {
+      return e.getMessage();
+    } catch (IOException e) {
+      return "commit " + tip.name() + " cannot be read: " + e.getMessage();
+    }
+  }
+
+  private static void refuseRest(List<ReceiveCommand> kept, String why) {
+    for (ReceiveCommand cmd : kept) {
+      if (cmd.getResult() == ReceiveCommand.Result.NOT_ATTEMPTED) {
+        cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, why);
+      }
+    }
+  }
+}

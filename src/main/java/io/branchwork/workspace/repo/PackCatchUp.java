@@ -1,0 +1,61 @@
+package io.branchwork.workspace.repo;
+
+import io.branchwork.store.Records.PackInfo;
+import io.branchwork.store.Store;
+import io.branchwork.workspace.files.FileTrees;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
+import org.eclipse.jgit.internal.storage.file.Pack;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+
+/**
+ * Brings a local repository's objects up to the store's: installs the project's stored packs it
+ * does not have yet (objects another node or a push stored after it was made). Installed stored
+ * packs keep their store id as their name ({@code pack-<id>.pack}), which is how the ones already
+ * here are told apart; only the missing packs are fetched.
+ */
+public final class PackCatchUp {
+
+  private PackCatchUp() {}
+
+  /** Answers once {@code repo} holds every object of the project's packs in the store. */
+  public static Future<Void> run(Vertx vertx, Store store, String project, Repository repo, Path tmpRoot) {
+    return store.repoState(project).compose(state -> vertx.executeBlocking(() -> missing(repo, state.packs()), false))
+        .compose(missing -> missing.isEmpty() ? Future.succeededFuture()
+            : vertx.executeBlocking(() -> Files.createTempDirectory(tmpRoot, "catch-up-"), false)
+                .compose(dir -> RepoLoader.fetchPacks(store, project, missing, dir)
+                    .compose(packs -> vertx.executeBlocking(() -> {
+                      for (RepoCheckout.StoredPack p : packs) {
+                        PackFiles.installStored(repo, p.file(), p.info().bytes(),
+                            "pack " + p.info().id() + " of project " + project);
+                      }
+                      return null;
+                    }, false))
+                    .eventually(() -> vertx.executeBlocking(() -> {
+                      FileTrees.deleteQuietly(dir);
+                      return null;
+                    }, false)))
+                .mapEmpty());
+  }
+
+  /** Whether {@code repo} has {@code id} (blocking). */
+  public static boolean has(Repository repo, ObjectId id) throws java.io.IOException {
+    return repo.getObjectDatabase().has(id);
+  }
+
+  private static List<PackInfo> missing(Repository repo, List<PackInfo> stored) {
+    Set<String> here = new HashSet<>();
+    for (Pack p : ((ObjectDirectory) repo.getObjectDatabase()).getPacks()) {
+      String name = p.getPackFile().getName();
+      here.add(name.substring("pack-".length(), name.length() - ".pack".length()));
+    }
+    return stored.stream().filter(p -> !here.contains(p.id())).toList();
+  }
+}
