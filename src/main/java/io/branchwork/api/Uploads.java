@@ -18,8 +18,11 @@ import java.nio.file.Path;
  */
 public final class Uploads {
 
-  /** What was spooled: the file, and whether the body went past the limit (the file holds its first bytes). */
-  public record Spooled(Path file, boolean cut) {}
+  /**
+   * What was spooled: the file, the body's length, and whether it went past the limit (the file
+   * then holds its first bytes only).
+   */
+  public record Spooled(Path file, long bytes, boolean cut) {}
 
   /** What to do with a body that goes past the limit. */
   public enum OverLimit {
@@ -47,12 +50,12 @@ public final class Uploads {
     return vertx.executeBlocking(() -> Files.createTempFile(tmpRoot, "upload-", ".body"), false)
         .compose(path -> vertx.fileSystem().open(path.toString(), new OpenOptions().setWrite(true))
             .compose(file -> copy(req, file, max, over, what))
-            .map(cut -> new Spooled(path, cut))
+            .map(bytes -> new Spooled(path, bytes, bytes > max))
             .onFailure(e -> vertx.fileSystem().delete(path.toString())));
   }
 
-  private static Future<Boolean> copy(HttpServerRequest req, AsyncFile file, long max, OverLimit over, String what) {
-    Promise<Boolean> done = Promise.promise();
+  private static Future<Long> copy(HttpServerRequest req, AsyncFile file, long max, OverLimit over, String what) {
+    Promise<Long> done = Promise.promise();
     long[] received = {0};
     req.handler(buf -> {
       long before = received[0];
@@ -73,7 +76,7 @@ public final class Uploads {
       }
     });
     req.exceptionHandler(done::tryFail);
-    req.endHandler(v -> done.tryComplete(received[0] > max));
+    req.endHandler(v -> done.tryComplete(received[0]));
     req.resume();
     return done.future().eventually(file::close);
   }

@@ -138,19 +138,23 @@ public final class GitHttpRoutes {
         .compose(user -> services.auth().requireRole(project, user, Role.WRITER)
             .compose(role -> Uploads.spool(vertx, ctx.request(), services.tmpRoot(), maxBody, Uploads.OverLimit.CUT,
                     "the push")
-                .compose(body -> exchanges.run(project, (repo, out) -> {
-                  try (InputStream raw = Files.newInputStream(body.file())) {
-                    InputStream in = gzip ? new CappedInputStream(new GZIPInputStream(raw), maxBody) : raw;
-                    PushPolicy policy = new PushPolicy(role, config.maxSnapshotBytes, config.maxSnapshotEntries,
-                        services.tmpRoot());
-                    PushApply apply = new PushApply(vertx, services.store(), allocator, project, user,
-                        config.requestTimeoutMs);
-                    new PushReceiver(services.store(), project, policy, apply, services.tmpRoot(),
-                        config.requestTimeoutMs).receive(repo, config.maxPushBytes, in, out);
-                  }
-                }).eventually(() -> vertx.fileSystem().delete(body.file().toString())))
-                .onSuccess(file -> LOG.info("push to {} by {} answered in {} ms", project, user,
-                    (System.nanoTime() - t0) / 1_000_000))));
+                .compose(body -> {
+                  String[] outcome = {"nothing received"};
+                  return exchanges.run(project, (repo, out) -> {
+                    try (InputStream raw = Files.newInputStream(body.file())) {
+                      InputStream in = gzip ? new CappedInputStream(new GZIPInputStream(raw), maxBody) : raw;
+                      PushPolicy policy = new PushPolicy(role, config.maxSnapshotBytes, config.maxSnapshotEntries,
+                          services.tmpRoot());
+                      PushApply apply = new PushApply(vertx, services.store(), allocator, project, user,
+                          config.requestTimeoutMs);
+                      outcome[0] = new PushReceiver(services.store(), project, policy, apply, services.tmpRoot(),
+                          config.requestTimeoutMs).receive(repo, config.maxPushBytes, in, out);
+                    }
+                  }).eventually(() -> vertx.fileSystem().delete(body.file().toString()))
+                      .onSuccess(file -> LOG.info("push to {} by {} ({} bytes{}) in {} ms: {}", project, user,
+                          body.bytes(), body.cut() ? ", past the limit" : "",
+                          (System.nanoTime() - t0) / 1_000_000, outcome[0]));
+                })));
     send(ctx, answered, "application/x-git-receive-pack-result");
   }
 

@@ -26,8 +26,6 @@ import org.eclipse.jgit.transport.PreReceiveHook;
 import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.transport.ReceivePack;
 import org.eclipse.jgit.errors.UnpackException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Git's side of one {@code git-receive-pack} request (blocking, on the git pool). JGit's
@@ -42,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 final class PushReceiver implements PreReceiveHook {
 
-  private static final Logger LOG = LoggerFactory.getLogger(PushReceiver.class);
-
   private final Store store;
   private final String project;
   private final PushPolicy policy;
@@ -51,6 +47,8 @@ final class PushReceiver implements PreReceiveHook {
   private final Path tmpRoot;
   private final long timeoutMs;
   private Repository repo;
+  /** The commands the hook saw (JGit forgets them once it has answered). */
+  private List<ReceiveCommand> seen = List.of();
 
   PushReceiver(Store store, String project, PushPolicy policy, PushApply apply, Path tmpRoot, long timeoutMs) {
     this.store = store;
@@ -75,8 +73,11 @@ final class PushReceiver implements PreReceiveHook {
     return rp;
   }
 
-  /** Receives the push in {@code in} and writes git's report to {@code out}. */
-  void receive(Repository scratch, long maxPackBytes, InputStream in, OutputStream out) throws IOException {
+  /**
+   * Receives the push in {@code in}, writes git's report to {@code out}, and answers what became
+   * of each ref, for the log.
+   */
+  String receive(Repository scratch, long maxPackBytes, InputStream in, OutputStream out) throws IOException {
     this.repo = scratch;
     ReceivePack rp = receivePack(scratch, maxPackBytes);
     rp.setPreReceiveHook(this);
@@ -84,12 +85,21 @@ final class PushReceiver implements PreReceiveHook {
       rp.receive(in, out, null);
     } catch (UnpackException e) {
       // The pack was refused (fsck, size, truncated): git's report saying so is written already.
-      LOG.info("push to {} refused: {}", project, e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+      return "pack refused: " + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
     }
+    StringBuilder outcome = new StringBuilder();
+    for (ReceiveCommand cmd : seen) {
+      outcome.append(outcome.isEmpty() ? "" : ", ").append(cmd.getRefName()).append(' ')
+          .append(cmd.getOldId().abbreviate(8).name()).append("..").append(cmd.getNewId().abbreviate(8).name())
+          .append(' ').append(cmd.getResult() == ReceiveCommand.Result.OK ? "ok"
+              : "refused (" + cmd.getMessage() + ")");
+    }
+    return outcome.toString();
   }
 
   @Override
   public void onPreReceive(ReceivePack rp, Collection<ReceiveCommand> commands) {
+    seen = List.copyOf(commands);
     List<ReceiveCommand> kept = new ArrayList<>();
     for (ReceiveCommand cmd : commands) {
       if (cmd.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED) {

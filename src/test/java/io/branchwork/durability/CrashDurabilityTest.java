@@ -2,17 +2,14 @@ package io.branchwork.durability;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.branchwork.support.Await;
+import io.branchwork.support.ForkedNode;
 import io.branchwork.support.Http;
 import io.branchwork.support.Pg;
-import io.branchwork.support.TestNode;
 import io.branchwork.support.WsClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -46,14 +43,14 @@ class CrashDurabilityTest {
   @TempDir
   Path dir;
 
-  private Process node;
+  private ForkedNode node;
   private Pg.TestSchema schema;
   private final Vertx client = Vertx.vertx();
 
   @AfterEach
   void tearDown() throws Exception {
-    if (node != null && node.isAlive()) {
-      node.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    if (node != null) {
+      node.close();
     }
     if (schema != null) {
       schema.close();
@@ -82,16 +79,9 @@ class CrashDurabilityTest {
   }
 
   private void trials(JsonObject storeConf, long seed) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    JsonObject conf = TestNode.testConfig(dir.resolve("data")).mergeIn(storeConf)
-        .put("http", new JsonObject().put("port", port).put("instances", 1));
-    Path confFile = dir.resolve("node.json");
-    Files.writeString(confFile, conf.encodePrettily());
-    Http http = new Http("http://127.0.0.1:" + port);
-    start(confFile, http, 0);
+    node = new ForkedNode(dir, "256m", storeConf).start(0);
+    Http http = node.http;
+    int port = node.port;
     http.postJson("/api/users", null, new JsonObject().put("username", "alice").put("password", "password-alice")).expect(201);
     String token = login(http);
     http.postJson("/api/projects", token, new JsonObject().put("id", "crash")).expect(201);
@@ -136,14 +126,13 @@ class CrashDurabilityTest {
       });
       driver.start();
       Thread.sleep(runMs);
-      node.destroyForcibly();
-      assertTrue(node.waitFor(30, TimeUnit.SECONDS));
+      node.kill();
       driver.join(60_000);
       Model maybe = inFlight[0];
       totalAcked += done[0];
       LOG.info("trial {}: killed after {} ms and {} acknowledged ops", trial, runMs, done[0]);
 
-      start(confFile, http, trial);
+      node.start(trial);
       token = login(http);
       try (WsClient check = WsClient.connect(client, port, token)) {
         check.ok("open", "project", "crash", "branch", "main");
@@ -207,23 +196,5 @@ class CrashDurabilityTest {
   private static String login(Http http) {
     return http.postJson("/api/sessions", null, new JsonObject().put("username", "alice").put("password", "password-alice"))
         .expect(200).json().getString("token");
-  }
-
-  private void start(Path confFile, Http http, int run) throws Exception {
-    Path log = dir.resolve("node-" + run + ".log");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.branchwork.Main", "--conf", confFile.toString()));
-    node = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    Process p = node;
-    Await.until("the node to answer /health (log: " + log + ")", 120_000, () -> {
-      if (!p.isAlive()) {
-        throw new AssertionError("the node exited; its log is " + log);
-      }
-      try {
-        return http.get("/health", null).status() == 200;
-      } catch (RuntimeException e) {
-        return false;
-      }
-    });
   }
 }

@@ -134,7 +134,7 @@ class GitPushTest {
       assertEquals("alpha, pushed\n", read(key, "a.txt"));
       assertEquals("new\n", read(key, "dir/new.txt"));
       JsonObject status = node.ws(key, "olga", "status", new JsonObject());
-      assertTrue(status.getBoolean("clean", true), status.encode());
+      assertTrue(status.getBoolean("clean"), status.encode());
       assertTrue(node.ws(key, "olga", "list", new JsonObject()).encode().contains("dir"));
 
       // The workspace goes on from the pushed commit, and a fetch sees what it commits next.

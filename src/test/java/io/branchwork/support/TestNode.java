@@ -91,7 +91,7 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
-  static void deepMerge(JsonObject base, JsonObject over) {
+  public static void deepMerge(JsonObject base, JsonObject over) {
     for (String k : over.fieldNames()) {
       Object v = over.getValue(k);
       if (v instanceof JsonObject o && base.getValue(k) instanceof JsonObject b) {
