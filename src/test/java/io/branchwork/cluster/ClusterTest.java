@@ -63,7 +63,7 @@ class ClusterTest {
     assertEquals(2, health.getJsonObject("cluster").getInteger("members"), health::encode);
     alice = a.login("alice");
     bob = b.login("bob");
-    for (String p : new String[] {"race", "share", "fence", "hand", "stray"}) {
+    for (String p : new String[] {"race", "share", "fence", "hand", "stray", "gitc"}) {
       a.createProject(alice, p);
       a.http.postJson("/api/projects/" + p + "/members", alice,
           new JsonObject().put("username", "bob").put("role", "writer")).expect(204);
@@ -167,6 +167,37 @@ class ClusterTest {
       assertEquals(2, a.allocator("lookup", key, null).getInteger("holders"));
     }
     Await.until("both references to be dropped", 10_000, () -> a.holders(key) == 0);
+  }
+
+  @Test
+  @DisplayName("Verifies git over HTTP through the node that does not own the workspace: a clone sees the owner's commit a moment ago, a push moves the owner's workspace and its client hears it")
+  void gitThroughTheOtherNode() throws Exception {
+    WorkspaceKey key = new WorkspaceKey("gitc", "main");
+    try (WsClient watcher = WsClient.connect(admin, a.node.port(), alice)) {
+      watcher.ok("open", "project", "gitc", "branch", "main");
+      TestNode owner = a.allocator("lookup", key, null).getString("node").equals("node-a") ? a : b;
+      TestNode other = owner == a ? b : a;
+      watcher.ok("write", "path", "owned.txt", "content", "on the owner".getBytes(StandardCharsets.UTF_8));
+      String commit = watcher.ok("commit", "message", "on the owner").getString("commit");
+
+      String url = "http://bob:" + bob + "@127.0.0.1:" + other.node.port() + "/git/gitc.git";
+      Path clone = dir.resolve("gitc-clone");
+      io.branchwork.support.Cli.run(dir, "git", "clone", "-q", url, clone.toString());
+      assertEquals(commit, io.branchwork.support.Cli.run(clone, "git", "rev-parse", "HEAD").trim());
+
+      java.nio.file.Files.writeString(clone.resolve("pushed.txt"), "through the other node\n");
+      io.branchwork.support.Cli.run(clone, "git", "add", "pushed.txt");
+      io.branchwork.support.Cli.run(clone, "git", "-c", "user.name=Bob", "-c", "user.email=bob@example.invalid",
+          "commit", "-q", "-m", "pushed");
+      String pushed = io.branchwork.support.Cli.run(clone, "git", "rev-parse", "HEAD").trim();
+      io.branchwork.support.Cli.run(clone, "git", "push", "-q", "origin", "main");
+      JsonObject committed = watcher.event("committed");
+      assertEquals(pushed, committed.getString("commit"));
+      assertEquals("bob", committed.getString("by"));
+      assertArrayEquals("through the other node\n".getBytes(StandardCharsets.UTF_8),
+          watcher.ok("read", "path", "pushed.txt").getBinary("content"));
+      assertEquals(1, open(a, key) + open(b, key), "the push went through the one workspace");
+    }
   }
 
   @Test
