@@ -7,6 +7,7 @@ import io.branchwork.cluster.HazelcastOwnership;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.cluster.StandaloneOwnership;
 import io.branchwork.config.Config;
+import io.branchwork.githttp.ProjectMirrors;
 import io.branchwork.limits.ConnectionLimiter;
 import io.branchwork.limits.UserQuotas;
 import io.branchwork.metrics.BranchworkMetrics;
@@ -86,7 +87,8 @@ public final class Node {
           services.set(new Services(config, store, new AuthService(vertx, store, config), metrics,
               workRoot.toAbsolutePath(), tmpRoot.toAbsolutePath(),
               new ConnectionLimiter(config.wsMaxConnections),
-              new UserQuotas(config.maxConnectionsPerUser, config.maxWorkspacesPerUser), ownership));
+              new UserQuotas(config.maxConnectionsPerUser, config.maxWorkspacesPerUser), ownership,
+              new ProjectMirrors(vertx, store, workRoot.toAbsolutePath().resolve("git-mirrors"), config.gitMirrors)));
           return store;
         }))
         .compose(store -> {
@@ -168,6 +170,7 @@ public final class Node {
     long t0 = System.nanoTime();
     return vertx.undeploy(httpId)
         .transform(ar -> vertx.undeploy(allocatorId))
+        .andThen(ar -> services.mirrors().close())
         .transform(ar -> services.store().close())
         .onComplete(ar -> LOG.info("node {} stopped in {} ms", services.config().nodeTag,
             (System.nanoTime() - t0) / 1_000_000));

@@ -41,6 +41,7 @@ public final class Config {
   public final long maxSnapshotEntries;
   public final long maxPushBytes;
   public final int gitThreads;
+  public final int gitMirrors;
   public final int maxFileBytes;
   public final int maxFrameBytes;
   public final int maxJsonBodyBytes;
@@ -110,6 +111,7 @@ public final class Config {
     maxSnapshotEntries = range("limits.maxSnapshotEntries", 1, Integer.MAX_VALUE);
     maxPushBytes = range("limits.maxPushBytes", 1024, Long.MAX_VALUE / 2);
     gitThreads = (int) range("git.threads", 1, 256);
+    gitMirrors = (int) range("git.mirrors", 1, 100_000);
     maxFileBytes = (int) range("limits.maxFileBytes", 1, Integer.MAX_VALUE - 1024);
     maxFrameBytes = (int) range("limits.maxFrameBytes", 1024, Integer.MAX_VALUE);
     maxJsonBodyBytes = (int) range("limits.maxJsonBodyBytes", 1024, 64L << 20);

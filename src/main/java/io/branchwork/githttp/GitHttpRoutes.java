@@ -8,7 +8,6 @@ import io.branchwork.contract.AllocatorClient;
 import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
-import io.branchwork.workspace.repo.RepoLoader;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -24,6 +23,7 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.eclipse.jgit.transport.PacketLineOut;
+import org.eclipse.jgit.transport.ReceivePack;
 import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
 import org.eclipse.jgit.transport.UploadPack;
 import org.slf4j.Logger;
@@ -64,8 +64,7 @@ public final class GitHttpRoutes {
     this.allocator = new AllocatorClient(vertx, config.requestTimeoutMs);
     // A clone or push of a big project may take minutes: only past that is a thread reported stuck.
     WorkerExecutor pool = vertx.createSharedWorkerExecutor("branchwork-git", config.gitThreads, 10, TimeUnit.MINUTES);
-    this.exchanges = new Exchanges(vertx, new RepoLoader(vertx, services.store(), config.maxSnapshotBytes,
-        config.maxSnapshotEntries), pool, services.tmpRoot());
+    this.exchanges = new Exchanges(vertx, services.mirrors(), pool, services.tmpRoot());
   }
 
   public void mount(Router router) {
@@ -83,16 +82,18 @@ public final class GitHttpRoutes {
     String service = ctx.request().getParam("service");
     if (UPLOAD_PACK.equals(service)) {
       String[] protocol = protocol(ctx);
-      serve(ctx, Role.READER, "application/x-git-upload-pack-advertisement", user -> (repo, out) -> {
-        UploadPack up = uploadPack(repo, protocol);
+      serve(ctx, Role.READER, "application/x-git-upload-pack-advertisement", user -> (mirror, scratch, out) -> {
+        UploadPack up = uploadPack(mirror, protocol);
         up.sendAdvertisedRefs(new PacketLineOutRefAdvertiser(new PacketLineOut(out)), UPLOAD_PACK);
       });
     } else if (RECEIVE_PACK.equals(service)) {
-      serve(ctx, Role.WRITER, "application/x-git-receive-pack-advertisement", user -> (repo, out) -> {
+      serve(ctx, Role.WRITER, "application/x-git-receive-pack-advertisement", user -> (mirror, scratch, out) -> {
         PacketLineOut pkt = new PacketLineOut(out);
         pkt.writeString("# service=" + RECEIVE_PACK + "\n");
         pkt.end();
-        PushReceiver.receivePack(repo, config.maxPushBytes).sendAdvertisedRefs(new PacketLineOutRefAdvertiser(pkt));
+        ReceivePack rp = PushReceiver.receivePack(mirror.repo(), config.maxPushBytes);
+        rp.setAdvertisedRefs(mirror.advertised(), null);
+        rp.sendAdvertisedRefs(new PacketLineOutRefAdvertiser(pkt));
       });
     } else {
       gitError(ctx, 403, "only git-upload-pack and git-receive-pack are served here (the smart protocol)");
@@ -103,18 +104,20 @@ public final class GitHttpRoutes {
     String[] protocol = protocol(ctx);
     byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
     boolean gzip = gzip(ctx);
-    serve(ctx, Role.READER, "application/x-git-upload-pack-result", user -> (repo, out) -> {
+    serve(ctx, Role.READER, "application/x-git-upload-pack-result", user -> (mirror, scratch, out) -> {
       InputStream in = new ByteArrayInputStream(body);
       if (gzip) {
         // A small gzip body may inflate to gigabytes of "have" lines: bounded like a plain one.
         in = new CappedInputStream(new GZIPInputStream(in), MAX_REQUEST_BYTES * MAX_INFLATION);
       }
-      uploadPack(repo, protocol).uploadWithExceptionPropagation(in, out, null);
+      uploadPack(mirror, protocol).uploadWithExceptionPropagation(in, out, null);
     });
   }
 
-  private static UploadPack uploadPack(org.eclipse.jgit.lib.Repository repo, String[] protocol) {
-    UploadPack up = new UploadPack(repo);
+  /** An upload pack over the mirror that advertises the store's refs of this request. */
+  private static UploadPack uploadPack(ProjectMirrors.Lease mirror, String[] protocol) {
+    UploadPack up = new UploadPack(mirror.repo());
+    up.setAdvertisedRefs(mirror.advertised());
     up.setBiDirectionalPipe(false);
     up.setTimeout(60);
     up.setExtraParameters(Arrays.asList(protocol));
@@ -140,7 +143,7 @@ public final class GitHttpRoutes {
                     "the push")
                 .compose(body -> {
                   String[] outcome = {"nothing received"};
-                  return exchanges.run(project, (repo, out) -> {
+                  return exchanges.run(project, (mirror, scratch, out) -> {
                     try (InputStream raw = Files.newInputStream(body.file())) {
                       InputStream in = gzip ? new CappedInputStream(new GZIPInputStream(raw), maxBody) : raw;
                       PushPolicy policy = new PushPolicy(role, config.maxSnapshotBytes, config.maxSnapshotEntries,
@@ -148,7 +151,7 @@ public final class GitHttpRoutes {
                       PushApply apply = new PushApply(vertx, services.store(), allocator, project, user,
                           config.requestTimeoutMs);
                       outcome[0] = new PushReceiver(services.store(), project, policy, apply, services.tmpRoot(),
-                          config.requestTimeoutMs).receive(repo, config.maxPushBytes, in, out);
+                          config.requestTimeoutMs).receive(mirror, scratch, config.maxPushBytes, in, out);
                     }
                   }).eventually(() -> vertx.fileSystem().delete(body.file().toString()))
                       .onSuccess(file -> LOG.info("push to {} by {} ({} bytes{}) in {} ms: {}", project, user,

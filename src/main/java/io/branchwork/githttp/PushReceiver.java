@@ -3,6 +3,7 @@ package io.branchwork.githttp;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Store;
+import io.branchwork.workspace.git.Repos;
 import io.branchwork.workspace.repo.PackFiles;
 import io.vertx.core.Future;
 import java.io.IOException;
@@ -77,15 +78,21 @@ final class PushReceiver implements PreReceiveHook {
    * Receives the push in {@code in}, writes git's report to {@code out}, and answers what became
    * of each ref, for the log.
    */
-  String receive(Repository scratch, long maxPackBytes, InputStream in, OutputStream out) throws IOException {
-    this.repo = scratch;
-    ReceivePack rp = receivePack(scratch, maxPackBytes);
-    rp.setPreReceiveHook(this);
-    try {
-      rp.receive(in, out, null);
-    } catch (UnpackException e) {
-      // The pack was refused (fsck, size, truncated): git's report saying so is written already.
-      return "pack refused: " + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+  String receive(ProjectMirrors.Lease mirror, Path scratch, long maxPackBytes, InputStream in, OutputStream out)
+      throws Exception {
+    // The push lands in a scratch repository over the mirror's objects: nothing of it reaches the
+    // mirror (or the store) unless the hook accepts it; the mirror catches up from the store.
+    try (Repository into = Repos.initBareOver(scratch.resolve("push.git"), mirror.objects())) {
+      this.repo = into;
+      ReceivePack rp = receivePack(into, maxPackBytes);
+      rp.setAdvertisedRefs(mirror.advertised(), null);
+      rp.setPreReceiveHook(this);
+      try {
+        rp.receive(in, out, null);
+      } catch (UnpackException e) {
+        // The pack was refused (fsck, size, truncated): git's report saying so is written already.
+        return "pack refused: " + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+      }
     }
     StringBuilder outcome = new StringBuilder();
     for (ReceiveCommand cmd : seen) {

@@ -382,7 +382,12 @@ public final class LoadRunner {
 
   /** A repository of about {@code mb} MB of incompressible files, HEAD on branch {@code data}. */
   private Path makeRepo(int mb) throws Exception {
-    Path repo = Files.createDirectories(work.resolve("repo-" + mb));
+    return makeRepo(work.resolve("repo-" + mb), mb);
+  }
+
+  /** A repository at {@code repo} of about {@code mb} MB of incompressible files, HEAD on branch {@code data}. */
+  static Path makeRepo(Path repo, int mb) throws Exception {
+    Files.createDirectories(repo);
     run(repo, "git", "init", "-q", "-b", "data");
     Files.writeString(repo.resolve("README.md"), "load test repository of " + mb + " MB\n");
     Files.createDirectories(repo.resolve("blobs"));
@@ -407,7 +412,7 @@ public final class LoadRunner {
     Files.delete(tgz);
   }
 
-  private static void run(Path dir, String... cmd) throws Exception {
+  static void run(Path dir, String... cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {

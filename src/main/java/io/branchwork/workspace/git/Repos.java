@@ -47,6 +47,17 @@ public final class Repos {
     }
   }
 
+  /**
+   * A new bare repository at {@code gitDir} that reads the objects of {@code objects} (another
+   * repository's object directory) as its own and writes new ones to itself only, as git's
+   * alternates do: a scratch repository to receive a push into without copying the project.
+   */
+  public static Repository initBareOver(Path gitDir, Path objects) throws IOException, GitAPIException {
+    initBare(gitDir).close();
+    return new FileRepositoryBuilder().setFS(NoExecFS.INSTANCE).setGitDir(gitDir.toFile())
+        .addAlternateObjectDirectory(objects.toFile()).setMustExist(true).build();
+  }
+
   /** A new repository on {@code branch} with one empty commit by {@code author}; answers its id. */
   public static String createWithEmptyCommit(Path workTree, String branch, PersonIdent author)
       throws IOException, GitAPIException {

@@ -89,7 +89,7 @@ public final class RepoLoader {
    * Fetches {@code packs} into {@code dir} one after the other, each streamed chunk by chunk and
    * named by its id, so that an error about the file names the pack in the store.
    */
-  static Future<List<RepoCheckout.StoredPack>> fetchPacks(Store store, String project, List<PackInfo> packs,
+  public static Future<List<RepoCheckout.StoredPack>> fetchPacks(Store store, String project, List<PackInfo> packs,
       Path dir) {
     return fetchFrom(store, project, packs, dir, 0, new ArrayList<>());
   }
