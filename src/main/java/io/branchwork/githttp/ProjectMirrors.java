@@ -170,8 +170,13 @@ public final class ProjectMirrors {
         packs.forEach(p -> m.installing.remove(p.id()));
       }
       if (ar.succeeded()) {
-        LOG.debug("git mirror of {}: {} pack(s) fetched in {} ms", m.project, packs.size(),
-            (System.nanoTime() - t0) / 1_000_000);
+        long bytes = packs.stream().mapToLong(PackInfo::bytes).sum();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (m.packs.size() == packs.size()) {
+          LOG.info("git mirror of {} built: {} pack(s), {} bytes in {} ms", m.project, packs.size(), bytes, ms);
+        } else {
+          LOG.debug("git mirror of {} caught up: {} pack(s), {} bytes in {} ms", m.project, packs.size(), bytes, ms);
+        }
       }
     });
   }
@@ -211,6 +216,8 @@ public final class ProjectMirrors {
 
   /** Out of the table; deleted once its last request is done. Called holding the lock. */
   private void retire(Mirror m) {
+    LOG.info("git mirror of {} dropped ({} pack(s), idle since {})", m.project, m.packs.size(),
+        java.time.Instant.ofEpochMilli(m.lastUsed));
     if (mirrors.get(m.project) == m) {
       mirrors.remove(m.project);
     }

@@ -82,6 +82,46 @@ class GitHttpCloneTest {
   }
 
   @Test
+  @DisplayName("Verifies that fetches stay right while the store compacts the project's packs under the node's mirror of them")
+  void fetchAcrossCompaction() throws Exception {
+    WorkspaceKey key = node.openNewProject(token, "gcompact", "hc");
+    node.writeText(key, "gina", "f.txt", "0\n");
+    node.ws(key, "gina", "commit", new JsonObject().put("message", "c0"));
+    String url = url("gina", token).replace("/gh.git", "/gcompact.git");
+    Path clone = dir.resolve("compact");
+    Cli.run(dir, "git", "clone", "-q", url, clone.toString());
+    int packsBefore = packs("gcompact");
+    String last = null;
+    for (int i = 1; i <= 20; i++) {
+      node.writeText(key, "gina", "f.txt", i + "\n");
+      last = node.ws(key, "gina", "commit", new JsonObject().put("message", "c" + i)).getString("commit");
+      if (i % 5 == 0) {
+        Cli.run(clone, "git", "fetch", "-q", "origin");
+        assertEquals(last, Cli.run(clone, "git", "rev-parse", "origin/main").trim());
+      }
+    }
+    io.branchwork.support.Await.until("the store to compact the project's packs", 30_000,
+        () -> packs("gcompact") < packsBefore + 20);
+    node.writeText(key, "gina", "f.txt", "after\n");
+    last = node.ws(key, "gina", "commit", new JsonObject().put("message", "after compaction")).getString("commit");
+    Cli.run(clone, "git", "fetch", "-q", "origin");
+    assertEquals(last, Cli.run(clone, "git", "rev-parse", "origin/main").trim());
+    Path fresh = dir.resolve("compact-fresh");
+    Cli.run(dir, "git", "clone", "-q", url, fresh.toString());
+    assertEquals("after\n", Files.readString(fresh.resolve("f.txt")));
+    Cli.run(fresh, "git", "fsck", "--strict");
+  }
+
+  private static int packs(String project) {
+    try {
+      return node.node.services().store().repoState(project).await(10, java.util.concurrent.TimeUnit.SECONDS)
+          .packs().size();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   @DisplayName("Verifies credentials: none or a bad token is 401 with a Basic challenge, a bearer token works, a stranger finds no repository, a reader may not push, a body that is no push is 400")
   void credentials() throws Exception {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

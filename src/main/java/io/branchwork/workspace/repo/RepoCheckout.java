@@ -83,25 +83,6 @@ public final class RepoCheckout {
     }
   }
 
-  /** A bare repository of the project's packs, branches and tags (see {@link RepoLoader#loadBare}). */
-  static Repository bare(Path gitDir, String project, Map<String, String> refs, List<StoredPack> packs)
-      throws IOException, GitAPIException {
-    Repository repo = Repos.initBare(gitDir);
-    try {
-      fill(repo, project, refs, packs);
-      String main = Constants.R_HEADS + "main";
-      String head = refs.containsKey(main) ? main : refs.keySet().stream()
-          .filter(name -> name.startsWith(Constants.R_HEADS)).findFirst().orElse(null);
-      if (head != null) {
-        repo.updateRef(Constants.HEAD).link(head);
-      }
-      return repo;
-    } catch (IOException | RuntimeException e) {
-      repo.close();
-      throw e;
-    }
-  }
-
   /** Installs the store's packs and sets its branches and tags (the hidden refs stay in the store). */
   private static void fill(Repository repo, String project, Map<String, String> refs, List<StoredPack> packs)
       throws IOException {

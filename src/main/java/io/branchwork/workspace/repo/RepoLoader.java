@@ -42,15 +42,6 @@ public final class RepoLoader {
         key.project(), key.branch(), state.refs(), packs, maxBytes, maxEntries), state));
   }
 
-  /**
-   * The project's repository as the store holds it, as a bare repository at {@code gitDir} (which
-   * must not exist): every pack, the branches and tags; the hidden refs stay in the store. HEAD
-   * names {@code main} when there is one, else the first branch. The caller closes it.
-   */
-  public Future<org.eclipse.jgit.lib.Repository> loadBare(String project, Path gitDir) {
-    return withPacks(project, gitDir, (state, packs) -> RepoCheckout.bare(gitDir, project, state.refs(), packs));
-  }
-
   /** What is made on a worker thread from the store's state and its fetched packs. */
   @FunctionalInterface
   private interface FromPacks<T> {
