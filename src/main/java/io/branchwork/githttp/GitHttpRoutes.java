@@ -132,33 +132,39 @@ public final class GitHttpRoutes {
   private void receivePack(RoutingContext ctx) {
     long t0 = System.nanoTime();
     boolean gzip = gzip(ctx);
-    long maxBody = config.maxPushBytes + COMMAND_BYTES;
     String project = project(ctx);
     if (project == null) {
       return;
     }
     Future<Path> answered = GitCredentials.user(services.auth(), ctx.request())
         .compose(user -> services.auth().requireRole(project, user, Role.WRITER)
-            .compose(role -> Uploads.spool(vertx, ctx.request(), services.tmpRoot(), maxBody, Uploads.OverLimit.CUT,
-                    "the push")
-                .compose(body -> {
-                  String[] outcome = {"nothing received"};
-                  return exchanges.run(project, (mirror, scratch, out) -> {
-                    try (InputStream raw = Files.newInputStream(body.file())) {
-                      InputStream in = gzip ? new CappedInputStream(new GZIPInputStream(raw), maxBody) : raw;
-                      PushPolicy policy = new PushPolicy(role, config.maxSnapshotBytes, config.maxSnapshotEntries,
-                          services.tmpRoot());
-                      PushApply apply = new PushApply(vertx, services.store(), allocator, project, user,
-                          config.requestTimeoutMs);
-                      outcome[0] = new PushReceiver(services.store(), project, policy, apply, services.tmpRoot(),
-                          config.requestTimeoutMs).receive(mirror, scratch, config.maxPushBytes, in, out);
-                    }
-                  }).eventually(() -> vertx.fileSystem().delete(body.file().toString()))
-                      .onSuccess(file -> LOG.info("push to {} by {} ({} bytes{}) in {} ms: {}", project, user,
-                          body.bytes(), body.cut() ? ", past the limit" : "",
-                          (System.nanoTime() - t0) / 1_000_000, outcome[0]));
-                })));
+            .compose(role -> Uploads.spool(vertx, ctx.request(), services.tmpRoot(),
+                    config.maxPushBytes + COMMAND_BYTES, Uploads.OverLimit.CUT, "the push")
+                .compose(body -> receive(new Push(project, user, role, gzip, t0), body))));
     send(ctx, answered, "application/x-git-receive-pack-result");
+  }
+
+  /** Who pushes to which project, and how the body came. */
+  private record Push(String project, String user, Role role, boolean gzip, long t0) {}
+
+  /** Runs the spooled push through {@link PushReceiver}; logs what became of each ref. */
+  private Future<Path> receive(Push push, Uploads.Spooled body) {
+    String[] outcome = {"nothing received"};
+    return exchanges.run(push.project(), (mirror, scratch, out) -> {
+      try (InputStream raw = Files.newInputStream(body.file())) {
+        InputStream in = push.gzip()
+            ? new CappedInputStream(new GZIPInputStream(raw), config.maxPushBytes + COMMAND_BYTES) : raw;
+        PushPolicy policy = new PushPolicy(push.role(), config.maxSnapshotBytes, config.maxSnapshotEntries,
+            services.tmpRoot());
+        PushApply apply = new PushApply(vertx, services.store(), allocator, push.project(), push.user(),
+            config.requestTimeoutMs);
+        outcome[0] = new PushReceiver(services.store(), push.project(), policy, apply, services.tmpRoot(),
+            config.requestTimeoutMs).receive(mirror, scratch, config.maxPushBytes, in, out);
+      }
+    }).eventually(() -> vertx.fileSystem().delete(body.file().toString()))
+        .onSuccess(file -> LOG.info("push to {} by {} ({} bytes{}) in {} ms: {}", push.project(), push.user(),
+            body.bytes(), body.cut() ? ", past the limit" : "", (System.nanoTime() - push.t0()) / 1_000_000,
+            outcome[0]));
   }
 
   private void serve(RoutingContext ctx, Role needed, String contentType,
@@ -209,6 +215,10 @@ public final class GitHttpRoutes {
   }
 
   private static void fail(RoutingContext ctx, Throwable cause) {
+    if (!ctx.request().isEnded()) {
+      // A refused push's body was never read: the connection cannot carry another request.
+      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+    }
     if (cause instanceof BranchworkException e) {
       switch (e.code()) {
         case UNAUTHENTICATED -> {

@@ -270,6 +270,14 @@ class GitPushTest {
       assertTrue(asNew.out().contains("remote rejected") || asNew.out().contains("unpack"), asNew.out());
     }
     assertFalse(node.ws(key, "olga", "branches", new JsonObject()).encode().contains("\"bad\""));
+    // A .gitmodules whose URL is an option (CVE-2018-17456's shape) fails fsck too.
+    Files.writeString(clone.resolve(".gitmodules"), "[submodule \"x\"]\n\tpath = x\n\turl = --upload-pack=touch /tmp/pwned\n");
+    git(clone, "add", ".gitmodules");
+    git(clone, "commit", "-q", "-m", "hostile submodule");
+    Cli.Result modules = push(clone, "origin", "HEAD:refs/heads/modules");
+    assertNotEquals(0, modules.exit(), modules.out());
+    assertTrue(modules.out().contains("unpack"), modules.out());
+    git(clone, "reset", "-q", "--hard", "HEAD~1");
     // A link out of the tree passes fsck but no open could check it out: refused too.
     Files.createSymbolicLink(clone.resolve("out"), Path.of("../../etc"));
     git(clone, "add", "out");

@@ -155,10 +155,13 @@ public final class GitBench {
         wal.add(walBytes() - walBefore);
       }
     }
-    r.extra.put("store_pack_bytes_per_push", new JsonArray(grew)).put("store_wal_bytes_per_push", new JsonArray(wal))
-        .put("project_pack_bytes", packBytes());
+    if (store.equals("pg")) {
+      r.extra.put("store_pack_bytes_per_push", new JsonArray(grew)).put("store_wal_bytes_per_push", new JsonArray(wal))
+          .put("project_pack_bytes", packBytes());
+    }
     results.add(r);
-    LoadRunner.log(String.format("%s: p50 %.0f ms, packs grew %s bytes, WAL %s bytes", name, r.p(50) / 1000, grew, wal));
+    LoadRunner.log(String.format("%s: p50 %.0f ms%s", name, r.p(50) / 1000,
+        store.equals("pg") ? ", packs grew " + grew + " bytes, WAL " + wal + " bytes" : ""));
   }
 
   private static long timed(Path dir, String... cmd) throws Exception {
