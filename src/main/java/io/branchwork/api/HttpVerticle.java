@@ -4,6 +4,7 @@ import io.branchwork.Services;
 import io.branchwork.gateway.EventBusBridge;
 import io.branchwork.gateway.Gateways;
 import io.branchwork.gateway.WebSocketGateway;
+import io.branchwork.githttp.GitHttpRoutes;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -43,7 +44,7 @@ public final class HttpVerticle extends VerticleBase {
     new ProjectRoutes(services.store(), services.auth(), snapshots).mount(router, json, accounts::authenticate);
     new SnapshotRoutes(vertx, services.auth(), services.store(), services.tmpRoot(), services.config().maxSnapshotBytes,
         snapshots).mount(router, accounts::authenticate);
-    new io.branchwork.githttp.GitHttpRoutes(vertx, services).mount(router);
+    new GitHttpRoutes(vertx, services).mount(router);
     new OpsRoutes(vertx, services.store(), services.ownership(), services.metrics(), services.config().nodeTag,
         services.config().metricsToken).mount(router);
     Gateways doors = gateways();

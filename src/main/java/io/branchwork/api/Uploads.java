@@ -28,7 +28,10 @@ public final class Uploads {
   public enum OverLimit {
     /** Fail at once with {@code too_large}; the rest of the body is not read. */
     FAIL,
-    /** Keep what fits, read and drop the rest (so the client reads the answer), and say so. */
+    /**
+     * Keep what fits, read and drop the rest (so the client reads the answer), and say so; a
+     * body more than twice the limit fails as {@link #FAIL} does, so nobody streams forever.
+     */
     CUT
   }
 
@@ -68,7 +71,7 @@ public final class Uploads {
         }
         return;
       }
-      if (over == OverLimit.FAIL) {
+      if (over == OverLimit.FAIL || received[0] - max > max) {
         req.handler(null);
         done.tryFail(BranchworkException.tooLarge(what + " is larger than " + max + " bytes"));
       } else if (before < max) {

@@ -88,12 +88,9 @@ public final class GitHttpRoutes {
       });
     } else if (RECEIVE_PACK.equals(service)) {
       serve(ctx, Role.WRITER, "application/x-git-receive-pack-advertisement", user -> (mirror, scratch, out) -> {
-        PacketLineOut pkt = new PacketLineOut(out);
-        pkt.writeString("# service=" + RECEIVE_PACK + "\n");
-        pkt.end();
         ReceivePack rp = PushReceiver.receivePack(mirror.repo(), config.maxPushBytes);
         rp.setAdvertisedRefs(mirror.advertised(), null);
-        rp.sendAdvertisedRefs(new PacketLineOutRefAdvertiser(pkt));
+        PushReceiver.advertise(rp, out);
       });
     } else {
       gitError(ctx, 403, "only git-upload-pack and git-receive-pack are served here (the smart protocol)");

@@ -23,9 +23,11 @@ import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.transport.PacketLineOut;
 import org.eclipse.jgit.transport.PreReceiveHook;
 import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.transport.ReceivePack;
+import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
 import org.eclipse.jgit.errors.UnpackException;
 
 /**
@@ -75,6 +77,25 @@ final class PushReceiver implements PreReceiveHook {
   }
 
   /**
+   * Writes the push advertisement. Each command moves on its own (an open branch through its
+   * workspace), so none is promised to move with the others: {@code atomic} is not advertised,
+   * and git refuses a {@code --atomic} push itself.
+   */
+  static void advertise(ReceivePack rp, OutputStream out) throws IOException {
+    PacketLineOut pkt = new PacketLineOut(out);
+    pkt.writeString("# service=git-receive-pack\n");
+    pkt.end();
+    rp.sendAdvertisedRefs(new PacketLineOutRefAdvertiser(pkt) {
+      @Override
+      public void advertiseCapability(String name) {
+        if (!"atomic".equals(name)) {
+          super.advertiseCapability(name);
+        }
+      }
+    });
+  }
+
+  /**
    * Receives the push in {@code in}, writes git's report to {@code out}, and answers what became
    * of each ref, for the log.
    */
@@ -107,6 +128,11 @@ final class PushReceiver implements PreReceiveHook {
   @Override
   public void onPreReceive(ReceivePack rp, Collection<ReceiveCommand> commands) {
     seen = List.copyOf(commands);
+    if (rp.isAtomic()) {
+      // Never advertised; a client that asks anyway gets every command refused, none applied.
+      commands.forEach(c -> c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "atomic pushes are not supported"));
+      return;
+    }
     List<ReceiveCommand> kept = new ArrayList<>();
     for (ReceiveCommand cmd : commands) {
       if (cmd.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED) {

@@ -177,6 +177,9 @@ class GitPushTest {
     Files.writeString(clone.resolve("f.txt"), "feature\n");
     git(clone, "add", "f.txt");
     git(clone, "commit", "-q", "-m", "feature");
+    Cli.Result atomic = push(clone, "--atomic", "origin", "feature/x");
+    assertNotEquals(0, atomic.exit(), "refs move one by one, so atomic pushes are not offered: " + atomic.out());
+    assertTrue(atomic.out().contains("atomic"), atomic.out());
     Cli.Result r = push(clone, "origin", "feature/x");
     assertEquals(0, r.exit(), r.out());
     try (WsClient c = WsClient.connect(node.vertx, node.node.port(), owner)) {
