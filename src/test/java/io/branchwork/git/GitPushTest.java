@@ -137,6 +137,14 @@ class GitPushTest {
       assertTrue(status.getBoolean("clean"), status.encode());
       assertTrue(node.ws(key, "olga", "list", new JsonObject()).encode().contains("dir"));
 
+      // The move is durable: a workspace loaded afresh from the store is at the pushed commit.
+      node.allocator("kill", key, null);
+      c.event("closing");
+      node.allocator("register", key, "after-kill");
+      assertEquals(pushed, head(key));
+      assertEquals("alpha, pushed\n", read(key, "a.txt"));
+      assertTrue(node.ws(key, "olga", "status", new JsonObject()).getBoolean("clean"));
+
       // The workspace goes on from the pushed commit, and a fetch sees what it commits next.
       node.writeText(key, "olga", "after.txt", "after the push\n");
       String next = node.ws(key, "olga", "commit", new JsonObject().put("message", "after")).getString("commit");
