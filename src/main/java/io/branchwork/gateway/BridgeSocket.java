@@ -4,13 +4,15 @@ import io.branchwork.core.WorkspaceKey;
 import java.util.HashSet;
 import java.util.Set;
 
-/** What the SockJS bridge keeps per open socket: its holder prefix, references, workspaces and tokens. */
+/** What a bridge keeps per open socket: its holder name, references, workspaces, tokens, and how to close it. */
 final class BridgeSocket {
 
   /** One reference a socket took: which workspace, under which holder name, for which user. */
   record Reference(WorkspaceKey key, String holder, String user) {}
 
-  final String holder = "sockjs-" + java.util.UUID.randomUUID();
+  final String holder;
+  /** Closes the socket (its bridge then reports it closed, and everything it took goes back). */
+  final Runnable close;
   final Set<Reference> references = new HashSet<>();
   /** Workspaces this socket sent ops to: its lock, if it took one, is released there on close. */
   final Set<WorkspaceKey> touched = new HashSet<>();
@@ -20,4 +22,9 @@ final class BridgeSocket {
   long expiresAt = Long.MAX_VALUE;
   /** The user whose connection slot this socket holds, once one was taken. */
   String user;
+
+  BridgeSocket(String door, Runnable close) {
+    this.holder = door + "-" + java.util.UUID.randomUUID();
+    this.close = close;
+  }
 }
