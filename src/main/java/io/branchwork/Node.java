@@ -7,6 +7,8 @@ import io.branchwork.cluster.HazelcastOwnership;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.cluster.StandaloneOwnership;
 import io.branchwork.config.Config;
+import io.branchwork.gateway.Gateways;
+import io.branchwork.gateway.TcpBridge;
 import io.branchwork.githttp.ProjectMirrors;
 import io.branchwork.limits.ConnectionLimiter;
 import io.branchwork.limits.UserQuotas;
@@ -42,6 +44,9 @@ public final class Node {
   private final String allocatorId;
   private final String httpId;
   private final int port;
+  /** The TCP bridge, when {@code bridge.tcp.port} is set: its deployment and port. */
+  private String tcpBridgeId;
+  private int tcpBridgePort;
 
   private Node(Vertx vertx, Services services, String allocatorId, String httpId, int port) {
     this.vertx = vertx;
@@ -112,8 +117,20 @@ public final class Node {
             return v;
           }, new DeploymentOptions().setInstances(instances));
         })
-        .map(httpId -> {
+        .compose(httpId -> {
           Node node = new Node(vertx, services.get(), allocatorId.get(), httpId, firstHttp.get().actualPort());
+          if (config.bridgeTcpPort == 0) {
+            return Future.succeededFuture(node);
+          }
+          TcpBridge bridge = new TcpBridge(Gateways.of(services.get()), new TcpBridge.Settings(config.bridgeTcpHost,
+              config.bridgeTcpPort, config.bridgeTcpKeyStore, config.bridgeTcpKeyStorePassword));
+          return vertx.deployVerticle(bridge).map(id -> {
+            node.tcpBridgeId = id;
+            node.tcpBridgePort = bridge.actualPort();
+            return node;
+          });
+        })
+        .map(node -> {
           LOG.info("node {} serving http://{}:{} with the {} store{} in {} ms", config.nodeTag, config.httpHost,
               node.port, config.store.name().toLowerCase(java.util.Locale.ROOT),
               cluster == null ? "" : ", cluster member " + cluster.getNodeId() + " of " + cluster.getNodes().size(),
@@ -153,6 +170,11 @@ public final class Node {
   }
 
   /** The HTTP port actually bound. */
+  /** The TCP bridge's port; 0 when it is off. */
+  public int tcpBridgePort() {
+    return tcpBridgePort;
+  }
+
   public int port() {
     return port;
   }
@@ -168,7 +190,8 @@ public final class Node {
   /** Stops serving, closes every workspace (saving unsaved changes when configured), closes the store. */
   public Future<Void> stop() {
     long t0 = System.nanoTime();
-    return vertx.undeploy(httpId)
+    return (tcpBridgeId == null ? Future.<Void>succeededFuture() : vertx.undeploy(tcpBridgeId))
+        .transform(ar -> vertx.undeploy(httpId))
         .transform(ar -> vertx.undeploy(allocatorId))
         .andThen(ar -> services.mirrors().close())
         .transform(ar -> services.store().close())

@@ -47,7 +47,7 @@ public final class HttpVerticle extends VerticleBase {
     new GitHttpRoutes(vertx, services).mount(router);
     new OpsRoutes(vertx, services.store(), services.ownership(), services.metrics(), services.config().nodeTag,
         services.config().metricsToken).mount(router);
-    Gateways doors = gateways();
+    Gateways doors = Gateways.of(services);
     gateway = new WebSocketGateway(vertx, doors);
     gateway.mount(router);
     bridge = new EventBusBridge(vertx, doors);
@@ -81,13 +81,5 @@ public final class HttpVerticle extends VerticleBase {
   /** The port this instance listens on (useful with {@code http.port} 0). */
   public int actualPort() {
     return server.actualPort();
-  }
-
-  /** The front doors' share of the node: what they use of it, and their limits as values. */
-  private Gateways gateways() {
-    var c = services.config();
-    return new Gateways(services.auth(), services.store(), services.quotas(), services.connections(),
-        services.ownership(), new Gateways.Limits(c.authTimeoutMs, c.maxFrameBytes, c.wsIdleTimeoutMs,
-            c.wsPingIntervalMs, c.wsMaxInFlight, c.requestTimeoutMs, c.loadTimeoutMs, c.maxReferencesPerSocket));
   }
 }

@@ -42,6 +42,10 @@ public final class Config {
   public final long maxPushBytes;
   public final int gitThreads;
   public final int gitMirrors;
+  public final String bridgeTcpHost;
+  public final int bridgeTcpPort;
+  public final String bridgeTcpKeyStore;
+  public final String bridgeTcpKeyStorePassword;
   public final int maxFileBytes;
   public final int maxFrameBytes;
   public final int maxJsonBodyBytes;
@@ -112,6 +116,10 @@ public final class Config {
     maxPushBytes = range("limits.maxPushBytes", 1024, Long.MAX_VALUE / 2);
     gitThreads = (int) range("git.threads", 1, 256);
     gitMirrors = (int) range("git.mirrors", 1, 100_000);
+    bridgeTcpHost = nonEmpty("bridge.tcp.host");
+    bridgeTcpPort = (int) range("bridge.tcp.port", 0, 65535);
+    bridgeTcpKeyStore = string("bridge.tcp.tls.keyStore");
+    bridgeTcpKeyStorePassword = string("bridge.tcp.tls.keyStorePassword");
     maxFileBytes = (int) range("limits.maxFileBytes", 1, Integer.MAX_VALUE - 1024);
     maxFrameBytes = (int) range("limits.maxFrameBytes", 1024, Integer.MAX_VALUE);
     maxJsonBodyBytes = (int) range("limits.maxJsonBodyBytes", 1024, 64L << 20);

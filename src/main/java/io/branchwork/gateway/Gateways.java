@@ -7,11 +7,19 @@ import io.branchwork.limits.UserQuotas;
 import io.branchwork.store.Store;
 
 /**
- * What the front doors ({@code /ws} and the SockJS bridge) use of the node: auth and roles, the
+ * What the front doors ({@code /ws}, the SockJS and TCP bridges) use of the node: auth and roles, the
  * store (for roles), the caps, and this node's identity, with their limits as plain values.
  */
 public record Gateways(AuthService auth, Store store, UserQuotas quotas, ConnectionLimiter connections,
     Ownership ownership, Limits limits) {
+
+  /** The front doors' share of {@code services}: what they use of the node, and their limits as values. */
+  public static Gateways of(io.branchwork.Services services) {
+    var c = services.config();
+    return new Gateways(services.auth(), services.store(), services.quotas(), services.connections(),
+        services.ownership(), new Limits(c.authTimeoutMs, c.maxFrameBytes, c.wsIdleTimeoutMs,
+            c.wsPingIntervalMs, c.wsMaxInFlight, c.requestTimeoutMs, c.loadTimeoutMs, c.maxReferencesPerSocket));
+  }
 
   /** The front doors' timeouts and caps, from the configuration. */
   public record Limits(long authTimeoutMs, int maxFrameBytes, long idleTimeoutMs, long pingIntervalMs, int maxInFlight,

@@ -1,6 +1,5 @@
 package io.branchwork.support;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Promise;
 import io.vertx.core.http.WebSocket;
@@ -14,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A SockJS bridge connection over SockJS's raw WebSocket transport: sends the bridge's JSON frames, collects what comes back. */
-public final class SockJsBridge implements AutoCloseable {
+public final class SockJsBridge implements BridgeClient {
 
   public final WebSocket ws;
   public final BlockingQueue<JsonObject> in = new LinkedBlockingQueue<>();
@@ -29,6 +28,7 @@ public final class SockJsBridge implements AutoCloseable {
     ws.closeHandler(v -> closed.tryComplete());
   }
 
+  @Override
   public JsonObject send(String address, String token, JsonObject body) throws Exception {
     String reply = "reply-" + replies.incrementAndGet();
     JsonObject frame = new JsonObject().put("type", "send").put("address", address).put("body", body)
@@ -45,15 +45,32 @@ public final class SockJsBridge implements AutoCloseable {
     return next();
   }
 
+  @Override
   public void register(String address, String token) {
     ws.writeTextMessage(new JsonObject().put("type", "register").put("address", address)
         .put("headers", new JsonObject().put("token", token)).encode());
   }
 
-  public JsonObject next() throws Exception {
-    JsonObject m = in.poll(10, TimeUnit.SECONDS);
-    assertTrue(m != null, "nothing came back");
-    return m;
+  @Override
+  public BlockingQueue<JsonObject> in() {
+    return in;
+  }
+
+  @Override
+  public io.vertx.core.Future<Void> closed() {
+    return closed.future();
+  }
+
+  /** SockJS frames: "rec" for a message, "err" with "rejected" (our rules) or "access_denied" (its address list). */
+  @Override
+  public boolean isMessage(JsonObject frame) {
+    return "rec".equals(frame.getString("type"));
+  }
+
+  @Override
+  public boolean isDenied(JsonObject frame) {
+    return "err".equals(frame.getString("type"))
+        && ("rejected".equals(frame.getString("body")) || "access_denied".equals(frame.getString("body")));
   }
 
   @Override
