@@ -53,6 +53,8 @@ final class TcpBridgeConnection {
   }
 
   void start() {
+    // Room for a reply of the largest frame and then some: past it the client is not reading.
+    socket.setWriteQueueMaxSize(2 * limits.maxFrameBytes() + (1 << 20));
     socket.handler(this::onData);
     socket.exceptionHandler(e -> refuse("connection error: " + e.getMessage()));
     socket.closeHandler(v -> onClosed());
@@ -211,6 +213,11 @@ final class TcpBridgeConnection {
     }
     Buffer json = frame.toBuffer();
     socket.write(Buffer.buffer(json.length() + 4).appendInt(json.length()).appendBuffer(json));
+    if (socket.writeQueueFull()) {
+      // A client that does not read its replies sends no more requests until it does.
+      socket.pause();
+      socket.drainHandler(v -> socket.resume());
+    }
   }
 
   /** Closes the connection for {@code reason}, logged: nothing else is harmed. */
