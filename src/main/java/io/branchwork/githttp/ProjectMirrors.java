@@ -82,8 +82,21 @@ public final class ProjectMirrors {
     this.timer = vertx.setPeriodic(60_000, t -> evictIdle());
   }
 
-  /** The project's mirror, caught up with the store's state read now; release the lease when done. */
+  /**
+   * The project's mirror, caught up with the store's state read now; release the lease when done.
+   * A pack that a compaction replaced while it was being fetched sends it back to read the new
+   * state (twice at most).
+   */
   public Future<Lease> acquire(String project) {
+    return acquire(project, 3);
+  }
+
+  private Future<Lease> acquire(String project, int attempts) {
+    return acquireOnce(project).recover(e -> attempts > 1 && RepoLoader.packReplaced(e)
+        ? acquire(project, attempts - 1) : Future.failedFuture(e));
+  }
+
+  private Future<Lease> acquireOnce(String project) {
     return store.repoState(project).compose(state -> {
       Mirror m;
       Future<Void> ready;

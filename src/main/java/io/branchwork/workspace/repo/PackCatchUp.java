@@ -25,8 +25,22 @@ public final class PackCatchUp {
 
   private PackCatchUp() {}
 
-  /** Answers once {@code repo} holds every object of the project's packs in the store. */
+  /**
+   * Answers once {@code repo} holds every object of the project's packs in the store. A pack that
+   * a compaction replaced while it was being fetched sends it back to read the new state (twice
+   * at most).
+   */
   public static Future<Void> run(Vertx vertx, Store store, String project, Repository repo, Path tmpRoot) {
+    return run(vertx, store, project, repo, tmpRoot, 3);
+  }
+
+  private static Future<Void> run(Vertx vertx, Store store, String project, Repository repo, Path tmpRoot,
+      int attempts) {
+    return once(vertx, store, project, repo, tmpRoot).recover(e -> attempts > 1 && RepoLoader.packReplaced(e)
+        ? run(vertx, store, project, repo, tmpRoot, attempts - 1) : Future.failedFuture(e));
+  }
+
+  private static Future<Void> once(Vertx vertx, Store store, String project, Repository repo, Path tmpRoot) {
     return store.repoState(project).compose(state -> vertx.executeBlocking(() -> missing(repo, state.packs()), false))
         .compose(missing -> missing.isEmpty() ? Future.succeededFuture()
             : vertx.executeBlocking(() -> Files.createTempDirectory(tmpRoot, "catch-up-"), false)

@@ -67,13 +67,21 @@ public final class RepoLoader {
               FileTrees.deleteQuietly(packDir);
               return null;
             }, false))));
-    return once.recover(e -> attempts > 1 && e instanceof BranchworkException be
-        && be.code() == ErrorCode.NOT_FOUND && String.valueOf(be.getMessage()).startsWith("pack ")
+    return once.recover(e -> attempts > 1 && packReplaced(e)
         ? vertx.executeBlocking(() -> {
           FileTrees.deleteQuietly(target);
           return null;
         }, false).compose(v -> withPacks(project, target, make, attempts - 1))
         : Future.failedFuture(e));
+  }
+
+  /**
+   * Whether {@code e} says a pack was gone when it was read: a compaction replaced it after the
+   * state naming it was read. Reading the state again finds the pack that holds its objects now.
+   */
+  public static boolean packReplaced(Throwable e) {
+    return e instanceof BranchworkException be && be.code() == ErrorCode.NOT_FOUND
+        && String.valueOf(be.getMessage()).startsWith("pack ");
   }
 
   /**
