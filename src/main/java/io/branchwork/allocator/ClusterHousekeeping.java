@@ -61,8 +61,8 @@ final class ClusterHousekeeping {
    */
   void lost(List<WorkspaceKey> keys) {
     for (WorkspaceKey key : keys) {
-      new WorkspaceEvents(vertx.eventBus(), key).publish(Events.CLOSING,
-          new JsonObject().put(Events.FIELD_REASON, Events.REASON_NODE_LOST), null);
+      WorkspaceEvents.publishClosing(vertx.eventBus(), key,
+          new JsonObject().put(Events.FIELD_REASON, Events.REASON_NODE_LOST));
     }
   }
 

@@ -264,8 +264,7 @@ final class LocalWorkspaces {
       a.saveOnStop = false;
     }
     if (how == Close.NOTIFY) {
-      new WorkspaceEvents(vertx.eventBus(), key).publish(Events.CLOSING,
-          new JsonObject().put(Events.FIELD_REASON, reason), null);
+      WorkspaceEvents.publishClosing(vertx.eventBus(), key, new JsonObject().put(Events.FIELD_REASON, reason));
     }
     // When the allocator itself is undeployed, Vert.x has already undeployed its children.
     Future<Void> undeployed = vertx.deploymentIDs().contains(a.deploymentId)

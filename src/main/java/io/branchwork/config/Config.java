@@ -34,6 +34,9 @@ public final class Config {
   public final long loadTimeoutMs;
   public final long cacheBytes;
   public final int heavyOpThreads;
+  public final int eventBuffer;
+  public final long idempotencyTtlMs;
+  public final int idempotencyKeys;
   public final int snapshotKeep;
   public final int snapshotChunkBytes;
   public final int gzipLevel;
@@ -108,6 +111,9 @@ public final class Config {
     loadTimeoutMs = range("workspace.loadTimeoutMs", 1, Integer.MAX_VALUE);
     cacheBytes = range("workspace.cacheBytes", 0, 1L << 40);
     heavyOpThreads = (int) range("workspace.heavyOpThreads", 1, 256);
+    eventBuffer = (int) range("workspace.eventBuffer", 0, 1_000_000);
+    idempotencyTtlMs = range("workspace.idempotencyTtlMs", 1000, 86_400_000L * 7);
+    idempotencyKeys = (int) range("workspace.idempotencyKeys", 1, 10_000_000);
     snapshotKeep = (int) range("snapshot.keep", 1, 10_000);
     snapshotChunkBytes = (int) range("snapshot.chunkBytes", 4096, 64L << 20);
     gzipLevel = (int) range("snapshot.gzipLevel", 0, 9);

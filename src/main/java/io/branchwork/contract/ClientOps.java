@@ -20,6 +20,10 @@ public final class ClientOps {
   public static final String FIELD_TOKEN = "token";
   public static final String FIELD_PROJECT = "project";
   public static final String FIELD_BRANCH = "branch";
+  /** Of {@code open}: the last {@code seq} the client saw; the answer then carries what it missed. */
+  public static final String FIELD_SINCE = Events.FIELD_SINCE;
+  /** Of a mutating request: its idempotency key (a repeat with the same key gets the first answer). */
+  public static final String FIELD_KEY = "key";
 
   private static final Map<String, Role> WORKSPACE_OPS = Map.ofEntries(
       Map.entry(WorkspaceOps.LIST, Role.READER),

@@ -24,6 +24,12 @@ public final class Events {
   public static final String FIELD_BRANCH = "branch";
   /** Internal field: the holder whose request caused the push, so a gateway can skip its sender. */
   public static final String FIELD_ORIGIN = "origin";
+  /** Of every workspace event but {@code closing}: its number, one more than the event before it. */
+  public static final String FIELD_SEQ = "seq";
+  /** The {@code open} field and answer of resumable sessions (see PROTOCOL in the README). */
+  public static final String FIELD_SINCE = "since";
+  public static final String FIELD_EVENTS = "events";
+  public static final String FIELD_RESYNC = "resync";
 
   /** {@code closing} reasons. A rename's carries the new {@code branch}: reopen that. */
   public static final String REASON_RENAMED = "renamed";

@@ -189,8 +189,9 @@ final class ClientSession {
       case ClientOps.PING:
         return Future.succeededFuture(new JsonObject());
       case ClientOps.OPEN:
+        long since = Args.optLong(req, ClientOps.FIELD_SINCE, -1, 0, Long.MAX_VALUE);
         return workspace.open(new WorkspaceKey(Args.string(req, ClientOps.FIELD_PROJECT),
-            Args.string(req, ClientOps.FIELD_BRANCH)));
+            Args.string(req, ClientOps.FIELD_BRANCH)), since < 0 ? null : since);
       case ClientOps.CLOSE:
         return workspace.close().map(new JsonObject());
       default:

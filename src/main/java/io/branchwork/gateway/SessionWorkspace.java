@@ -12,6 +12,7 @@ import io.branchwork.core.WorkspaceKey;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -40,6 +41,8 @@ final class SessionWorkspace {
   private Role role;
   private MessageConsumer<JsonObject> events;
   private Future<?> switching = Future.succeededFuture();
+  /** The {@code seq} of the last event this session's client has (delivered, or in the open answer). */
+  private long lastSeq = -1;
 
   SessionWorkspace(Vertx vertx, Gateways gateways, String holder, Supplier<String> user, Consumer<JsonObject> send,
       BooleanSupplier connectionClosed) {
@@ -57,9 +60,13 @@ final class SessionWorkspace {
     return openKey;
   }
 
-  /** Opens {@code key}, leaving the one open before; answers the contract's {@code open} result. */
-  Future<JsonObject> open(WorkspaceKey key) {
-    return serialized(() -> doOpen(key));
+  /**
+   * Opens {@code key}, leaving the one open before; answers the contract's {@code open} result.
+   * With {@code since} (the last {@code seq} the client saw) the answer also carries the events
+   * it missed, or {@code resync} when they are gone.
+   */
+  Future<JsonObject> open(WorkspaceKey key, Long since) {
+    return serialized(() -> doOpen(key, since));
   }
 
   /** Leaves the open workspace, if any. Never fails. */
@@ -128,14 +135,14 @@ final class SessionWorkspace {
     return next;
   }
 
-  private Future<JsonObject> doOpen(WorkspaceKey key) {
+  private Future<JsonObject> doOpen(WorkspaceKey key, Long since) {
     return gateways.auth().requireRole(key.project(), user(), Role.READER).compose(r ->
         leave().compose(v -> {
           gateways.quotas().hold(user(), key);
           MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(key.eventAddress(), m -> onEvent(key, m.body()));
           return consumer.completion()
               .compose(x -> allocator.register(key, holder, gateways.limits().loadTimeoutMs()))
-              .compose(registered -> Bus.request(vertx, key.address(), WorkspaceOps.sessionJoin(user(), holder),
+              .compose(registered -> Bus.request(vertx, key.address(), WorkspaceOps.sessionJoin(user(), holder, since),
                   gateways.limits().requestTimeoutMs())
                   .map(joined -> {
                     if (connectionClosed.getAsBoolean()) {
@@ -144,8 +151,26 @@ final class SessionWorkspace {
                     openKey = key;
                     role = r;
                     events = consumer;
-                    return new JsonObject().put("project", key.project()).put("branch", key.branch())
-                        .put("head", joined.getString("head")).put("address", key.address());
+                    // Live events up to this one are in the answer (or were before the client came).
+                    lastSeq = joined.getLong(Events.FIELD_SEQ, -1L);
+                    JsonObject opened = new JsonObject().put("project", key.project()).put("branch", key.branch())
+                        .put("head", joined.getString("head")).put("address", key.address())
+                        .put(Events.FIELD_SEQ, lastSeq);
+                    if (joined.getBoolean(Events.FIELD_RESYNC, false)) {
+                      opened.put(Events.FIELD_RESYNC, true);
+                    } else if (joined.getJsonArray(Events.FIELD_EVENTS) != null) {
+                      JsonArray missed = new JsonArray();
+                      for (Object e : joined.getJsonArray(Events.FIELD_EVENTS)) {
+                        JsonObject event = (JsonObject) e;
+                        if (!holder.equals(event.getString(Events.FIELD_ORIGIN))) {
+                          JsonObject out = event.copy();
+                          out.remove(Events.FIELD_ORIGIN);
+                          missed.add(out);
+                        }
+                      }
+                      opened.put(Events.FIELD_EVENTS, missed);
+                    }
+                    return opened;
                   }))
               .recover(e -> {
                 consumer.unregister();
@@ -175,7 +200,7 @@ final class SessionWorkspace {
    * client, and ops sent meanwhile wait for that. If the reopen fails the session has no workspace.
    */
   private void reopen(WorkspaceKey to) {
-    serialized(() -> doOpen(to).<Void>mapEmpty().recover(e -> {
+    serialized(() -> doOpen(to, null).<Void>mapEmpty().recover(e -> {
       LOG.debug("session of {} could not reopen {} after a rename: {}", user(), to, e.toString());
       return Future.succeededFuture();
     }));
@@ -187,6 +212,13 @@ final class SessionWorkspace {
     }
     if (holder.equals(event.getString("origin"))) {
       return;
+    }
+    Long seq = event.getLong(Events.FIELD_SEQ);
+    if (seq != null) {
+      if (seq <= lastSeq) {
+        return; // in the open answer already
+      }
+      lastSeq = seq;
     }
     JsonObject out = event.copy();
     out.remove("origin");

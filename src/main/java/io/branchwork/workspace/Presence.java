@@ -2,11 +2,13 @@ package io.branchwork.workspace;
 
 import io.branchwork.contract.Events;
 import io.branchwork.contract.WorkspaceOps;
+import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -35,13 +37,27 @@ final class Presence {
     ops.put(WorkspaceOps.WHO, this::who);
   }
 
-  /** Answers the head the session starts from, so {@code open} needs no second round trip. */
+  /**
+   * Answers the head and the last event's {@code seq} the session starts from, so {@code open}
+   * needs no second round trip; with {@code since}, also the events published after it, or
+   * {@code resync} when they are no longer all kept.
+   */
   private Future<JsonObject> join(Request r) {
     String holder = requireHolder(r);
+    long since = Args.optLong(r.args(), Events.FIELD_SINCE, -1, 0, Long.MAX_VALUE);
     if (userByHolder.put(holder, r.user()) == null) {
       events.publish(Events.JOINED, new JsonObject().put("user", r.user()), r);
     }
-    return Future.succeededFuture(new JsonObject().put("head", head.get()));
+    JsonObject answer = new JsonObject().put("head", head.get()).put(Events.FIELD_SEQ, events.seq());
+    if (since >= 0) {
+      List<JsonObject> missed = events.since(since);
+      if (missed == null) {
+        answer.put(Events.FIELD_RESYNC, true);
+      } else {
+        answer.put(Events.FIELD_EVENTS, new JsonArray(missed));
+      }
+    }
+    return Future.succeededFuture(answer);
   }
 
   private Future<JsonObject> leave(Request r) {

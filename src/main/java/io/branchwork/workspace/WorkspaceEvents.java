@@ -4,19 +4,41 @@ import io.branchwork.contract.Events;
 import io.branchwork.core.WorkspaceKey;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.function.Consumer;
 
-/** Publishes a workspace's pushes at its event address as {@code {"event", ...fields}}. */
+/**
+ * Publishes a workspace's pushes at its event address as {@code {"event", "seq", ...fields}}.
+ * {@code seq} numbers them per workspace, one more for each event while the workspace lives; a
+ * load starts above every number of the loads before it (at the load's time in milliseconds
+ * times 1000), so a client can always tell a later event from an earlier one. The last events are
+ * kept, so that a client that lost its connection can be given the ones it missed ({@link #since}).
+ */
 public final class WorkspaceEvents {
 
   private final EventBus bus;
   private final String address;
+  private final int keep;
+  private final ArrayDeque<JsonObject> recent;
+  private long seq = System.currentTimeMillis() * 1000;
   /** Holds the events of changes until those changes are durable (see {@link #deferChanges}). */
   private Consumer<Runnable> whenDurable = Runnable::run;
 
-  public WorkspaceEvents(EventBus bus, WorkspaceKey key) {
+  /** Keeps the last {@code keep} events for {@link #since}. */
+  public WorkspaceEvents(EventBus bus, WorkspaceKey key, int keep) {
     this.bus = bus;
     this.address = key.eventAddress();
+    this.keep = keep;
+    this.recent = new ArrayDeque<>(Math.min(keep, 16));
+  }
+
+  /**
+   * The end of a workspace's life, published by its allocator rather than by the workspace:
+   * {@code closing} carries no {@code seq} (nothing follows it; a client reopens and resyncs).
+   */
+  public static void publishClosing(EventBus bus, WorkspaceKey key, JsonObject fields) {
+    bus.publish(key.eventAddress(), new JsonObject().put(Events.FIELD_EVENT, Events.CLOSING).mergeIn(fields));
   }
 
   /** From now on, events of changes go out through {@code whenDurable}: only once the change is in the store. */
@@ -37,12 +59,37 @@ public final class WorkspaceEvents {
     publish(Events.SAVED, new JsonObject().put("version", version).put("by", by.user()), by);
   }
 
-  /** Publishes {@code event} with {@code fields}; {@code origin} names the session that caused it. */
+  /** Publishes {@code event} with {@code fields} and the next {@code seq}; {@code origin} names the session that caused it. */
   public void publish(String event, JsonObject fields, Request cause) {
-    JsonObject msg = new JsonObject().put("event", event).mergeIn(fields);
+    JsonObject msg = new JsonObject().put(Events.FIELD_EVENT, event).mergeIn(fields).put(Events.FIELD_SEQ, ++seq);
     if (cause != null && cause.holder() != null) {
-      msg.put("origin", cause.holder());
+      msg.put(Events.FIELD_ORIGIN, cause.holder());
+    }
+    if (keep > 0) {
+      if (recent.size() == keep) {
+        recent.removeFirst();
+      }
+      recent.addLast(msg);
     }
     bus.publish(address, msg);
+  }
+
+  /** The {@code seq} of the last event published (the load's starting number before any). */
+  public long seq() {
+    return seq;
+  }
+
+  /**
+   * The events published after {@code since}, in order; null when some of them are no longer
+   * kept (or {@code since} is not a number this workspace gave out): the client must reload.
+   */
+  public List<JsonObject> since(long since) {
+    if (since == seq) {
+      return List.of();
+    }
+    if (since > seq || recent.isEmpty() || recent.peekFirst().getLong(Events.FIELD_SEQ) > since + 1) {
+      return null;
+    }
+    return recent.stream().filter(e -> e.getLong(Events.FIELD_SEQ) > since).map(JsonObject::copy).toList();
   }
 }

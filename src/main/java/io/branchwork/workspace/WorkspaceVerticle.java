@@ -18,7 +18,6 @@ import io.branchwork.workspace.git.GitBranches;
 import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.repo.Persister;
 import io.branchwork.workspace.repo.RepoLoader;
-import org.eclipse.jgit.lib.ObjectId;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -31,6 +30,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,12 +58,10 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   private WorkspaceKey key;
   private OpQueue queue;
   private LockGate lock;
+  private Idempotency idempotency;
   private WorkspaceEvents events;
   private MessageConsumer<JsonObject> consumer;
-  /**
-   * Compile and diff may each take their whole time bound; on a bounded pool of their own they
-   * cannot occupy every thread of the shared worker pool that file and git ops need.
-   */
+  /** Compile and diff, each up to its time bound, on a pool of their own: never all of the shared one. */
   private WorkerExecutor heavy;
   private Path dir;
   private Path workTree;
@@ -93,7 +91,8 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   public Future<?> start() {
     long t0 = System.nanoTime();
     queue = new OpQueue(services.config().queueLimit);
-    events = new WorkspaceEvents(vertx.eventBus(), key);
+    idempotency = new Idempotency(services.config().idempotencyTtlMs, services.config().idempotencyKeys);
+    events = new WorkspaceEvents(vertx.eventBus(), key, services.config().eventBuffer);
     lock = new LockGate(vertx, events, services.config().opTimeoutMs, services.config().queueLimit);
     heavy = vertx.createSharedWorkerExecutor(HEAVY_POOL, services.config().heavyOpThreads);
     return vertx.executeBlocking(() -> Files.createTempDirectory(services.workRoot(), "ws-"), false)
@@ -219,6 +218,11 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
         Failures.reply(msg, ar.cause());
       }
     });
+    Future<JsonObject> first = idempotency.repeat(request, reply.future());
+    if (first != null) {
+      first.onComplete(reply); // a repeat of a keyed request: the first one's answer, not applied again
+      return;
+    }
     accept(request, op, ++arrivals, reply);
   }
 

@@ -31,7 +31,7 @@ class LockGateTest {
   @BeforeEach
   void setUp() {
     vertx = Vertx.vertx();
-    gate = new LockGate(vertx, new WorkspaceEvents(vertx.eventBus(), new WorkspaceKey("p", "main")), 300, 2);
+    gate = new LockGate(vertx, new WorkspaceEvents(vertx.eventBus(), new WorkspaceKey("p", "main"), 0), 300, 2);
     gate.register(ops);
   }
 
