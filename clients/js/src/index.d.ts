@@ -1,0 +1,92 @@
+// Types of @branchwork/client: the /ws contract's ops, results and events.
+
+export type ErrorCode = 'bad_request' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict'
+  | 'nothing_to_commit' | 'locked' | 'too_large' | 'overloaded' | 'rate_limited' | 'no_workspace'
+  | 'timeout' | 'internal' | 'not_owner' | 'unavailable' | 'closed';
+
+export class BranchworkError extends Error {
+  readonly code: ErrorCode;
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface ClientOptions {
+  /** ws://host:port/ws */
+  url: string;
+  token: string;
+  /** A WebSocket implementation; the global one by default. */
+  WebSocket?: typeof WebSocket;
+  requestTimeoutMs?: number;
+  heartbeatMs?: number;
+  backoff?: { initialMs?: number; maxMs?: number };
+}
+
+/** Every workspace event: `event` names it, `seq` numbers it (all but `closing`). */
+export interface WorkspaceEvent {
+  event: string;
+  seq?: number;
+  [field: string]: unknown;
+}
+export interface ChangedEvent extends WorkspaceEvent { event: 'changed'; path: string; blob: string | null; by: string }
+export interface CommittedEvent extends WorkspaceEvent { event: 'committed'; commit: string; by: string }
+export interface PresenceEvent extends WorkspaceEvent { event: 'joined' | 'left'; user: string }
+export interface ClosingEvent extends WorkspaceEvent { event: 'closing'; reason: string; branch?: string }
+export interface StateEvent { event: 'state'; state: ConnectionState }
+export interface ResyncEvent { event: 'resync'; seq: number }
+export interface ErrorEvent { event: 'error'; error: BranchworkError }
+
+export interface OpenResult {
+  project: string; branch: string; head: string | null; address: string; seq: number;
+  events?: WorkspaceEvent[]; resync?: boolean;
+}
+export interface Entry { path: string; type: 'file' | 'dir'; size: number }
+export interface Change { path: string; change: string }
+export interface Commit { commit: string; parents: string[]; message: string; author: string; time: number }
+export interface Diagnostic { file: string; line: number; message: string; [field: string]: unknown }
+
+/** Options every mutating op takes: its idempotency key (one is made when none is given). */
+export interface Keyed { key?: string }
+
+export class BranchworkClient {
+  constructor(options: ClientOptions);
+  readonly state: ConnectionState;
+  readonly lastSeq: number | undefined;
+  readonly workspace: { project: string; branch: string } | undefined;
+
+  connect(): Promise<void>;
+  disconnect(): void;
+  /** Closes the socket as a network failure would: the client reconnects and resumes. */
+  dropConnection(): void;
+
+  on(name: 'changed', listener: (e: ChangedEvent) => void): () => void;
+  on(name: 'committed', listener: (e: CommittedEvent) => void): () => void;
+  on(name: 'joined' | 'left', listener: (e: PresenceEvent) => void): () => void;
+  on(name: 'closing', listener: (e: ClosingEvent) => void): () => void;
+  on(name: 'state', listener: (e: StateEvent) => void): () => void;
+  on(name: 'resync', listener: (e: ResyncEvent) => void): () => void;
+  on(name: 'error', listener: (e: ErrorEvent) => void): () => void;
+  on(name: string, listener: (e: WorkspaceEvent) => void): () => void;
+
+  open(project: string, branch: string): Promise<OpenResult>;
+  closeWorkspace(): Promise<void>;
+  request(op: string, args?: Record<string, unknown>): Promise<Record<string, unknown>>;
+
+  list(path?: string, options?: { recursive?: boolean }): Promise<{ entries: Entry[] }>;
+  read(path: string): Promise<{ content: Uint8Array; blob: string }>;
+  write(path: string, content: string | Uint8Array, options?: Keyed & { base?: string }): Promise<{ blob: string }>;
+  delete(path: string, options?: Keyed & { base?: string }): Promise<Record<string, never>>;
+  move(from: string, to: string, options?: Keyed): Promise<Record<string, never>>;
+  status(): Promise<{ clean: boolean; changes: Change[] }>;
+  diff(path?: string): Promise<{ patch: string; truncated: boolean }>;
+  commit(message: string, options?: Keyed & { paths?: string[] }): Promise<{ commit: string }>;
+  log(options?: { limit?: number; path?: string }): Promise<{ commits: Commit[]; truncated?: boolean }>;
+  branches(): Promise<{ current: string; branches: { name: string; head: string }[] }>;
+  branchCreate(name: string, options?: Keyed & { from?: string }): Promise<{ name: string; head: string }>;
+  branchRename(to: string, options?: Keyed): Promise<{ name: string }>;
+  branchDelete(name: string, options?: Keyed): Promise<Record<string, never>>;
+  lock(options?: Keyed & { ttlMs?: number }): Promise<{ expiresAt: number }>;
+  unlock(options?: Keyed): Promise<Record<string, never>>;
+  save(options?: Keyed): Promise<{ version: number; bytes: number }>;
+  compile(path: string, options?: Record<string, unknown>): Promise<Record<string, unknown> & { diagnostics?: Diagnostic[] }>;
+  who(): Promise<{ users: { user: string; sessions: number }[] }>;
+}
