@@ -184,8 +184,11 @@ class WorkspaceFilesTest {
     JsonObject saved = op("save", new JsonObject());
     io.branchwork.support.Await.until("two events", 5_000, () -> events.size() >= 2);
     c.unregister();
-    assertEquals(new JsonObject().put("event", "changed").put("path", p).put("blob", blob).put("by", "alice"), events.get(0));
+    long seq = events.get(0).getLong("seq");
+    assertEquals(new JsonObject().put("event", "changed").put("path", p).put("blob", blob).put("by", "alice")
+        .put("seq", seq), events.get(0));
     assertEquals("saved", events.get(1).getString("event"));
+    assertEquals(seq + 1, events.get(1).getLong("seq"), "each event one more than the one before");
     assertEquals(saved.getLong("version"), events.get(1).getLong("version"));
     assertTrue(saved.getLong("bytes") > 0);
 
