@@ -66,7 +66,7 @@ public final class WorkspaceOps {
     return new io.vertx.core.json.JsonObject().put(FIELD_OP, SESSION_JOIN).put(FIELD_USER, user).put(FIELD_HOLDER, holder);
   }
 
-  /** As {@link #sessionJoin}, resuming after event {@code since}: the answer carries the events missed or {@code resync}. */
+  /** As {@link #sessionJoin}, resuming after {@code since}: the answer carries the missed events or {@code resync}. */
   public static io.vertx.core.json.JsonObject sessionJoin(String user, String holder, Long since) {
     io.vertx.core.json.JsonObject join = sessionJoin(user, holder);
     return since == null ? join : join.put(Events.FIELD_SINCE, since);

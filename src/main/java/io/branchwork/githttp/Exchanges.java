@@ -14,9 +14,9 @@ import java.nio.file.Path;
 /**
  * Runs git's side of one smart HTTP request against the project's repository as the store holds
  * it (every acknowledged change of every live workspace is there): the node's mirror of its
- * objects ({@link ProjectMirrors}) with the store's refs of this moment, on the git pool. The answer goes to a file in the scratch
- * directory, so no pack is ever held in memory whole; the door sends it and then deletes the
- * directory ({@link #discard}).
+ * objects ({@link ProjectMirrors}) with the store's refs of this moment, on the git pool. The
+ * answer goes to a file in the scratch directory, so no pack is ever held in memory whole; the
+ * door sends it and then deletes the directory ({@link #discard}).
  */
 final class Exchanges {
 

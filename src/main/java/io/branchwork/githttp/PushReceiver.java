@@ -130,7 +130,8 @@ final class PushReceiver implements PreReceiveHook {
     seen = List.copyOf(commands);
     if (rp.isAtomic()) {
       // Never advertised; a client that asks anyway gets every command refused, none applied.
-      commands.forEach(c -> c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "atomic pushes are not supported"));
+      commands.forEach(c -> c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON,
+          "atomic pushes are not supported"));
       return;
     }
     List<ReceiveCommand> kept = new ArrayList<>();

@@ -59,7 +59,7 @@ public final class WorkspaceEvents {
     publish(Events.SAVED, new JsonObject().put("version", version).put("by", by.user()), by);
   }
 
-  /** Publishes {@code event} with {@code fields} and the next {@code seq}; {@code origin} names the session that caused it. */
+  /** Publishes {@code event} with {@code fields} and the next {@code seq}; {@code origin}: the session behind it. */
   public void publish(String event, JsonObject fields, Request cause) {
     JsonObject msg = new JsonObject().put(Events.FIELD_EVENT, event).mergeIn(fields).put(Events.FIELD_SEQ, ++seq);
     if (cause != null && cause.holder() != null) {

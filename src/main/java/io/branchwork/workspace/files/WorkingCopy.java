@@ -35,11 +35,7 @@ public final class WorkingCopy {
   private final Path root;
   private final int maxFileBytes;
   private final long maxTreeBytes;
-  /**
-   * Bytes of regular files in the copy as the load counted them, kept up to date by writes and
-   * deletes (objects that commits add to {@code .git} are not counted here; the save's own check
-   * against {@code limits.maxSnapshotBytes} catches those).
-   */
+  /** Bytes of regular files as the load counted them, kept up by writes, deletes and pushes (not .git). */
   private final AtomicLong treeBytes;
 
   public WorkingCopy(Path root, int maxFileBytes) {
