@@ -232,6 +232,12 @@ export class BranchworkClient {
       this._pending.delete(m.id);
       clearTimeout(p.timer);
       if (m.ok) {
+        if (MUTATING.has(p.frame.op) && typeof m.result?.seq === 'number'
+            && (this.lastSeq === undefined || m.result.seq > this.lastSeq)) {
+          // The seq of the last event this session caused (it is not sent its own events); every
+          // event before it has arrived already.
+          this.lastSeq = m.result.seq;
+        }
         p.resolve(m.result ?? {});
       } else {
         p.reject(new BranchworkError(m.error?.code ?? 'internal', m.error?.message ?? ''));

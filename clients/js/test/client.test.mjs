@@ -114,6 +114,29 @@ test('after a reconnect the missed events are replayed (since), in order and wit
   }
 });
 
+test('a client that made more changes than the workspace keeps resumes without a resync (its answers carry the seq of its own events)', async () => {
+  const a = client(TOKEN_A, { backoff: { initialMs: 50, maxMs: 200 } });
+  try {
+    await a.open(process.env.PROJECT_SOLO, 'main');
+    let resynced = false;
+    a.on('resync', () => { resynced = true; });
+    const replayed = [];
+    a.on('changed', (e) => replayed.push(e.path));
+    for (let i = 0; i < 12; i++) {
+      await a.write(`solo-${i}.txt`, `mine ${i}`);
+    }
+    const before = a.lastSeq;
+    a.dropConnection();
+    await until('a to notice', () => a.state === 'reconnecting');
+    await until('a to resume', () => a.state === 'open');
+    assert.equal(resynced, false, 'its own events are counted as seen');
+    assert.deepEqual(replayed, [], 'nothing of its own comes back');
+    assert.ok(a.lastSeq >= before);
+  } finally {
+    a.disconnect();
+  }
+});
+
 test('after a reconnect that missed more than the workspace keeps, the client is told to resync', async () => {
   const a = client(TOKEN_A);
   const b = client(TOKEN_B, { backoff: { initialMs: 1500, maxMs: 1500 } });

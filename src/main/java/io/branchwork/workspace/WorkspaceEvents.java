@@ -1,11 +1,14 @@
 package io.branchwork.workspace;
 
 import io.branchwork.contract.Events;
+import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.WorkspaceKey;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -17,11 +20,20 @@ import java.util.function.Consumer;
  */
 public final class WorkspaceEvents {
 
+  private static final int MAX_SESSIONS = 1024;
+
   private final EventBus bus;
   private final String address;
   private final int keep;
   private final ArrayDeque<JsonObject> recent;
   private long seq = System.currentTimeMillis() * 1000;
+  /** The {@code seq} of the last event each session caused (the most recent sessions only). */
+  private final Map<String, Long> lastCaused = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+      return size() > MAX_SESSIONS;
+    }
+  };
   /** Holds the events of changes until those changes are durable (see {@link #deferChanges}). */
   private Consumer<Runnable> whenDurable = Runnable::run;
 
@@ -64,6 +76,7 @@ public final class WorkspaceEvents {
     JsonObject msg = new JsonObject().put(Events.FIELD_EVENT, event).mergeIn(fields).put(Events.FIELD_SEQ, ++seq);
     if (cause != null && cause.holder() != null) {
       msg.put(Events.FIELD_ORIGIN, cause.holder());
+      lastCaused.put(cause.holder(), seq);
     }
     if (keep > 0) {
       if (recent.size() == keep) {
@@ -72,6 +85,17 @@ public final class WorkspaceEvents {
       recent.addLast(msg);
     }
     bus.publish(address, msg);
+  }
+
+  /**
+   * {@code result} of a mutating op of {@code r}'s session, with the {@code seq} of the last event
+   * that session caused. A session is not sent its own events, so this is how its client learns
+   * their numbers: events of a change are published before the change is answered, so every
+   * event up to that number has reached the session before this answer does.
+   */
+  public JsonObject stamp(Request r, JsonObject result) {
+    Long last = r.holder() == null || !WorkspaceOps.MUTATING.contains(r.op()) ? null : lastCaused.get(r.holder());
+    return last == null || result == null ? result : result.copy().put(Events.FIELD_SEQ, last);
   }
 
   /** The {@code seq} of the last event published (the load's starting number before any). */

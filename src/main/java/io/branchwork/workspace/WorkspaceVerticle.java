@@ -213,7 +213,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
     reply.future().onComplete(ar -> {
       services.metrics().op(request.op(), System.nanoTime() - t0);
       if (ar.succeeded()) {
-        msg.reply(ar.result());
+        msg.reply(events.stamp(request, ar.result()));
       } else {
         Failures.reply(msg, ar.cause());
       }

@@ -38,7 +38,7 @@ class ClientLibraryTest {
       String bob = node.login("bob");
       ProcessBuilder pb = new ProcessBuilder("node", "--experimental-websocket", "--no-warnings", "--test",
           "--test-reporter=spec", "test/").directory(LIB.toFile()).redirectErrorStream(true);
-      for (String p : new String[] {"basic", "burst", "since", "resync"}) {
+      for (String p : new String[] {"basic", "burst", "since", "resync", "solo"}) {
         String id = "js-" + p;
         node.createProject(alice, id);
         node.http.postJson("/api/projects/" + id + "/members", alice,
@@ -52,7 +52,7 @@ class ClientLibraryTest {
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), "node --test did not finish: " + out);
       assertEquals(0, p.exitValue(), out);
-      assertTrue(out.contains("pass 5"), out);
+      assertTrue(out.contains("pass 6"), out);
     }
   }
 }

@@ -76,15 +76,21 @@ class ResumableSessionsTest {
   }
 
   @Test
-  @DisplayName("Verifies that every event a session receives carries seq, one more than the one before, starting after the seq its open answered")
+  @DisplayName("Verifies that every event a session receives carries seq, one more than the one before, starting after the seq its open answered, and that a change's answer names the seq of the event it caused")
   void eventsAreNumberedWithoutGaps() throws Exception {
     try (WsClient b = client(bob); WsClient a = client(alice)) {
       long opened = b.ok("open", "project", "seq", "branch", "main").getLong("seq");
       a.ok("open", "project", "seq", "branch", "main");
+      List<Long> answered = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
-        write(a, "f" + i + ".txt", "v" + i);
+        answered.add(a.ok("write", "path", "f" + i + ".txt", "content", ("v" + i).getBytes(StandardCharsets.UTF_8))
+            .getLong("seq"));
       }
       List<JsonObject> seen = events(b, 6); // alice joined, then five changes
+      for (int i = 0; i < 5; i++) {
+        assertEquals(seen.get(i + 1).getLong("seq"), answered.get(i),
+            "a change's answer names the seq of the event it caused (its session is not sent it)");
+      }
       assertEquals("joined", seen.get(0).getString("event"));
       for (int i = 0; i < seen.size(); i++) {
         assertEquals(opened + 1 + i, seen.get(i).getLong("seq"), seen::toString);

@@ -184,8 +184,10 @@ public final class Persister {
     });
     stored
         .onSuccess(v -> {
-          batch.forEach(Promise::complete);
+          // Events first: a session's answer may then name the seq of the events it caused, and
+          // every event before those has gone out ahead of it.
           events.forEach(Runnable::run);
+          batch.forEach(Promise::complete);
         })
         .onFailure(e -> {
           // Unacknowledged, but on disk: the next round carries these changes, and their events.
