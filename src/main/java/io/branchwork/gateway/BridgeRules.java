@@ -227,7 +227,7 @@ public final class BridgeRules {
 
   /** After an asynchronous check: a socket that closed meanwhile has given everything back; take nothing more. */
   private void requireOpen(BridgeSocket socket) {
-    if (!sockets.containsValue(socket)) {
+    if (socket.closed) {
       throw BranchworkException.unauthenticated("the socket closed");
     }
   }
@@ -248,6 +248,7 @@ public final class BridgeRules {
     if (state == null) {
       return;
     }
+    state.closed = true;
     gateways.connections().release();
     for (BridgeSocket.Reference ref : state.references) {
       gateways.quotas().release(ref.user(), ref.key());

@@ -22,6 +22,8 @@ final class BridgeSocket {
   long expiresAt = Long.MAX_VALUE;
   /** The user whose connection slot this socket holds, once one was taken. */
   String user;
+  /** The socket closed and gave everything back: a check that was waiting takes nothing more. */
+  boolean closed;
 
   BridgeSocket(String door, Runnable close) {
     this.holder = door + "-" + java.util.UUID.randomUUID();

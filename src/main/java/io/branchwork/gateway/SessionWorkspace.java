@@ -162,10 +162,8 @@ final class SessionWorkspace {
                       JsonArray missed = new JsonArray();
                       for (Object e : joined.getJsonArray(Events.FIELD_EVENTS)) {
                         JsonObject event = (JsonObject) e;
-                        if (!holder.equals(event.getString(Events.FIELD_ORIGIN))) {
-                          JsonObject out = event.copy();
-                          out.remove(Events.FIELD_ORIGIN);
-                          missed.add(out);
+                        if (!holder.equals(event.remove(Events.FIELD_ORIGIN))) {
+                          missed.add(event); // the answer is this session's own copy
                         }
                       }
                       opened.put(Events.FIELD_EVENTS, missed);

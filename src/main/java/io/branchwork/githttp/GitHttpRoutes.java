@@ -23,7 +23,6 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.eclipse.jgit.transport.PacketLineOut;
-import org.eclipse.jgit.transport.ReceivePack;
 import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
 import org.eclipse.jgit.transport.UploadPack;
 import org.slf4j.Logger;
@@ -88,9 +87,7 @@ public final class GitHttpRoutes {
       });
     } else if (RECEIVE_PACK.equals(service)) {
       serve(ctx, Role.WRITER, "application/x-git-receive-pack-advertisement", user -> (mirror, scratch, out) -> {
-        ReceivePack rp = PushReceiver.receivePack(mirror.repo(), config.maxPushBytes);
-        rp.setAdvertisedRefs(mirror.advertised(), null);
-        PushReceiver.advertise(rp, out);
+        PushReceiver.advertise(PushReceiver.receivePack(mirror.repo(), mirror, config.maxPushBytes), out);
       });
     } else {
       gitError(ctx, 403, "only git-upload-pack and git-receive-pack are served here (the smart protocol)");

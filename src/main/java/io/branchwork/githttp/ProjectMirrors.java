@@ -6,8 +6,7 @@ import io.branchwork.store.Records.RepoState;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.git.Repos;
-import io.branchwork.workspace.repo.PackFiles;
-import io.branchwork.workspace.repo.RepoCheckout;
+import io.branchwork.workspace.repo.PackCatchUp;
 import io.branchwork.workspace.repo.RepoLoader;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -163,21 +162,7 @@ public final class ProjectMirrors {
   private Future<Void> install(Mirror m, List<PackInfo> packs) {
     long t0 = System.nanoTime();
     Future<Void> done = m.repo == null ? Future.failedFuture("the mirror could not be made")
-        : vertx.executeBlocking(() -> Files.createTempDirectory(m.dir, "fetch-"), false)
-            .compose(tmp -> RepoLoader.fetchPacks(store, m.project, packs, tmp)
-                .compose(fetched -> vertx.executeBlocking(() -> {
-                  for (RepoCheckout.StoredPack p : fetched) {
-                    PackFiles.installStored(m.repo, p.file(), p.info().bytes(),
-                        "pack " + p.info().id() + " of project " + m.project);
-                    m.packs.add(p.info().id());
-                  }
-                  return null;
-                }, false))
-                .eventually(() -> vertx.executeBlocking(() -> {
-                  FileTrees.deleteQuietly(tmp);
-                  return null;
-                }, false)))
-            .mapEmpty();
+        : PackCatchUp.install(vertx, store, m.project, m.repo, packs, m.dir, m.packs::add);
     return done.andThen(ar -> {
       synchronized (this) {
         packs.forEach(p -> m.installing.remove(p.id()));

@@ -62,9 +62,13 @@ final class PushReceiver implements PreReceiveHook {
     this.timeoutMs = timeoutMs;
   }
 
-  /** A receive pack for {@code repo} that checks what it receives and takes at most {@code maxPackBytes}. */
-  static ReceivePack receivePack(Repository repo, long maxPackBytes) {
+  /**
+   * A receive pack for {@code repo} that advertises the store's refs of {@code mirror}'s request,
+   * checks what it receives and takes at most {@code maxPackBytes}.
+   */
+  static ReceivePack receivePack(Repository repo, ProjectMirrors.Lease mirror, long maxPackBytes) throws IOException {
     ReceivePack rp = new ReceivePack(repo);
+    rp.setAdvertisedRefs(mirror.advertised(), null);
     rp.setBiDirectionalPipe(false);
     rp.setObjectChecker(new ObjectChecker());
     rp.setCheckReferencedObjectsAreReachable(true);
@@ -105,8 +109,7 @@ final class PushReceiver implements PreReceiveHook {
     // mirror (or the store) unless the hook accepts it; the mirror catches up from the store.
     try (Repository into = Repos.initBareOver(scratch.resolve("push.git"), mirror.objects())) {
       this.repo = into;
-      ReceivePack rp = receivePack(into, maxPackBytes);
-      rp.setAdvertisedRefs(mirror.advertised(), null);
+      ReceivePack rp = receivePack(into, mirror, maxPackBytes);
       rp.setPreReceiveHook(this);
       try {
         rp.receive(in, out, null);

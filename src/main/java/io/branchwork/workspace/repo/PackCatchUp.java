@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
 import org.eclipse.jgit.internal.storage.file.Pack;
 import org.eclipse.jgit.lib.ObjectId;
@@ -42,21 +43,34 @@ public final class PackCatchUp {
 
   private static Future<Void> once(Vertx vertx, Store store, String project, Repository repo, Path tmpRoot) {
     return store.repoState(project).compose(state -> vertx.executeBlocking(() -> missing(repo, state.packs()), false))
-        .compose(missing -> missing.isEmpty() ? Future.succeededFuture()
-            : vertx.executeBlocking(() -> Files.createTempDirectory(tmpRoot, "catch-up-"), false)
-                .compose(dir -> RepoLoader.fetchPacks(store, project, missing, dir)
-                    .compose(packs -> vertx.executeBlocking(() -> {
-                      for (RepoCheckout.StoredPack p : packs) {
-                        PackFiles.installStored(repo, p.file(), p.info().bytes(),
-                            "pack " + p.info().id() + " of project " + project);
-                      }
-                      return null;
-                    }, false))
-                    .eventually(() -> vertx.executeBlocking(() -> {
-                      FileTrees.deleteQuietly(dir);
-                      return null;
-                    }, false)))
-                .mapEmpty());
+        .compose(missing -> install(vertx, store, project, repo, missing, tmpRoot, id -> { }));
+  }
+
+  /**
+   * Fetches {@code packs} of the project from the store into a scratch directory under
+   * {@code tmpRoot} and installs them into {@code repo}, each checked as a load does; tells
+   * {@code installed} each pack's id as it is in (so a failure half-way leaves a true account).
+   */
+  public static Future<Void> install(Vertx vertx, Store store, String project, Repository repo, List<PackInfo> packs,
+      Path tmpRoot, Consumer<String> installed) {
+    if (packs.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> Files.createTempDirectory(tmpRoot, "fetch-"), false)
+        .compose(dir -> RepoLoader.fetchPacks(store, project, packs, dir)
+            .compose(fetched -> vertx.executeBlocking(() -> {
+              for (RepoCheckout.StoredPack p : fetched) {
+                PackFiles.installStored(repo, p.file(), p.info().bytes(),
+                    "pack " + p.info().id() + " of project " + project);
+                installed.accept(p.info().id());
+              }
+              return null;
+            }, false))
+            .eventually(() -> vertx.executeBlocking(() -> {
+              FileTrees.deleteQuietly(dir);
+              return null;
+            }, false)))
+        .mapEmpty();
   }
 
   /** Whether {@code repo} has {@code id} (blocking). */
