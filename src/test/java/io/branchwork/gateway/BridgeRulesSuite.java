@@ -94,6 +94,9 @@ abstract class BridgeRulesSuite {
       assertDenied(b, b.send("allocator", owner, op("kill")));
       assertDenied(b, b.send("workspace.br.main", owner,
           new JsonObject().put("op", "session.join")));
+      // The internal op a git push moves an open branch with is not a client's either.
+      assertDenied(b, b.send("workspace.br.main", owner, new JsonObject().put("op", "git.receive")
+          .put("old", "0".repeat(40)).put("new", "0".repeat(40))));
       assertDenied(b, b.send("branchwork.token.revoked", owner, new JsonObject()));
       // the node-local allocator address the bridge itself forwards to is not for clients
       assertDenied(b, b.send("branchwork.allocator.local", owner, op("register").put("holder", "h")));

@@ -75,6 +75,22 @@ class ResumableSessionsTest {
     return out;
   }
 
+  /**
+   * Alice ({@code a}) opens {@code project}; bob opens it and leaves; alice then writes {@code writes}
+   * files named {@code prefix<i>.txt}. Answers the last seq bob saw.
+   */
+  private static long bobAwayWhile(WsClient a, String project, int writes, String prefix) {
+    a.ok("open", "project", project, "branch", "main");
+    long last;
+    try (WsClient b = client(bob)) {
+      last = b.ok("open", "project", project, "branch", "main").getLong("seq");
+    }
+    for (int i = 0; i < writes; i++) {
+      write(a, prefix + i + ".txt", "while bob was away " + i);
+    }
+    return last;
+  }
+
   @Test
   @DisplayName("Verifies that every event a session receives carries seq, one more than the one before, starting after the seq its open answered, and that a change's answer names the seq of the event it caused")
   void eventsAreNumberedWithoutGaps() throws Exception {
@@ -103,14 +119,7 @@ class ResumableSessionsTest {
   @DisplayName("Verifies that open with since answers exactly the events missed while away, in order, and that live events go on from there")
   void resumeReplaysWhatWasMissed() throws Exception {
     try (WsClient a = client(alice)) {
-      a.ok("open", "project", "resume", "branch", "main");
-      long last;
-      try (WsClient b = client(bob)) {
-        last = b.ok("open", "project", "resume", "branch", "main").getLong("seq");
-      }
-      for (int i = 0; i < 3; i++) {
-        write(a, "missed-" + i + ".txt", "while bob was away " + i);
-      }
+      long last = bobAwayWhile(a, "resume", 3, "missed-");
       try (WsClient b = client(bob)) {
         JsonObject opened = b.ok("open", "project", "resume", "branch", "main", "since", last);
         assertNull(opened.getValue("resync"), opened::encode);
@@ -138,14 +147,7 @@ class ResumableSessionsTest {
   @DisplayName("Verifies that open with since answers resync when more events were missed than the workspace keeps, or since is no number it gave out")
   void resyncWhenTheBufferIsExceeded() {
     try (WsClient a = client(alice)) {
-      a.ok("open", "project", "resync", "branch", "main");
-      long last;
-      try (WsClient b = client(bob)) {
-        last = b.ok("open", "project", "resync", "branch", "main").getLong("seq");
-      }
-      for (int i = 0; i < 12; i++) {
-        write(a, "many-" + i + ".txt", "x" + i);
-      }
+      long last = bobAwayWhile(a, "resync", 12, "many-");
       try (WsClient b = client(bob)) {
         JsonObject opened = b.ok("open", "project", "resync", "branch", "main", "since", last);
         assertEquals(Boolean.TRUE, opened.getBoolean("resync"), opened::encode);
@@ -153,6 +155,7 @@ class ResumableSessionsTest {
         JsonObject future = b.ok("open", "project", "resync", "branch", "main", "since", opened.getLong("seq") + 1000);
         assertEquals(Boolean.TRUE, future.getBoolean("resync"), future::encode);
         b.fails("bad_request", "open", "project", "resync", "branch", "main", "since", "yesterday");
+        b.fails("bad_request", "open", "project", "resync", "branch", "main", "since", -1);
       }
     }
   }
@@ -180,6 +183,12 @@ class ResumableSessionsTest {
       assertEquals(before + 1, a.ok("log").getJsonArray("commits").size(), "one commit for three requests");
 
       a.fails("bad_request", "save", "key", "c-1");
+      // A key must be a short string: anything else is refused before the op runs.
+      a.fails("bad_request", "write", "path", "k.txt", "content", "x".getBytes(StandardCharsets.UTF_8), "key", 42);
+      a.fails("bad_request", "write", "path", "k.txt", "content", "x".getBytes(StandardCharsets.UTF_8), "key", "");
+      a.fails("bad_request", "write", "path", "k.txt", "content", "x".getBytes(StandardCharsets.UTF_8),
+          "key", "k".repeat(201));
+      assertEquals("one", new String(a.ok("read", "path", "k.txt").getBinary("content"), StandardCharsets.UTF_8));
       // Keys are the user's own: bob's c-1 is another request.
       try (WsClient b = client(bob)) {
         b.ok("open", "project", "keys", "branch", "main");

@@ -62,6 +62,24 @@ class TcpBridgeTest extends BridgeRulesSuite {
     }
   }
 
+  @Test
+  @DisplayName("Verifies that publish, an unknown frame type and a frame without a type are refused with an err frame, and the connection goes on")
+  void typesOutsideTheProtocolAreRefused() throws Exception {
+    try (TcpBridgeClient c = new TcpBridgeClient(node.node.tcpBridgePort())) {
+      c.writeFrame(new JsonObject().put("type", "publish").put("address", "workspace.br.main")
+          .put("headers", new JsonObject().put("token", owner)).put("body", new JsonObject().put("op", "list")));
+      assertTrue(c.isDenied(c.next()), "publish is refused");
+      c.writeFrame(new JsonObject().put("type", "shout").put("replyAddress", "r1"));
+      JsonObject unknown = c.next();
+      assertEquals("err", unknown.getString("type"), unknown::encode);
+      assertEquals("unknown_type", unknown.getString("message"));
+      c.writeFrame(new JsonObject().put("address", "allocator"));
+      assertEquals("unknown_type", c.next().getString("message"));
+      assertTrue(c.isMessage(c.send("allocator", owner, new JsonObject().put("op", "register")
+          .put("project", "br").put("branch", "main").put("holder", "after"))));
+    }
+  }
+
   private static byte[] frame(byte[] payload) {
     return ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).array();
   }
