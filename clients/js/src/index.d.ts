@@ -87,6 +87,6 @@ export class BranchworkClient {
   lock(options?: Keyed & { ttlMs?: number }): Promise<{ expiresAt: number }>;
   unlock(options?: Keyed): Promise<Record<string, never>>;
   save(options?: Keyed): Promise<{ version: number; bytes: number }>;
-  compile(path: string, options?: Record<string, unknown>): Promise<Record<string, unknown> & { diagnostics?: Diagnostic[] }>;
+  compile(entry: string, options?: Record<string, unknown>): Promise<Record<string, unknown> & { diagnostics?: Diagnostic[] }>;
   who(): Promise<{ users: { user: string; sessions: number }[] }>;
 }

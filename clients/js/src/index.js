@@ -257,6 +257,30 @@ export class BranchworkClient {
       this.lastSeq = e.seq;
     }
     this._emit(e.event, e);
+    if (e.event === 'renamed' && this.workspace && typeof e.branch === 'string') {
+      // The server moved this session to the new name; a reconnect must reopen that one.
+      this.workspace = { ...this.workspace, branch: e.branch };
+    } else if (e.event === 'closing' && e.reason !== 'renamed' && this.workspace) {
+      this._closed(e.reason);
+    }
+  }
+
+  /**
+   * The workspace ended under the session (killed, handed over, its node lost, ...): the session
+   * holds nothing now, so it opens the workspace again (a new load: the answer says `resync`).
+   * Lost access is final.
+   */
+  _closed(reason) {
+    if (reason === 'access revoked') {
+      this.workspace = undefined;
+      return;
+    }
+    const { project, branch } = this.workspace;
+    setTimeout(() => {
+      if (this.state === 'open' && this.workspace?.project === project && this.workspace?.branch === branch) {
+        this._reopen().catch(() => this._ws?.close()); // failing that, the reconnect loop takes over
+      }
+    }, this.backoff.initialMs);
   }
 
   // --- events
@@ -318,6 +342,6 @@ export class BranchworkClient {
   lock(options = {}) { return this.request('lock', options); }
   unlock(options = {}) { return this.request('unlock', options); }
   save(options = {}) { return this.request('save', options); }
-  compile(path, options = {}) { return this.request('compile', { path, ...options }); }
+  compile(entry, options = {}) { return this.request('compile', { entry, ...options }); }
   who() { return this.request('who'); }
 }

@@ -38,6 +38,10 @@ test('ops resolve with their results, errors carry the contract code, events rea
       (e) => e instanceof BranchworkError && e.code === 'conflict');
     const { commit } = await a.commit('from the client');
     assert.equal((await b.log({ limit: 1 })).commits[0].commit, commit);
+    await a.write('model.scad', 'cube(1);\ninclude <missing.scad>\n');
+    const compiled = await b.compile('model.scad');
+    assert.equal(compiled.output.includes('cube(1);'), true);
+    assert.deepEqual(compiled.diagnostics.map((d) => [d.path, d.line]), [['model.scad', 2]]);
     assert.equal(a.state, 'open');
   } finally {
     a.disconnect();

@@ -18,6 +18,7 @@ import io.branchwork.store.PgStore;
 import io.branchwork.workspace.snapshot.LegacyUpgrade;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.branchwork.store.Store;
+import io.branchwork.web.Workbench;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.git.GitEnvironment;
 import io.vertx.core.DeploymentOptions;
@@ -74,6 +75,7 @@ public final class Node {
     AtomicReference<Services> services = new AtomicReference<>();
     AtomicReference<String> allocatorId = new AtomicReference<>();
     AtomicReference<HttpVerticle> firstHttp = new AtomicReference<>();
+    AtomicReference<Workbench> workbench = new AtomicReference<>();
     return vertx.executeBlocking(() -> {
           // Working copies and temp files of a previous run are stale: the store has the truth.
           FileTrees.deleteRecursively(workRoot);
@@ -83,6 +85,8 @@ public final class Node {
           long m0 = System.nanoTime();
           var attrs = GitEnvironment.measure(tmpRoot);
           LOG.debug("file system timestamps: {} ({} ms)", attrs, (System.nanoTime() - m0) / 1_000_000);
+          workbench.set(Workbench.load());
+          LOG.debug("workbench page: {}", workbench.get().describe());
           return null;
         }, false)
         .compose(v -> cluster == null
@@ -93,7 +97,7 @@ public final class Node {
               workRoot.toAbsolutePath(), tmpRoot.toAbsolutePath(),
               new ConnectionLimiter(config.wsMaxConnections),
               new UserQuotas(config.maxConnectionsPerUser, config.maxWorkspacesPerUser), ownership,
-              new ProjectMirrors(vertx, store, workRoot.toAbsolutePath().resolve("git-mirrors"), config.gitMirrors)));
+              new ProjectMirrors(vertx, store, workRoot.toAbsolutePath().resolve("git-mirrors"), config.gitMirrors), workbench.get()));
           return store;
         }))
         .compose(store -> {

@@ -8,14 +8,15 @@ import io.branchwork.limits.UserQuotas;
 import io.branchwork.metrics.BranchworkMetrics;
 import io.branchwork.store.Store;
 import io.branchwork.githttp.ProjectMirrors;
+import io.branchwork.web.Workbench;
 import java.nio.file.Path;
 
 /**
  * What one node's verticles share: configuration, the store, auth and metrics, the directories
  * for working copies and temporary archives, the connection and per-user caps, and who owns which
- * workspace, and the projects' repositories git over HTTP serves. Built once by
+ * workspace, the projects' repositories git over HTTP serves, and the workbench page's files. Built once by
  * {@link Node}.
  */
 public record Services(Config config, Store store, AuthService auth, BranchworkMetrics metrics,
     Path workRoot, Path tmpRoot, ConnectionLimiter connections, UserQuotas quotas, Ownership ownership,
-    ProjectMirrors mirrors) {}
+    ProjectMirrors mirrors, Workbench workbench) {}

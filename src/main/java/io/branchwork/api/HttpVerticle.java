@@ -5,6 +5,7 @@ import io.branchwork.gateway.EventBusBridge;
 import io.branchwork.gateway.Gateways;
 import io.branchwork.gateway.WebSocketGateway;
 import io.branchwork.githttp.GitHttpRoutes;
+import io.branchwork.web.WorkbenchRoutes;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -16,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One HTTP server instance (deployed once per event loop, all sharing the port): the REST API,
+ * One HTTP server instance (deployed once per event loop, all sharing the port): the workbench page, the REST API,
  * {@code /health}, {@code /metrics}, the {@code /ws} WebSocket gateway and the {@code /eventbus}
  * SockJS bridge. Starts only once the server is listening.
  */
@@ -45,6 +46,7 @@ public final class HttpVerticle extends VerticleBase {
     new SnapshotRoutes(vertx, services.auth(), services.store(), services.tmpRoot(), services.config().maxSnapshotBytes,
         snapshots).mount(router, accounts::authenticate);
     new GitHttpRoutes(vertx, services).mount(router);
+    new WorkbenchRoutes(services.workbench()).mount(router);
     new OpsRoutes(vertx, services.store(), services.ownership(), services.metrics(), services.config().nodeTag,
         services.config().metricsToken).mount(router);
     Gateways doors = Gateways.of(services);

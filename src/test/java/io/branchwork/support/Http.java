@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 
 /** A blocking HTTP client for tests, on the JDK's client over real loopback sockets. */
 public final class Http {
@@ -62,6 +63,13 @@ public final class Http {
   public Response postRaw(String path, String token, byte[] body, String contentType) {
     return send(builder(path, token).header("Content-Type", contentType)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  /** A request with no body and the given headers (HEAD, conditional GETs, ...). */
+  public Response send(String method, String path, Map<String, String> headers) {
+    HttpRequest.Builder b = builder(path, null).method(method, HttpRequest.BodyPublishers.noBody());
+    headers.forEach(b::header);
+    return send(b);
   }
 
   private HttpRequest.Builder builder(String path, String token) {

@@ -1,0 +1,48 @@
+// The HTTP API (accounts, projects, import) with the bearer token.
+import { BranchworkError } from '../../../../clients/js/src/index.js';
+
+export class Api {
+  constructor(token) {
+    this.token = token;
+  }
+
+  async call(method, path, body, contentType = 'application/json') {
+    const headers = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let payload = body;
+    if (body !== undefined && contentType === 'application/json') payload = JSON.stringify(body);
+    if (body !== undefined) headers['content-type'] = contentType;
+    let res;
+    try {
+      res = await fetch(path, { method, headers, body: payload });
+    } catch {
+      throw new BranchworkError('unavailable', 'the server cannot be reached');
+    }
+    const text = await res.text();
+    let json = {};
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      json = {};
+    }
+    if (!res.ok) {
+      const retry = res.headers.get('retry-after');
+      throw new BranchworkError(json.code ?? `http_${res.status}`,
+        (json.message ?? res.statusText) + (retry ? ` (try again in ${retry} s)` : ''));
+    }
+    return json;
+  }
+
+  register(username, password) { return this.call('POST', '/api/users', { username, password }); }
+  signIn(username, password) { return this.call('POST', '/api/sessions', { username, password }); }
+  signOut() { return this.call('DELETE', '/api/sessions'); }
+  projects() { return this.call('GET', '/api/projects'); }
+  createProject(id) { return this.call('POST', '/api/projects', { id }); }
+  share(project, username, role) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(project)}/members`, { username, role });
+  }
+  importArchive(project, file, branch) {
+    const q = branch ? `?branch=${encodeURIComponent(branch)}` : '';
+    return this.call('POST', `/api/projects/${encodeURIComponent(project)}/import${q}`, file, 'application/gzip');
+  }
+}
