@@ -37,12 +37,16 @@ export class Workbench {
     this.client.on('error', () => this.signOut('Your session ended: sign in again.'));
     this.client.on('resync', () => this.reload());
     this.client.on('*', (e) => this.onEvent(e));
+    // The projects (HTTP) and the connection (WebSocket) load side by side; the workspace the
+    // address names opens as soon as the connection is up.
+    const listed = this.loadProjects();
+    listed.catch(() => {}); // awaited below; a failure is reported there, not as an unhandled rejection
+    const [project, branch] = location.hash.slice(2).split('/').map(decodeURIComponent);
     try {
       await this.client.connect();
-      await this.loadProjects();
-      const [project, branch] = location.hash.slice(2).split('/').map(decodeURIComponent);
-      const pick = this.projects.find((p) => p.id === project) ?? this.projects[0];
-      if (pick) await this.openWorkspace(pick.id, pick.id === project && branch ? branch : 'main');
+      if (project && await this.openWorkspace(project, branch || 'main', listed)) return;
+      await listed;
+      if (this.projects.length) await this.openWorkspace(this.projects[0].id, 'main');
       else this.showEmpty();
     } catch (e) {
       if (e.code === 'unauthenticated') this.signOut('Your session ended: sign in again.');
@@ -93,9 +97,11 @@ export class Workbench {
       p.name && p.name !== p.id ? `${p.id} (${p.name})` : p.id)));
   }
 
-  async openWorkspace(project, branch) {
+  /** Opens a workspace and shows it (once `listed`, the projects and so the user's role, is in); answers whether it could. */
+  async openWorkspace(project, branch, listed = undefined) {
     try {
       const opened = await this.client.open(project, branch);
+      await listed;
       this.project = project;
       this.branch = opened.branch ?? branch;
       history.replaceState(null, '', `#/${encodeURIComponent(project)}/${encodeURIComponent(this.branch)}`);
@@ -103,8 +109,10 @@ export class Workbench {
       this.projectSelect.value = project;
       this.panels.clearActivity();
       await Promise.all([this.files.load(), this.panels.refresh(), this.refreshWho(), this.refreshBranches()]);
+      return true;
     } catch (e) {
       notify(`Cannot open ${project} ${branch}: ${explain(e)}`, 'error');
+      return false;
     }
   }
 
