@@ -337,7 +337,14 @@ export class BranchworkClient {
   log(options = {}) { return this.request('log', options); }
   branches() { return this.request('branches'); }
   branchCreate(name, options = {}) { return this.request('branch.create', { name, ...options }); }
-  branchRename(to, options = {}) { return this.request('branch.rename', { to, ...options }); }
+  /** Renames the open branch; the session (and its reconnects) follow the new name. */
+  async branchRename(to, options = {}) {
+    const result = await this.request('branch.rename', { to, ...options });
+    if (this.workspace) {
+      this.workspace = { ...this.workspace, branch: result.name ?? to };
+    }
+    return result;
+  }
   branchDelete(name, options = {}) { return this.request('branch.delete', { name, ...options }); }
   lock(options = {}) { return this.request('lock', options); }
   unlock(options = {}) { return this.request('unlock', options); }

@@ -171,3 +171,29 @@ test('a dead token stops the client instead of retrying for ever', async () => {
   await assert.rejects(c.connect(), (e) => e instanceof BranchworkError);
   c.disconnect();
 });
+
+test('after a rename the client follows the new branch, reconnects included', async () => {
+  const a = client(TOKEN_A);
+  const b = client(TOKEN_B, { backoff: { initialMs: 20, maxMs: 50 } });
+  try {
+    await a.open(process.env.PROJECT_RENAME, 'main');
+    await b.open(process.env.PROJECT_RENAME, 'main');
+    const renamed = [];
+    b.on('renamed', (e) => renamed.push(e.branch));
+    await a.branchRename('moved');
+    await until('the renamed event', () => renamed.length === 1);
+    assert.deepEqual(b.workspace, { project: process.env.PROJECT_RENAME, branch: 'moved' });
+    const seen = [];
+    b.on('changed', (e) => seen.push(e.path));
+    b.dropConnection();
+    await until('the reconnect', () => b.state === 'reconnecting');
+    await until('the reconnect', () => b.state === 'open');
+    await a.write('after-rename.txt', 'on the moved branch');
+    await until('the write on the new name', () => seen.includes('after-rename.txt'));
+    assert.equal((await b.branches()).current, 'moved');
+    assert.deepEqual(a.workspace, { project: process.env.PROJECT_RENAME, branch: 'moved' });
+  } finally {
+    a.disconnect();
+    b.disconnect();
+  }
+});

@@ -29,7 +29,7 @@ class ClientLibraryTest {
   Path dir;
 
   @Test
-  @DisplayName("Verifies the JavaScript client library's own tests pass against a live node (ops, events, reconnect with keys, since replay, resync)")
+  @DisplayName("Verifies the JavaScript client library's own tests pass against a live node (ops, events, reconnect with keys, since replay, resync, a rename followed)")
   void libraryTestsPassAgainstALiveNode() throws Exception {
     assertTrue(Files.isDirectory(LIB.resolve("node_modules")),
         "the client library's dependency is not installed: run 'npm ci --prefix clients/js' (mvn verify does it)");
@@ -38,7 +38,7 @@ class ClientLibraryTest {
       String bob = node.login("bob");
       ProcessBuilder pb = new ProcessBuilder("node", "--experimental-websocket", "--no-warnings", "--test",
           "--test-reporter=spec", "test/").directory(LIB.toFile()).redirectErrorStream(true);
-      for (String p : new String[] {"basic", "burst", "since", "resync", "solo"}) {
+      for (String p : new String[] {"basic", "burst", "since", "resync", "solo", "rename"}) {
         String id = "js-" + p;
         node.createProject(alice, id);
         node.http.postJson("/api/projects/" + id + "/members", alice,
@@ -52,7 +52,7 @@ class ClientLibraryTest {
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), "node --test did not finish: " + out);
       assertEquals(0, p.exitValue(), out);
-      assertTrue(out.contains("pass 6"), out);
+      assertTrue(out.contains("pass 7"), out);
     }
   }
 }
