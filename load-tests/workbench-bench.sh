@@ -6,14 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q -DskipTests package
 (cd src/test/js && npm ci --no-audit --no-fund --loglevel=error)
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-BRANCHWORK_HTTP_PORT=$port BRANCHWORK_DATA_DIR=$work/data BRANCHWORK_LOG_LEVEL=WARN java -jar target/branchwork.jar \
-  > "$work/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
-base="http://127.0.0.1:$port"
-until curl -sf "$base/health" > /dev/null; do sleep 0.2; done
+. load-tests/jar-server.sh
 
 echo "bundle (as served; gzip when the browser asks for it):"
 for asset in $(curl -sf "$base/" | grep -o '/assets/[^"]*'); do
@@ -24,10 +17,7 @@ done
 page=$(curl -sf -H 'accept-encoding: gzip' "$base/" | wc -c)
 printf '  %-32s %8s        %8d gzipped\n' "/" "" "$page"
 
-curl -sf -XPOST "$base/api/users" -H 'content-type: application/json' \
-  -d '{"username":"bench","password":"password-bench"}' > /dev/null
-token=$(curl -sf -XPOST "$base/api/sessions" -H 'content-type: application/json' \
-  -d '{"username":"bench","password":"password-bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+token=$(token bench)
 curl -sf -XPOST "$base/api/projects" -H "authorization: Bearer $token" -H 'content-type: application/json' \
   -d '{"id":"tti"}' > /dev/null
 # A project with a few files, main.scad of 4 KiB among them.

@@ -1,13 +1,15 @@
 package io.branchwork.gateway;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.branchwork.support.Browser;
 import io.branchwork.support.TestNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -20,13 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  * import, sharing, an edit the other page sees, a conflict resolved with "keep mine", a commit in
  * the other's history, a compile diagnostic that jumps to its line, and a connection dropped on
  * the server side with a write's answer lost (resumed with no event lost, the write applied once).
- * A failed run leaves screenshots of both pages in {@code target/workbench-failures}.
+ * A failed run leaves screenshots of both pages in {@code target/workbench-failures}; with
+ * {@code -Dworkbench.screenshot=FILE} a passing run leaves the README's screenshot there.
  */
 @Timeout(240)
 class WorkbenchTest {
-
-  private static final Path JS = Path.of("src/test/js");
-  private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
 
   @TempDir
   Path dir;
@@ -34,29 +34,16 @@ class WorkbenchTest {
   @Test
   @DisplayName("Verifies the workbench page with two users in Chromium: import, share, live edits, keep mine, commit and history, compile jump, a dropped connection resumed with nothing lost or applied twice")
   void twoUsersInChromium() throws Exception {
-    assertTrue(Files.isExecutable(CHROMIUM), "Chromium is needed at " + CHROMIUM
-        + ": apt-get install chromium (.ci/run installs it), or set CHROMIUM");
-    assertTrue(Files.isDirectory(JS.resolve("node_modules/playwright-core")),
-        "playwright-core is not installed: run 'npm ci --prefix src/test/js' (mvn verify does it)");
     Path archive = repositoryArchive();
     try (TestNode node = TestNode.start(dir.resolve("node"))) {
-      String watcher = node.login("watcher");
-      ProcessBuilder pb = new ProcessBuilder("node", "--experimental-websocket", "--no-warnings", "workbench.mjs")
-          .directory(JS.toFile()).redirectErrorStream(true);
-      pb.environment().put("PORT", String.valueOf(node.node.port()));
-      pb.environment().put("ARCHIVE", archive.toString());
-      pb.environment().put("WATCHER", watcher);
-      pb.environment().put("CHROMIUM", CHROMIUM.toString());
-      Path shots = Files.createDirectories(Path.of("target/workbench-failures"));
-      pb.environment().put("FAILSHOTS", shots.toAbsolutePath().toString());
+      Map<String, String> env = new HashMap<>(Map.of("PORT", String.valueOf(node.node.port()),
+          "ARCHIVE", archive.toString(), "WATCHER", node.login("watcher"),
+          "FAILSHOTS", Files.createDirectories(Path.of("target/workbench-failures")).toAbsolutePath().toString()));
       String shot = System.getProperty("workbench.screenshot");
       if (shot != null) {
-        pb.environment().put("SCREENSHOT", Path.of(shot).toAbsolutePath().toString());
+        env.put("SCREENSHOT", Path.of(shot).toAbsolutePath().toString());
       }
-      Process p = pb.start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertTrue(p.waitFor(200, TimeUnit.SECONDS), "the browser run did not finish: " + out);
-      assertEquals(0, p.exitValue(), out);
+      String out = Browser.run("workbench.mjs", env, 200);
       assertTrue(out.endsWith("ok\n"), out);
     }
   }
