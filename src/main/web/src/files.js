@@ -97,6 +97,10 @@ export class Files {
     return this.run(async () => {
       if (this.current?.path === path) return;
       if (this.dirty) await this.store();
+      if (this.conflict) {
+        notify(`Choose which version of ${this.current.path} to keep first.`, 'error');
+        return;
+      }
       const { content, blob } = await this.client.read(path);
       const t = text(content);
       this.current = { path, blob, saved: t ?? '', binary: t === null };
