@@ -18,6 +18,7 @@ import io.branchwork.store.PgStore;
 import io.branchwork.workspace.snapshot.LegacyUpgrade;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.branchwork.store.Store;
+import io.branchwork.views.ReadViews;
 import io.branchwork.web.Workbench;
 import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.git.GitEnvironment;
@@ -97,7 +98,7 @@ public final class Node {
               workRoot.toAbsolutePath(), tmpRoot.toAbsolutePath(),
               new ConnectionLimiter(config.wsMaxConnections),
               new UserQuotas(config.maxConnectionsPerUser, config.maxWorkspacesPerUser), ownership,
-              new ProjectMirrors(vertx, store, workRoot.toAbsolutePath().resolve("git-mirrors"), config.gitMirrors), workbench.get()));
+              new ProjectMirrors(vertx, store, workRoot.toAbsolutePath().resolve("git-mirrors"), config.gitMirrors), workbench.get(), new ReadViews()));
           return store;
         }))
         .compose(store -> {

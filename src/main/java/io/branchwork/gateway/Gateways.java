@@ -5,19 +5,21 @@ import io.branchwork.cluster.Ownership;
 import io.branchwork.limits.ConnectionLimiter;
 import io.branchwork.limits.UserQuotas;
 import io.branchwork.store.Store;
+import io.branchwork.views.ReadViews;
 
 /**
  * What the front doors ({@code /ws}, the SockJS and TCP bridges) use of the node: auth and roles, the
- * store (for roles), the caps, and this node's identity, with their limits as plain values.
+ * store (for roles), the caps, this node's identity and the read views of its workspaces, with their
+ * limits as plain values.
  */
 public record Gateways(AuthService auth, Store store, UserQuotas quotas, ConnectionLimiter connections,
-    Ownership ownership, Limits limits) {
+    Ownership ownership, ReadViews views, Limits limits) {
 
   /** The front doors' share of {@code services}: what they use of the node, and their limits as values. */
   public static Gateways of(io.branchwork.Services services) {
     var c = services.config();
     return new Gateways(services.auth(), services.store(), services.quotas(), services.connections(),
-        services.ownership(), new Limits(c.authTimeoutMs, c.maxFrameBytes, c.wsIdleTimeoutMs,
+        services.ownership(), services.views(), new Limits(c.authTimeoutMs, c.maxFrameBytes, c.wsIdleTimeoutMs,
             c.wsPingIntervalMs, c.wsMaxInFlight, c.requestTimeoutMs, c.loadTimeoutMs, c.maxReferencesPerSocket));
   }
 

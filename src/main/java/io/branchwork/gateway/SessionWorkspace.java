@@ -9,6 +9,7 @@ import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Bus;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.views.ReadView;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -43,6 +44,8 @@ final class SessionWorkspace {
   private Future<?> switching = Future.succeededFuture();
   /** The {@code seq} of the last event this session's client has (delivered, or in the open answer). */
   private long lastSeq = -1;
+  /** This session's mutating ops sent to the workspace and not answered yet. */
+  private int changesInFlight;
 
   SessionWorkspace(Vertx vertx, Gateways gateways, String holder, Supplier<String> user, Consumer<JsonObject> send,
       BooleanSupplier connectionClosed) {
@@ -76,7 +79,28 @@ final class SessionWorkspace {
 
   /** Forwards a workspace op, once any move in progress has landed. */
   Future<JsonObject> forward(String op, JsonObject req) {
-    return switching.isComplete() ? doForward(op, req) : switching.transform(ar -> doForward(op, req));
+    if (switching.isComplete()) {
+      JsonObject local = op.equals(WorkspaceOps.READ) ? readLocally(req) : null;
+      return local != null ? Future.succeededFuture(local) : doForward(op, req);
+    }
+    return switching.transform(ar -> doForward(op, req));
+  }
+
+  /**
+   * A read answered on this event loop from the open workspace's {@link ReadView}, when the
+   * workspace lives on this node, holds the file, and this session has no change of its own in
+   * flight (its read must then come after the change, which only the workspace's mailbox
+   * orders). Null otherwise: the read goes to the workspace. A path the view does not hold
+   * (every path it holds was checked by the workspace) falls through to the workspace's checks.
+   */
+  private JsonObject readLocally(JsonObject req) {
+    WorkspaceKey key = openKey;
+    if (key == null || changesInFlight > 0 || !(req.getValue("path") instanceof String path)) {
+      return null;
+    }
+    ReadView view = gateways.views().get(key);
+    ReadView.File file = view == null ? null : view.get(path);
+    return file == null ? null : new JsonObject().put("content", file.bytes()).put("blob", file.blob());
   }
 
   /** Re-reads the role after a membership change; losing access closes the workspace. */
@@ -117,7 +141,15 @@ final class SessionWorkspace {
     }
     req.remove(ClientOps.FIELD_ID);
     req.put(WorkspaceOps.FIELD_USER, user()).put(WorkspaceOps.FIELD_HOLDER, holder);
-    return Bus.request(vertx, key.address(), req, gateways.limits().requestTimeoutMs()).map(result -> {
+    boolean change = WorkspaceOps.MUTATING.contains(op);
+    if (change) {
+      changesInFlight++;
+    }
+    Future<JsonObject> answer = Bus.request(vertx, key.address(), req, gateways.limits().requestTimeoutMs());
+    if (change) {
+      answer = answer.andThen(ar -> changesInFlight--);
+    }
+    return answer.map(result -> {
       if (op.equals(WorkspaceOps.READ) && result.containsKey("content")) {
         // Over a cluster the bytes arrive as base64; clients always get binary.
         result.put("content", result.getBinary("content"));

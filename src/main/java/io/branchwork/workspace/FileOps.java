@@ -2,6 +2,7 @@ package io.branchwork.workspace;
 
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
+import io.branchwork.views.ReadView;
 import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.WorkingCopy;
 import io.branchwork.workspace.files.WorkspacePaths;
@@ -15,7 +16,8 @@ import java.util.function.Consumer;
 /**
  * The file ops of a workspace: list, read, write, delete, move. Arguments are checked on the
  * event loop; the disk work runs in {@code executeBlocking}. Mutations mark the workspace dirty
- * and push {@code changed}.
+ * and push {@code changed}; they and reads keep the workspace's {@link ReadView} in step, each
+ * change once it is acknowledged.
  */
 final class FileOps {
 
@@ -25,13 +27,20 @@ final class FileOps {
   /** Told each path an op changed, so that the change is made durable before the op answers. */
   private final Consumer<String> touched;
   private final ContentCache cache;
+  /** What same-node gateways read from; changed only once a change is acknowledged. */
+  private final ReadView view;
+  /** Runs a step once every change made so far is durable: where the view is changed. */
+  private final Consumer<Runnable> acknowledged;
 
-  FileOps(Vertx vertx, WorkingCopy files, WorkspaceEvents events, Consumer<String> touched, ContentCache cache) {
+  FileOps(Vertx vertx, WorkingCopy files, WorkspaceEvents events, Consumer<String> touched, ContentCache cache,
+      ReadView view, Consumer<Runnable> acknowledged) {
     this.vertx = vertx;
     this.files = files;
     this.events = events;
     this.touched = touched;
     this.cache = cache;
+    this.view = view;
+    this.acknowledged = acknowledged;
   }
 
   void register(java.util.Map<String, Op> ops) {
@@ -60,12 +69,24 @@ final class FileOps {
     WorkingCopy.Content hit = cache.get(path);
     if (hit != null) {
       // Answered on the event loop: no disk, no worker thread.
+      if (view.get(path) == null) {
+        publish(path, hit);
+      }
       return Future.succeededFuture(new JsonObject().put("content", hit.bytes()).put("blob", hit.blob()));
     }
     return vertx.executeBlocking(() -> files.read(path), false).map(c -> {
       cache.put(path, c);
+      publish(path, c);
       return new JsonObject().put("content", c.bytes()).put("blob", c.blob());
     });
+  }
+
+  /**
+   * A read's content goes into the view once whatever was changed before it is durable (it may
+   * show such a change); a change after it in the mailbox updates the view after this, in order.
+   */
+  private void publish(String path, WorkingCopy.Content c) {
+    acknowledged.accept(() -> view.put(path, new ReadView.File(c.bytes(), c.blob())));
   }
 
   Future<JsonObject> write(Request r) {
@@ -77,6 +98,7 @@ final class FileOps {
     return vertx.executeBlocking(() -> files.write(path, content, base), false).map(blob -> {
       cache.put(path, new WorkingCopy.Content(content, blob));
       touched.accept(path);
+      acknowledged.accept(() -> view.put(path, new ReadView.File(content, blob)));
       events.changed(path, blob, r);
       return new JsonObject().put("blob", blob);
     });
@@ -91,6 +113,7 @@ final class FileOps {
       return null;
     }, false).map(v -> {
       touched.accept(path);
+      acknowledged.accept(() -> view.dropTree(path));
       events.changed(path, null, r);
       return new JsonObject();
     });
@@ -104,6 +127,10 @@ final class FileOps {
     return vertx.executeBlocking(() -> files.move(from, to), false).map((List<String[]> moved) -> {
       touched.accept(from);
       touched.accept(to);
+      acknowledged.accept(() -> {
+        view.dropTree(from);
+        view.dropTree(to);
+      });
       for (String[] m : moved) {
         events.changed(m[0], null, r);
         events.changed(m[1], m[2], r);

@@ -5,6 +5,7 @@ import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.store.Store;
+import io.branchwork.views.ReadView;
 import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.WorkingCopy;
 import io.branchwork.workspace.git.GitBranches;
@@ -53,11 +54,12 @@ final class ReceiveOps {
   private final Persister persister;
   private final WorkingCopy files;
   private final ContentCache cache;
+  private final ReadView view;
   private final WorkspaceEvents events;
   private final Settings settings;
 
   ReceiveOps(Vertx vertx, Store store, Workspace workspace, Repository repo, Persister persister, WorkingCopy files,
-      ContentCache cache, WorkspaceEvents events, Settings settings) {
+      ContentCache cache, ReadView view, WorkspaceEvents events, Settings settings) {
     this.vertx = vertx;
     this.store = store;
     this.workspace = workspace;
@@ -65,6 +67,7 @@ final class ReceiveOps {
     this.persister = persister;
     this.files = files;
     this.cache = cache;
+    this.view = view;
     this.events = events;
     this.settings = settings;
   }
@@ -99,6 +102,7 @@ final class ReceiveOps {
             cache.dropTree(c.path());
             persister.touch(c.path());
           }
+          persister.afterDurable(() -> changes.forEach(c -> view.dropTree(c.path())));
           workspace.committed(next.name());
           events.publishDurable(Events.COMMITTED, new JsonObject().put("commit", next.name()).put("by", r.user()), r);
           for (Change c : changes) {

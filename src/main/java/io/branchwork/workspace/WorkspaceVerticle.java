@@ -8,6 +8,7 @@ import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.views.ReadView;
 import io.branchwork.workspace.compile.CompileHandler;
 import io.branchwork.workspace.compile.Compiler;
 import io.branchwork.workspace.files.ContentCache;
@@ -68,6 +69,8 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   private Repository repo;
   private String head;
   private Persister persister;
+  /** The acknowledged content of small files, published for this node's gateways. */
+  private ReadView view;
   /** Asked at stop: false when this node lost its claim (another owner's snapshot must win) or closes without saving. */
   private final BooleanSupplier saveOnStop;
   /**
@@ -79,6 +82,8 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   /** The ops whose answer waits until their change is in the store. */
   private static final java.util.Set<String> DURABLE = java.util.Set.of(WorkspaceOps.WRITE, WorkspaceOps.DELETE,
       WorkspaceOps.MOVE, WorkspaceOps.COMMIT);
+  /** The reads whose answer waits until the changes before them are acknowledged (see {@link ReadView}). */
+  private static final java.util.Set<String> SETTLED_READS = java.util.Set.of(WorkspaceOps.READ, WorkspaceOps.LIST);
 
   /** {@code saveOnStop} is asked when the workspace stops whether its unsaved changes are to be kept. */
   public WorkspaceVerticle(WorkspaceKey key, Services services, BooleanSupplier saveOnStop) {
@@ -107,7 +112,8 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
           WorkingCopy files = new WorkingCopy(workTree, services.config().maxFileBytes,
               services.config().maxSnapshotBytes, loaded.checkout().bytes());
           ContentCache cache = new ContentCache(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
-          new FileOps(vertx, files, events, persister::touch, cache).register(ops);
+          view = new ReadView(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
+          new FileOps(vertx, files, events, persister::touch, cache, view, persister::afterDurable).register(ops);
           new CompileOps(new CompileHandler(files, repo.getDirectory().toPath(), new Compiler.Limits(
               services.config().compileMaxOutputBytes, services.config().compileMaxDepth,
               services.config().compileTimeoutMs)), heavy).register(ops);
@@ -121,12 +127,13 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
           new Presence(events, () -> head, lock::holderGone).register(ops);
           lock.register(ops);
           new CheckpointOps(key, persister, services.store(), events, files).register(ops);
-          new ReceiveOps(vertx, services.store(), this, repo, persister, files, cache, events, new ReceiveOps.Settings(
+          new ReceiveOps(vertx, services.store(), this, repo, persister, files, cache, view, events, new ReceiveOps.Settings(
               services.tmpRoot(), config.maxSnapshotBytes, config.maxSnapshotEntries)).register(ops);
           consumer = vertx.eventBus().consumer(key.address(), this::onMessage);
           return consumer.completion();
         })
         .onSuccess(v -> {
+          services.views().publish(key, view);
           services.metrics().loaded(System.nanoTime() - t0);
           LOG.debug("workspace {} loaded at {} in {} ms", key, head, (System.nanoTime() - t0) / 1_000_000);
         })
@@ -150,6 +157,9 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
 
   @Override
   public Future<?> stop() {
+    if (view != null) {
+      services.views().withdraw(key, view);
+    }
     Future<?> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
     return unregistered
         .compose(v -> {
@@ -255,6 +265,10 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
               reply.tryFail(d.cause());
             }
           });
+        } else if (SETTLED_READS.contains(r.op())) {
+          // Never shows a change before it is acknowledged: waits for the round of any change
+          // the mailbox ran before it (at once when nothing is in flight), as the view does.
+          persister.afterDurable(() -> reply.tryComplete(ar.result()));
         } else {
           reply.tryComplete(ar.result());
         }
@@ -294,5 +308,6 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   @Override
   public void retire(WorkspaceKey target) {
     retiredTo = target;
+    services.views().withdraw(key, view);
   }
 }

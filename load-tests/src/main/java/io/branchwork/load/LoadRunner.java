@@ -33,7 +33,8 @@ import java.util.function.Function;
  * Markdown table and an SVG chart. Every loop is bounded in time and count.
  *
  * <p>{@code load-tests/run.sh [--smoke] [--duration-s N] [--sizes 1,10,50] [--workspaces N]
- * [--connections N] [--hold-s N] [--store pg] [--cluster]}
+ * [--connections N] [--hold-s N] [--store pg] [--cluster] [--hot]}; {@code --hot} measures only the
+ * ceilings and the warm ops on one workspace
  */
 public final class LoadRunner {
 
@@ -49,7 +50,7 @@ public final class LoadRunner {
   private String token;
 
   record Options(boolean smoke, int durationS, List<Integer> sizesMb, int workspaces, int connections, int holdS,
-      Path jar, Path out, String store, String pgUrl, boolean cluster) {
+      Path jar, Path out, String store, String pgUrl, boolean cluster, boolean hot) {
 
     static Options parse(String[] args) {
       boolean smoke = List.of(args).contains("--smoke");
@@ -77,7 +78,7 @@ public final class LoadRunner {
       }
       String pgUrl = System.getenv().getOrDefault("PG_URL", "postgresql://postgres@127.0.0.1:5432/test");
       return new Options(smoke, duration, sizes, workspaces, connections, hold, jar, out, cluster ? "pg" : store, pgUrl,
-          cluster);
+          cluster, List.of(args).contains("--hot"));
     }
   }
 
@@ -148,10 +149,12 @@ public final class LoadRunner {
       log("server up on port " + s.port);
       ceilings();
       warmOps();
-      for (int mb : o.sizesMb()) {
-        sized(mb);
+      if (!o.hot()) {
+        for (int mb : o.sizesMb()) {
+          sized(mb);
+        }
+        scale();
       }
-      scale();
     } finally {
       FileTrees.deleteQuietly(work);
       if (o.store().equals("pg")) {
@@ -323,11 +326,39 @@ public final class LoadRunner {
       conns.forEach(c -> c.ws.close());
     }
     echo.close();
+    echoInAProcess(frame);
     vertx.eventBus().<JsonObject>consumer("load.echo", m -> m.reply(m.body())).completion().await();
     JsonObject body = new JsonObject().put("content", payload());
     for (int clients : new int[] {1, 16, 64}) {
       keep(closedLoop("ceiling", "bus-request-4k c=" + clients, clients, o.durationS(),
           i -> vertx.eventBus().request("load.echo", body).map(m -> true)));
+    }
+  }
+
+  /** The same echo served by a JVM of its own ({@link EchoServer}), as the server under test is. */
+  private void echoInAProcess(Buffer frame) throws Exception {
+    int port = ServerProcess.freePort();
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        "-cp", System.getProperty("java.class.path"), EchoServer.class.getName(), String.valueOf(port))
+        .redirectErrorStream(true).start();
+    try {
+      String first = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+      if (!"listening".equals(first)) {
+        throw new IllegalStateException("the echo process did not start: " + first);
+      }
+      for (int clients : new int[] {1, 16, 64}) {
+        List<EchoConn> conns = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+          conns.add(new EchoConn(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+              .setPort(port).setURI("/")).await(10, TimeUnit.SECONDS)));
+        }
+        closedLoop("warmup", "echo", clients, 1, i -> conns.get(i).send(frame));
+        keep(closedLoop("ceiling", "ws-echo-process-4k c=" + clients, clients, o.durationS(),
+            i -> conns.get(i).send(frame)));
+        conns.forEach(c -> c.ws.close());
+      }
+    } finally {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
   }
 
@@ -354,7 +385,8 @@ public final class LoadRunner {
     for (int w = 0; w < 10; w++) {
       project("warm" + w);
     }
-    for (int workspaces : new int[] {1, 10}) {
+    // --hot: the hot path only (one workspace), for the before/after runs of load-tests/hot-path.sh
+    for (int workspaces : o.hot() ? new int[] {1} : new int[] {1, 10}) {
       for (int clients : new int[] {1, 16, 64}) {
         List<WsConn> conns = conns(clients);
         for (int i = 0; i < clients; i++) {

@@ -25,7 +25,7 @@ final class Report {
     Files.createDirectories(o.out());
     Files.writeString(o.out().resolve(o.smoke() ? "smoke.json" : "latest.json"), report.encodePrettily());
     Files.writeString(o.out().resolve(o.smoke() ? "smoke.svg" : "latency.svg"), svg(rows));
-    if (!o.smoke()) {
+    if (!o.smoke() && !o.hot()) {
       Files.writeString(o.out().resolve("table.md"), table(report));
     }
     return report;

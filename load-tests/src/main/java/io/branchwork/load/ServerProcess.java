@@ -38,7 +38,13 @@ final class ServerProcess implements AutoCloseable {
   static ServerProcess start(Path jar, Path dataDir, String heap, Map<String, String> env, Path log, int port)
       throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + heap, "-jar", jar.toString()));
+        "-Xmx" + heap));
+    // Extra JVM flags for the measured server, e.g. a flight recording: -Dload.serverJvmArgs="-XX:StartFlightRecording=..."
+    String extra = System.getProperty("load.serverJvmArgs", "").trim();
+    if (!extra.isEmpty()) {
+      cmd.addAll(List.of(extra.split("\\s+")));
+    }
+    cmd.addAll(List.of("-jar", jar.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().putAll(env);

@@ -128,12 +128,20 @@ public final class Persister {
     return mine.future();
   }
 
-  /** Runs {@code publish} once the changes made so far are durable (at once when nothing waits). */
+  /**
+   * Runs {@code publish} once the changes made so far are durable: with the round that will carry
+   * a change not yet captured, after the round being stored, or at once when nothing is in flight.
+   * Published events, the read view's updates and the answers of reads go through here, so none
+   * of them shows a change before it is acknowledged.
+   */
   public void afterDurable(Runnable publish) {
-    if (!changed && waiting.isEmpty() && !roundQueued) {
-      publish.run();
-    } else {
+    if (changed || !waiting.isEmpty() || roundQueued) {
       held.add(publish);
+    } else if (!lastStored.isComplete()) {
+      // Captured and being stored: after that round's own events and answers.
+      lastStored.onComplete(ar -> afterDurable(publish));
+    } else {
+      publish.run();
     }
   }
 
@@ -160,6 +168,8 @@ public final class Persister {
    * move in capture order and each pack is cut against what the store really holds.
    */
   private Future<Void> storing = Future.succeededFuture();
+  /** The last round's store outcome (a failed one leaves {@code changed} set: the next round retries). */
+  private Future<Void> lastStored = Future.succeededFuture();
 
   /**
    * One round: everything waiting when it starts is answered by its outcome. On the mailbox's
@@ -182,6 +192,7 @@ public final class Persister {
       storing = mine.recover(e -> Future.succeededFuture());
       return mine;
     });
+    lastStored = stored;
     stored
         .onSuccess(v -> {
           // Events first: a session's answer may then name the seq of the events it caused, and
