@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# The hot path, before and after: the physical ceilings (a raw WebSocket echo, an event-bus
-# request/reply) and warm 4 KiB reads and writes on one workspace at 1, 16 and 64 clients, RUNS
-# times (3), each run its own server; prints the medians of the runs and the ratios within each run.
-# Usage: load-tests/hot-path.sh LABEL [RUNS] [--store pg] [--jfr]
-#   writes load-tests/results/hot/LABEL/run-N/latest.json and load-tests/results/hot/LABEL/summary.md;
-#   --jfr records the server of the last run (load-tests/results/hot/LABEL/server.jfr).
+# The hot path: the physical ceilings (a raw WebSocket echo in the harness's JVM and in a JVM of
+# its own, an event-bus request/reply) and warm 4 KiB reads and writes on one workspace at 1, 16
+# and 64 clients, RUNS times (3), each run with a server of its own; prints the medians of the runs
+# and the ratios within each run.
+#   load-tests/hot-path.sh LABEL [RUNS] [--against OLD.jar] [--store pg] [--jfr]
+# writes load-tests/results/hot/LABEL/{after,before}/run-N/latest.json and summary.md. With
+# --against, each run measures OLD.jar ("before") and then this tree's jar ("after"), one after
+# the other, so that both see the same machine. --jfr records this tree's server in the last run
+# with load-tests/hot.jfc (1 ms sampling): load-tests/results/hot/LABEL/after/server.jfr, whose top
+# frames load-tests/jfr-top.py prints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-label=${1:?usage: load-tests/hot-path.sh LABEL [RUNS] [--store pg] [--jfr]}
+label=${1:?usage: load-tests/hot-path.sh LABEL [RUNS] [--against OLD.jar] [--store pg] [--jfr]}
 runs=${2:-3}
 shift $(( $# >= 2 ? 2 : 1 ))
-extra=(); jfr=false
+extra=(); jfr=false; against=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --jfr) jfr=true ;;
+    --against) against=$2; shift ;;
     *) extra+=("$1") ;;
   esac
   shift
@@ -23,13 +28,21 @@ mvn -B -q -DskipTests package test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/load-classpath.txt -Dmdep.includeScope=test
 out=load-tests/results/hot/$label
 rm -rf "$out" && mkdir -p "$out"
+cp=target/test-classes:target/classes:$(cat target/load-classpath.txt)
+measure() { # side jar run jvm-args
+  java -Xmx2g -Dload.serverJvmArgs="$4" -cp "$cp" io.branchwork.load.LoadRunner --hot --jar "$2" \
+    --out "$out/$1/run-$3" "${extra[@]}" > "$out/$1/run-$3.log" 2>&1
+}
+mkdir -p "$out/after" "$out/before"
 for i in $(seq 1 "$runs"); do
+  if [ -n "$against" ]; then
+    measure before "$against" "$i" ""
+  fi
   jvm=""
   if $jfr && [ "$i" = "$runs" ]; then
-    jvm="-XX:StartFlightRecording=filename=$PWD/$out/server.jfr,settings=$PWD/load-tests/hot.jfc"
+    jvm="-XX:StartFlightRecording=filename=$PWD/$out/after/server.jfr,settings=$PWD/load-tests/hot.jfc"
   fi
-  java -Xmx2g -Dload.serverJvmArgs="$jvm" -cp "target/test-classes:target/classes:$(cat target/load-classpath.txt)" \
-    io.branchwork.load.LoadRunner --hot --out "$out/run-$i" "${extra[@]}" > "$out/run-$i.log" 2>&1
+  measure after target/branchwork.jar "$i" "$jvm"
   echo "run $i of $runs done"
 done
 python3 load-tests/hot-summary.py "$out" | tee "$out/summary.md"

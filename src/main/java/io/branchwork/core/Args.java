@@ -7,8 +7,16 @@ public final class Args {
 
   private Args() {}
 
+  /**
+   * The value as stored, not through {@code getValue}, which turns a {@code byte[]} into base64
+   * text: a copy of every binary it is asked about, and binary passing for a string.
+   */
+  private static Object raw(JsonObject body, String name) {
+    return body.getMap().get(name);
+  }
+
   public static String string(JsonObject body, String name) {
-    Object v = body.getValue(name);
+    Object v = raw(body, name);
     if (!(v instanceof String s)) {
       throw BranchworkException.badRequest("'" + name + "' must be a string");
     }
@@ -16,7 +24,7 @@ public final class Args {
   }
 
   public static String optString(JsonObject body, String name) {
-    Object v = body.getValue(name);
+    Object v = raw(body, name);
     if (v == null) {
       return null;
     }
@@ -27,7 +35,7 @@ public final class Args {
   }
 
   public static boolean optBoolean(JsonObject body, String name, boolean dflt) {
-    Object v = body.getValue(name);
+    Object v = raw(body, name);
     if (v == null) {
       return dflt;
     }
@@ -38,7 +46,7 @@ public final class Args {
   }
 
   public static long optLong(JsonObject body, String name, long dflt, long min, long max) {
-    Object v = body.getValue(name);
+    Object v = raw(body, name);
     if (v == null) {
       return dflt;
     }
@@ -54,7 +62,7 @@ public final class Args {
 
   /** Binary content: {@code byte[]} in memory, base64 text once it crossed a JSON encoding. */
   public static byte[] binary(JsonObject body, String name) {
-    if (body.getValue(name) == null) {
+    if (raw(body, name) == null) {
       throw BranchworkException.badRequest("'" + name + "' is required");
     }
     try {

@@ -146,7 +146,7 @@ final class ClientSession {
       sendError(null, e);
       return;
     }
-    Object idValue = req.getValue(ClientOps.FIELD_ID);
+    Object idValue = req.getMap().get(ClientOps.FIELD_ID);
     if (!(idValue instanceof Long id) || id <= 0) {
       sendError(null, BranchworkException.badRequest("'id' must be a positive integer"));
       return;

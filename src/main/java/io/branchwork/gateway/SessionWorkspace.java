@@ -95,7 +95,7 @@ final class SessionWorkspace {
    */
   private JsonObject readLocally(JsonObject req) {
     WorkspaceKey key = openKey;
-    if (key == null || changesInFlight > 0 || !(req.getValue("path") instanceof String path)) {
+    if (key == null || changesInFlight > 0 || !(req.getMap().get("path") instanceof String path)) {
       return null;
     }
     ReadView view = gateways.views().get(key);

@@ -3,6 +3,7 @@ package io.branchwork.workspace;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.views.ReadView;
+import io.branchwork.workspace.repo.Persister;
 import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.WorkingCopy;
 import io.branchwork.workspace.files.WorkspacePaths;
@@ -11,7 +12,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * The file ops of a workspace: list, read, write, delete, move. Arguments are checked on the
@@ -25,22 +25,19 @@ final class FileOps {
   private final WorkingCopy files;
   private final WorkspaceEvents events;
   /** Told each path an op changed, so that the change is made durable before the op answers. */
-  private final Consumer<String> touched;
+  private final Persister persister;
   private final ContentCache cache;
   /** What same-node gateways read from; changed only once a change is acknowledged. */
   private final ReadView view;
-  /** Runs a step once every change made so far is durable: where the view is changed. */
-  private final Consumer<Runnable> acknowledged;
 
-  FileOps(Vertx vertx, WorkingCopy files, WorkspaceEvents events, Consumer<String> touched, ContentCache cache,
-      ReadView view, Consumer<Runnable> acknowledged) {
+  FileOps(Vertx vertx, WorkingCopy files, WorkspaceEvents events, Persister persister, ContentCache cache,
+      ReadView view) {
     this.vertx = vertx;
     this.files = files;
     this.events = events;
-    this.touched = touched;
+    this.persister = persister;
     this.cache = cache;
     this.view = view;
-    this.acknowledged = acknowledged;
   }
 
   void register(java.util.Map<String, Op> ops) {
@@ -86,7 +83,7 @@ final class FileOps {
    * show such a change); a change after it in the mailbox updates the view after this, in order.
    */
   private void publish(String path, WorkingCopy.Content c) {
-    acknowledged.accept(() -> view.put(path, new ReadView.File(c.bytes(), c.blob())));
+    persister.afterDurable(() -> view.put(path, new ReadView.File(c.bytes(), c.blob())));
   }
 
   Future<JsonObject> write(Request r) {
@@ -95,10 +92,14 @@ final class FileOps {
     String base = Args.optString(r.args(), "base");
     // The disk may hold anything after a failed write: forget the path either way.
     cache.dropTree(path);
-    return vertx.executeBlocking(() -> files.write(path, content, base), false).map(blob -> {
+    return vertx.executeBlocking(() -> {
+      String blob = files.write(path, content, base);
+      persister.written(path, blob, content.length);
+      return blob;
+    }, false).map(blob -> {
       cache.put(path, new WorkingCopy.Content(content, blob));
-      touched.accept(path);
-      acknowledged.accept(() -> view.put(path, new ReadView.File(content, blob)));
+      persister.changed();
+      persister.afterDurable(() -> view.put(path, new ReadView.File(content, blob)));
       events.changed(path, blob, r);
       return new JsonObject().put("blob", blob);
     });
@@ -112,8 +113,8 @@ final class FileOps {
       files.delete(path, base);
       return null;
     }, false).map(v -> {
-      touched.accept(path);
-      acknowledged.accept(() -> view.dropTree(path));
+      persister.touch(path);
+      persister.afterDurable(() -> view.dropTree(path));
       events.changed(path, null, r);
       return new JsonObject();
     });
@@ -125,9 +126,9 @@ final class FileOps {
     cache.dropTree(from);
     cache.dropTree(to);
     return vertx.executeBlocking(() -> files.move(from, to), false).map((List<String[]> moved) -> {
-      touched.accept(from);
-      touched.accept(to);
-      acknowledged.accept(() -> {
+      persister.touch(from);
+      persister.touch(to);
+      persister.afterDurable(() -> {
         view.dropTree(from);
         view.dropTree(to);
       });

@@ -31,7 +31,9 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.Repository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,9 +43,9 @@ import org.slf4j.LoggerFactory;
  * checks the branch out of the project's repository in the store ({@link RepoLoader}: head plus
  * work in progress) into a directory of its own and completes once the workspace answers on
  * {@code workspace.<project>.<branch>}. Ops run one at a time in arrival order through
- * {@link OpQueue}; mutating ops of other sessions wait in {@link LockGate} while one session
- * holds the lock; an op that changes the working copy or HEAD is answered once its
- * {@link Persister} round has stored it. {@code stop()} waits for the rounds in flight and
+ * {@link OpQueue} (see {@link Dispatcher}); mutating ops of other sessions wait in {@link LockGate}
+ * while one session holds the lock; an op that changes the working copy or HEAD is answered once
+ * its {@link Persister} round has stored it. {@code stop()} waits for the rounds in flight and
  * deletes the directory.
  */
 public final class WorkspaceVerticle extends VerticleBase implements Workspace {
@@ -69,6 +71,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   private Repository repo;
   private String head;
   private Persister persister;
+  private Dispatcher dispatcher;
   /** The acknowledged content of small files, published for this node's gateways. */
   private ReadView view;
   /** Asked at stop: false when this node lost its claim (another owner's snapshot must win) or closes without saving. */
@@ -79,12 +82,6 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
    */
   private WorkspaceKey retiredTo;
   private long arrivals;
-  /** The ops whose answer waits until their change is in the store. */
-  private static final java.util.Set<String> DURABLE = java.util.Set.of(WorkspaceOps.WRITE, WorkspaceOps.DELETE,
-      WorkspaceOps.MOVE, WorkspaceOps.COMMIT);
-  /** The reads whose answer waits until the changes before them are acknowledged (see {@link ReadView}). */
-  private static final java.util.Set<String> SETTLED_READS = java.util.Set.of(WorkspaceOps.READ, WorkspaceOps.LIST);
-
   /** {@code saveOnStop} is asked when the workspace stops whether its unsaved changes are to be kept. */
   public WorkspaceVerticle(WorkspaceKey key, Services services, BooleanSupplier saveOnStop) {
     this.key = key;
@@ -110,10 +107,10 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
           Config config = services.config();
           open(loaded);
           WorkingCopy files = new WorkingCopy(workTree, services.config().maxFileBytes,
-              services.config().maxSnapshotBytes, loaded.checkout().bytes());
+              services.config().maxSnapshotBytes, loaded.checkout().bytes(), this::storeBlob);
           ContentCache cache = new ContentCache(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
           view = new ReadView(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
-          new FileOps(vertx, files, events, persister::touch, cache, view, persister::afterDurable).register(ops);
+          new FileOps(vertx, files, events, persister, cache, view).register(ops);
           new CompileOps(new CompileHandler(files, repo.getDirectory().toPath(), new Compiler.Limits(
               services.config().compileMaxOutputBytes, services.config().compileMaxDepth,
               services.config().compileTimeoutMs)), heavy).register(ops);
@@ -153,6 +150,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
         loaded.checkout().wip(),
         services.tmpRoot(), loaded.state().refs(), queue::submitInternal);
     events.deferChanges(persister::afterDurable);
+    dispatcher = new Dispatcher(queue, lock, persister);
   }
 
   @Override
@@ -233,47 +231,19 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
       first.onComplete(reply); // a repeat of a keyed request: the first one's answer, not applied again
       return;
     }
-    accept(request, op, ++arrivals, reply);
+    dispatcher.accept(request, op, ++arrivals, reply);
   }
 
   /**
-   * Puts an op in the mailbox. When its turn comes a mutating op of a session that does not
-   * hold the lock is parked in the gate instead (the mailbox moves on), and comes back here
-   * when the lock is gone, keeping its place by arrival number.
+   * A written file's blob goes into the repository as it is written: its one hash names it for
+   * the answer and for the round's capture, which then need not read and hash the file again.
    */
-  private void accept(Request r, Op op, long seq, Promise<JsonObject> reply) {
-    queue.<Object>submit(() -> {
-      if (WorkspaceOps.MUTATING.contains(r.op()) && lock.blocks(r.holder())) {
-        lock.park(seq, () -> accept(r, op, seq, reply), reply);
-        return Future.succeededFuture();
-      }
-      Future<JsonObject> done;
-      try {
-        done = op.run(r);
-      } catch (RuntimeException e) {
-        done = Future.failedFuture(e);
-      }
-      return done.andThen(ar -> {
-        if (ar.failed()) {
-          reply.tryFail(ar.cause());
-        } else if (DURABLE.contains(r.op())) {
-          // The mailbox moves on; the answer waits for the round that stores this change.
-          persister.durable().onComplete(d -> {
-            if (d.succeeded()) {
-              reply.tryComplete(ar.result());
-            } else {
-              reply.tryFail(d.cause());
-            }
-          });
-        } else if (SETTLED_READS.contains(r.op())) {
-          // Never shows a change before it is acknowledged: waits for the round of any change
-          // the mailbox ran before it (at once when nothing is in flight), as the view does.
-          persister.afterDurable(() -> reply.tryComplete(ar.result()));
-        } else {
-          reply.tryComplete(ar.result());
-        }
-      }).transform(ar -> Future.succeededFuture());
-    }).onFailure(reply::tryFail);
+  private String storeBlob(byte[] content) throws java.io.IOException {
+    try (ObjectInserter ins = repo.newObjectInserter()) {
+      ObjectId id = ins.insert(Constants.OBJ_BLOB, content);
+      ins.flush();
+      return id.name();
+    }
   }
 
   // --- what the op handlers may ask of their workspace

@@ -131,6 +131,22 @@ public final class WsClient implements AutoCloseable {
     throw new AssertionError("no reply to " + id);
   }
 
+  /** The reply with {@code id} if it comes within {@code ms}, else null (it stays awaited). */
+  public JsonObject pollReply(long id, long ms) {
+    long deadline = System.currentTimeMillis() + ms;
+    while (System.currentTimeMillis() < deadline) {
+      JsonObject early = byId.remove(id);
+      if (early != null) {
+        return early;
+      }
+      JsonObject r = poll(replies, 20);
+      if (r != null && r.containsKey("id")) {
+        byId.put(r.getLong("id"), r);
+      }
+    }
+    return null;
+  }
+
   /** The next message without an id (error replies to undecodable frames). */
   public JsonObject anonymousReply() {
     JsonObject r = poll(replies, 10_000);

@@ -108,7 +108,7 @@ class WorkspaceFilesTest {
     op("write", new JsonObject().put("path", d + "/a.txt").put("content", utf8("aa")));
     op("write", new JsonObject().put("path", d + "/sub/b.txt").put("content", utf8("bbb")));
     JsonArray flat = op("list", new JsonObject().put("path", d)).getJsonArray("entries");
-    assertEquals(2, flat.size());
+    assertEquals(2, flat.size(), flat::encode);
     assertEquals(new JsonObject().put("path", d + "/a.txt").put("type", "file").put("size", 2L), flat.getJsonObject(0));
     assertEquals("dir", flat.getJsonObject(1).getString("type"));
     JsonArray deep = op("list", new JsonObject().put("path", d).put("recursive", true)).getJsonArray("entries");

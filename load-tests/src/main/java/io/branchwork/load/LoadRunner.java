@@ -241,6 +241,13 @@ public final class LoadRunner {
     return b;
   }
 
+  /** A write of {@code c<client>.bin} whose content differs from every write before it. */
+  private static JsonObject changing(byte[] payload, int client, long n) {
+    byte[] content = payload.clone();
+    java.nio.ByteBuffer.wrap(content).putLong(n);
+    return new JsonObject().put("op", "write").put("path", "c" + client + ".bin").put("content", content);
+  }
+
   private WsConn conn() throws Exception {
     return WsConn.connect(client, server.port, token).await(30, TimeUnit.SECONDS);
   }
@@ -405,6 +412,10 @@ public final class LoadRunner {
             i -> conns.get(i).call(read).map(r -> r.getBoolean("ok"))));
         keep(closedLoop("warm", "write-4k c=" + clients + " w=" + workspaces, clients, o.durationS(),
             i -> conns.get(i).call(write).map(r -> r.getBoolean("ok"))));
+        // Each write a change the store must take: client i writes its own file, new content every time.
+        java.util.concurrent.atomic.AtomicLong n = new java.util.concurrent.atomic.AtomicLong();
+        keep(closedLoop("warm", "write-4k-changing c=" + clients + " w=" + workspaces, clients, o.durationS(),
+            i -> conns.get(i).call(changing(content, i, n.incrementAndGet())).map(r -> r.getBoolean("ok"))));
         closeAll(conns);
       }
     }

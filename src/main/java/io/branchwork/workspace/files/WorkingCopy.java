@@ -32,22 +32,33 @@ public final class WorkingCopy {
   /** A file's content and blob id. */
   public record Content(byte[] bytes, String blob) {}
 
+  /** Gives written content its blob id: hashing only, or (a workspace) storing the blob as well. */
+  @FunctionalInterface
+  public interface Blobs {
+    String id(byte[] content) throws IOException;
+  }
+
   private final Path root;
   private final int maxFileBytes;
   private final long maxTreeBytes;
   /** Bytes of regular files as the load counted them, kept up by writes, deletes and pushes (not .git). */
   private final AtomicLong treeBytes;
+  private final Blobs blobs;
 
   public WorkingCopy(Path root, int maxFileBytes) {
-    this(root, maxFileBytes, Long.MAX_VALUE, 0);
+    this(root, maxFileBytes, Long.MAX_VALUE, 0, WorkingCopy::blobId);
   }
 
-  /** A copy whose files may not grow past {@code maxTreeBytes}, holding {@code treeBytes} now. */
-  public WorkingCopy(Path root, int maxFileBytes, long maxTreeBytes, long treeBytes) {
+  /**
+   * A copy whose files may not grow past {@code maxTreeBytes}, holding {@code treeBytes} now;
+   * {@code blobs} names (and may store) what {@link #write} writes.
+   */
+  public WorkingCopy(Path root, int maxFileBytes, long maxTreeBytes, long treeBytes, Blobs blobs) {
     this.root = root;
     this.maxFileBytes = maxFileBytes;
     this.maxTreeBytes = maxTreeBytes;
     this.treeBytes = new AtomicLong(treeBytes);
+    this.blobs = blobs;
   }
 
   public Path root() {
@@ -158,7 +169,7 @@ public final class WorkingCopy {
       Files.deleteIfExists(tmp);
     }
     treeBytes.addAndGet(content.length - old);
-    return blobId(content);
+    return blobs.id(content);
   }
 
   public void delete(String path, String base) throws IOException {

@@ -172,7 +172,7 @@ public final class PackFiles {
    */
   public static PackInfo write(Repository repo, Collection<ObjectId> wants, Collection<ObjectId> haves, Path out)
       throws IOException {
-    try (PackWriter pw = newWriter(repo)) {
+    try (PackWriter pw = newWriter(repo, false)) {
       pw.preparePack(NullProgressMonitor.INSTANCE, java.util.Set.copyOf(wants), java.util.Set.copyOf(haves));
       return finish(pw, out);
     }
@@ -180,15 +180,21 @@ public final class PackFiles {
 
   /** Writes exactly {@code objects} (every object of some packs, for compaction) as one pack. */
   public static PackInfo writeObjects(Repository repo, Iterator<RevObject> objects, Path out) throws IOException {
-    try (PackWriter pw = newWriter(repo)) {
+    try (PackWriter pw = newWriter(repo, true)) {
       pw.preparePack(objects);
       return finish(pw, out);
     }
   }
 
-  private static PackWriter newWriter(Repository repo) {
+  /**
+   * {@code deltas}: search for deltas between the new objects. Not for a round's pack: it holds a
+   * handful of new objects whose earlier versions are in other packs (no delta can reach them),
+   * and the search was a tenth of a write's worker time; compaction, which merges packs, does.
+   */
+  private static PackWriter newWriter(Repository repo, boolean deltas) {
     PackConfig config = new PackConfig(repo);
     config.setBuildBitmaps(false);
+    config.setDeltaCompress(deltas);
     PackWriter pw = new PackWriter(config, repo.newObjectReader());
     pw.setUseBitmaps(false);
     pw.setThin(false);

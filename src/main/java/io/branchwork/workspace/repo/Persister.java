@@ -101,6 +101,20 @@ public final class Persister {
     changed = true;
   }
 
+  /**
+   * A write made {@code path} the blob {@code blob} (stored already): the capture need not hash
+   * it. Called from the write's blocking task (any thread: the tracker locks); the event loop
+   * then calls {@link #changed()}.
+   */
+  public void written(String path, String blob, long length) {
+    wip.touchWritten(path, ObjectId.fromString(blob), length);
+  }
+
+  /** An op changed the working copy through {@link #written}. */
+  public void changed() {
+    changed = true;
+  }
+
   /** An op moved HEAD (a commit). */
   public void headMoved() {
     changed = true;

@@ -39,6 +39,12 @@ public final class WipTree {
   private final Path workTree;
   private final DirCache index;
   private final Set<String> touched = new TreeSet<>();
+  /**
+   * Touched paths whose content a write just stored as a blob (id and length): the capture takes
+   * them as they are, without reading and hashing the file again. Any other change of a path
+   * (a delete, a move, a checkout) touches it without one and drops it.
+   */
+  private final java.util.Map<String, DirCacheEntry> written = new java.util.HashMap<>();
   /** The last capture: its tree, the head it was on, and the commit made for them. */
   private ObjectId lastTree;
   private ObjectId lastHead;
@@ -63,6 +69,22 @@ public final class WipTree {
   /** An op changed {@code path} (a file, a directory, or something now gone). */
   public synchronized void touch(String path) {
     touched.add(path);
+    String under = path + "/";
+    written.keySet().removeIf(k -> k.equals(path) || k.startsWith(under));
+  }
+
+  /**
+   * A write made {@code path} a regular file of {@code length} bytes whose blob {@code blob} is in
+   * the repository already. Every change of the working tree goes through the workspace's ordered
+   * queue and touches its paths, so until the next touch of {@code path} the file is that blob.
+   */
+  public synchronized void touchWritten(String path, ObjectId blob, long length) {
+    touched.add(path);
+    DirCacheEntry e = new DirCacheEntry(path);
+    e.setFileMode(FileMode.REGULAR_FILE);
+    e.setObjectId(blob);
+    e.setLength(length);
+    written.put(path, e);
   }
 
   /**
@@ -71,9 +93,12 @@ public final class WipTree {
    */
   public ObjectId capture(ObjectId head) throws IOException {
     List<String> paths;
+    java.util.Map<String, DirCacheEntry> known;
     synchronized (this) {
       paths = new ArrayList<>(touched);
+      known = new java.util.HashMap<>(written);
       touched.clear();
+      written.clear();
     }
     try (ObjectInserter ins = repo.newObjectInserter(); RevWalk walk = new RevWalk(repo)) {
       if (!paths.isEmpty()) {
@@ -84,12 +109,27 @@ public final class WipTree {
         for (String p : paths) {
           editor.add(new DirCacheEditor.DeleteTree(p));
           editor.add(new DirCacheEditor.DeletePath(p));
+          if (known.containsKey(p)) {
+            continue;
+          }
           for (Path file : filesUnder(workTree.resolve(p))) {
             present.put(workTree.relativize(file).toString().replace('\\', '/'), file);
           }
         }
         for (var e : present.entrySet()) {
-          editor.add(entry(ins, e.getKey(), e.getValue()));
+          if (!known.containsKey(e.getKey())) {
+            editor.add(entry(ins, e.getKey(), e.getValue()));
+          }
+        }
+        for (DirCacheEntry e : known.values()) {
+          editor.add(new DirCacheEditor.PathEdit(e) {
+            @Override
+            public void apply(DirCacheEntry ent) {
+              ent.setFileMode(e.getFileMode());
+              ent.setObjectId(e.getObjectId());
+              ent.setLength(e.getLength());
+            }
+          });
         }
         editor.finish();
       }
