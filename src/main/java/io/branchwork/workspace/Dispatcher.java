@@ -69,9 +69,10 @@ final class Dispatcher {
           reply.tryFail(d.cause());
         }
       });
-    } else if (SETTLED_READS.contains(r.op())) {
+    } else if (SETTLED_READS.contains(r.op()) && !persister.fenced()) {
       // Never shows a change before it is acknowledged: waits for the round of any change the
-      // mailbox ran before it (at once when nothing is in flight), as the read view does.
+      // mailbox ran before it (at once when nothing is in flight), as the read view does. A
+      // fenced workspace answers at once: nothing of it will be acknowledged, and it closes soon.
       persister.afterDurable(() -> reply.tryComplete(result));
     } else {
       reply.tryComplete(result);

@@ -175,10 +175,15 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
               }
             })
             : Future.<Void>succeededFuture())
-        .eventually(() -> vertx.executeBlocking(() -> {
-          cleanUp();
-          return null;
-        }, false));
+        .eventually(() -> {
+          if (persister != null) {
+            persister.close();
+          }
+          return vertx.executeBlocking(() -> {
+            cleanUp();
+            return null;
+          }, false);
+        });
   }
 
   private void cleanUp() {

@@ -208,4 +208,40 @@ class ReadOrderTest {
       }
     }
   }
+
+  @Test
+  @DisplayName("Verifies a store outage: the write fails, a read of it waits instead of showing it, and once the store is back the workspace stores the change by itself and the read answers")
+  void anOutageHoldsReadsUntilTheStoreIsBack() throws Exception {
+    try (Pg.TestSchema schema = new Pg.TestSchema(); TestNode node = TestNode.start(dir, schema.nodeConfig())) {
+      String token = node.login("alice");
+      node.createProject(token, "outage");
+      try (WsClient writer = WsClient.connect(node.vertx, node.node.port(), token);
+          WsClient reader = WsClient.connect(node.vertx, node.node.port(), token)) {
+        writer.ok("open", "project", "outage", "branch", "main");
+        reader.ok("open", "project", "outage", "branch", "main");
+        writer.ok("write", "path", "p.txt", "content", text("stored"));
+        schema.sql("ALTER TABLE $schema.refs RENAME TO refs_away");
+        try {
+          JsonObject failed = writer.call("write", "path", "p.txt", "content", text("during the outage"));
+          assertEquals(Boolean.FALSE, failed.getBoolean("ok"), failed::encode);
+          // The view still has the stored version; the workspace holds a read of what changed.
+          assertEquals("stored", content(reader.ok("read", "path", "p.txt")));
+          long list = reader.nextId();
+          reader.sendRaw(WsClient.pack(java.util.Map.of("id", list, "op", "list", "path", "")));
+          assertNull(reader.pollReply(list, 300), "list answered while a change could not be stored");
+          schema.sql("ALTER TABLE $schema.refs_away RENAME TO refs");
+          assertEquals(Boolean.TRUE, reader.reply(list).getBoolean("ok"));
+          // The retried round stored the change: every reader now sees it, through either path.
+          long deadline = System.currentTimeMillis() + 10_000;
+          String seen = content(reader.ok("read", "path", "p.txt"));
+          while (!seen.equals("during the outage") && System.currentTimeMillis() < deadline) {
+            seen = content(reader.ok("read", "path", "p.txt"));
+          }
+          assertEquals("during the outage", seen);
+        } finally {
+          schema.sql("ALTER TABLE IF EXISTS $schema.refs_away RENAME TO refs");
+        }
+      }
+    }
+  }
 }

@@ -4,20 +4,16 @@ import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.metrics.BranchworkMetrics;
-import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Refs;
 import io.branchwork.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.eclipse.jgit.lib.Constants;
@@ -46,13 +42,11 @@ public final class Persister {
   private final String branch;
   private final Repository repo;
   private final WipTree wip;
-  private final Path tmpRoot;
   private final Compactor compactor;
   private final BranchworkMetrics metrics;
   /** Puts a round in the workspace's mailbox (past its limit: a round must always get in). */
   private final Function<Supplier<Future<Void>>, Future<Void>> enqueue;
-  /** Commits the store holds with everything they reach: what packs need not carry again. */
-  private final Set<ObjectId> haves = new HashSet<>();
+  private final StorePacks packs;
   private String durableHead;
   private String durableWip;
   private boolean roundQueued;
@@ -73,10 +67,9 @@ public final class Persister {
     this.branch = branch;
     this.repo = repo;
     this.wip = wip;
-    this.tmpRoot = tmpRoot;
     this.enqueue = enqueue;
     this.compactor = new Compactor(vertx, store, tmpRoot);
-    storeRefs.values().forEach(id -> haves.add(ObjectId.fromString(id)));
+    this.packs = new StorePacks(vertx, store, project, repo, tmpRoot, storeRefs.values());
     this.durableHead = storeRefs.get(Refs.head(branch));
     this.durableWip = storeRefs.get(Refs.wip(branch));
   }
@@ -125,7 +118,7 @@ public final class Persister {
    * next round packs nothing of them again, it only moves the refs.
    */
   public void stored(ObjectId commit) {
-    haves.add(commit);
+    packs.stored(commit);
   }
 
   /**
@@ -219,8 +212,36 @@ public final class Persister {
           held.addAll(0, events);
           changed = true;
           batch.forEach(p -> p.fail(e));
+          retryLater();
         });
     return captured.<Void>mapEmpty().recover(e -> Future.succeededFuture());
+  }
+
+  /**
+   * After a failed round (a store outage), tries again in a second even if no op asks: what
+   * waits for durability (events, read answers) is then released when the store is back, not at
+   * the next write. A fenced workspace never retries (another node owns the branch).
+   */
+  private void retryLater() {
+    vertx.setTimer(RETRY_MS, id -> {
+      if (!fenced && !closed && !roundQueued && behind()) {
+        roundQueued = true;
+        enqueue.apply(this::round).onFailure(e -> LOG.warn("workspace {}/{} could not queue a round", project, branch, e));
+      }
+    });
+  }
+
+  private static final long RETRY_MS = 1000;
+  private boolean closed;
+
+  /** The workspace is stopping: no round is started by a retry any more. */
+  public void close() {
+    closed = true;
+  }
+
+  /** Whether another node wrote this branch: no change here can become durable any more. */
+  public boolean fenced() {
+    return fenced;
   }
 
   /** Answers once no round is storing any more. */
@@ -229,8 +250,6 @@ public final class Persister {
   }
 
   private record Captured(ObjectId head, ObjectId wip) {}
-
-  private record Prepared(PackInfo pack, Path file) {}
 
   /** The working copy and HEAD as git objects: the mailbox's part of a round. */
   private Captured capture() throws Exception {
@@ -254,28 +273,18 @@ public final class Persister {
     if (updates.isEmpty()) {
       return Future.succeededFuture();
     }
-    Set<ObjectId> known = Set.copyOf(haves);
     List<ObjectId> wants = c.wip() == null ? List.of(c.head()) : List.of(c.head(), c.wip());
-    return vertx.executeBlocking(() -> {
-      Path file = Files.createTempFile(tmpRoot, "pack-", ".pack");
-      return new Prepared(PackFiles.write(repo, wants, known, file), file);
-    }, false).compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.file(), updates)
-        .onSuccess(v -> {
-          // The new tips reach everything the old ones did (a work-in-progress commit is only
-          // ever replaced), so the old ones leave the walk's boundary: it stays two commits
-          // wide instead of growing by one with every round.
-          forget(durableHead);
-          forget(durableWip);
+    return packs.send(wants, updates, java.util.Arrays.asList(durableHead, durableWip))
+        .onSuccess(pack -> {
           durableHead = headId;
           durableWip = wipId;
-          haves.addAll(wants);
-          metrics.saved(p.pack() == null ? 0 : p.pack().bytes(), System.nanoTime() - t0);
-          if (p.pack() != null && ++packsWritten % Compactor.THRESHOLD == 0) {
+          metrics.saved(pack == null ? 0 : pack.bytes(), System.nanoTime() - t0);
+          if (pack != null && ++packsWritten % Compactor.THRESHOLD == 0) {
             // Off the mailbox: ops go on while the project's small packs are merged.
             compactor.compactIfNeeded(project).onFailure(e -> LOG.warn("compaction of project {} failed", project, e));
           }
           LOG.debug("workspace {}/{} durable at {} (+{} bytes) in {} ms", project, branch, headId,
-              p.pack() == null ? 0 : p.pack().bytes(), (System.nanoTime() - t0) / 1_000_000);
+              pack == null ? 0 : pack.bytes(), (System.nanoTime() - t0) / 1_000_000);
         })
         .onFailure(e -> {
           if (Failures.normalize(e).code() == ErrorCode.CONFLICT) {
@@ -283,13 +292,7 @@ public final class Persister {
             LOG.warn("workspace {}/{} is fenced: {}", project, branch, e.getMessage());
           }
         })
-        .eventually(() -> deleteLater(p.file())));
-  }
-
-  private void forget(String id) {
-    if (id != null) {
-      haves.remove(ObjectId.fromString(id));
-    }
+        .mapEmpty();
   }
 
   /**
@@ -297,17 +300,6 @@ public final class Persister {
    * {@code expected} (null: must not exist).
    */
   public Future<Void> writeRef(String name, String expected, ObjectId next) {
-    Set<ObjectId> known = Set.copyOf(haves);
-    return vertx.executeBlocking(() -> {
-      Path file = Files.createTempFile(tmpRoot, "pack-", ".pack");
-      return new Prepared(PackFiles.write(repo, List.of(next), known, file), file);
-    }, false).compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.file(),
-            List.of(new RefUpdate(name, expected, next.name())))
-        .onSuccess(v -> haves.add(next))
-        .eventually(() -> deleteLater(p.file())));
-  }
-
-  private Future<Void> deleteLater(Path file) {
-    return vertx.executeBlocking(() -> Files.deleteIfExists(file), false).mapEmpty();
+    return packs.send(List.of(next), List.of(new RefUpdate(name, expected, next.name())), List.of()).mapEmpty();
   }
 }
