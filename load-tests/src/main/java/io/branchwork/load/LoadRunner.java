@@ -277,6 +277,9 @@ public final class LoadRunner {
   Result closedLoop(String scenario, String name, int clients, int seconds,
       Function<Integer, Future<Boolean>> op) throws Exception {
     Result r = new Result(scenario, name);
+    if (!"warmup".equals(scenario) && !ONLY.matcher(name).find()) {
+      return r; // -Dload.only=REGEX: measure the cells it names, as for a profile of one path
+    }
     AtomicLong errors = new AtomicLong();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     CountDownLatch done = new CountDownLatch(clients);
@@ -309,7 +312,13 @@ public final class LoadRunner {
     });
   }
 
+  /** Cells to measure ({@code -Dload.only}, a regular expression on their names; all by default). */
+  private static final java.util.regex.Pattern ONLY = java.util.regex.Pattern.compile(System.getProperty("load.only", ""));
+
   Result keep(Result r) {
+    if (r.latency.getTotalCount() == 0 && !ONLY.matcher(r.name).find()) {
+      return r;
+    }
     results.add(r);
     log(r.toJson().encode());
     return r;

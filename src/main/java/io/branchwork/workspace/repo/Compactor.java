@@ -24,9 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a project's pack count small: every durable round adds a small pack, and a load fetches
- * them all. Once a project has {@link #THRESHOLD} packs, every pack but the largest is merged into
- * one (a geometric sequence, as Gitaly repacks: the big pack is rewritten rarely, the small ones
- * often), and the store swaps them in one transaction. Every object of the merged packs is kept,
+ * them all. Once a project has {@link #THRESHOLD} packs, the small ones are merged into one,
+ * geometrically ({@link #toMerge}: the big packs are rewritten rarely, the small ones often),
+ * and the store swaps them in one transaction. Every object of the merged packs is kept,
  * reachable or not, so nothing a ref or a concurrent writer needs can go missing; a crash or a
  * concurrent compaction leaves either the old packs or the new one.
  */
@@ -58,9 +58,10 @@ public final class Compactor {
       if (state.packs().size() < THRESHOLD) {
         return Future.succeededFuture(false);
       }
-      List<PackInfo> small = new ArrayList<>(state.packs());
-      small.sort(Comparator.comparingLong(PackInfo::bytes));
-      small.remove(small.size() - 1);
+      List<PackInfo> small = toMerge(state.packs());
+      if (small.size() < 2) {
+        return Future.succeededFuture(false);
+      }
       return vertx.executeBlocking(() -> Files.createTempDirectory(tmpRoot, "compact-"), false)
           .compose(dir -> RepoLoader.fetchPacks(store, project, small, dir)
               .compose(packs -> vertx.executeBlocking(() -> merge(dir, packs), false))
@@ -82,6 +83,37 @@ public final class Compactor {
     });
   }
 
+  /**
+   * The packs to merge, geometrically (as git's {@code repack --geometric=2}): sorted by size, the
+   * larger packs each at least twice as large as all smaller ones together are kept, the rest
+   * merged. Rounds of a busy workspace then merge into packs that double in size, and a pack is
+   * rewritten O(log n) times instead of at every compaction; merging every pack but the largest
+   * rewrote the second largest (ever growing) each time, and at a few hundred rounds a second
+   * compaction took most of a core.
+   */
+  static List<PackInfo> toMerge(List<PackInfo> packs) {
+    List<PackInfo> sorted = new ArrayList<>(packs);
+    sorted.sort(Comparator.comparingLong(PackInfo::bytes));
+    long[] below = new long[sorted.size() + 1];
+    for (int i = 0; i < sorted.size(); i++) {
+      below[i + 1] = below[i] + sorted.get(i).bytes();
+    }
+    int keepFrom = sorted.size();
+    while (keepFrom > 0 && sorted.get(keepFrom - 1).bytes() >= 2 * below[keepFrom - 1]) {
+      keepFrom--;
+    }
+    return sorted.subList(0, keepFrom);
+  }
+
+  /**
+   * Merges with a delta search only up to this many objects (a handful of rounds, where the
+   * versions of a file edited over and over sit side by side); bigger merges keep the deltas they
+   * have and copy the rest. A search over every undeltified object of the big packs at each merge
+   * (content that does not delta, such as binaries, stays undeltified and was searched again every
+   * time) made a busy workspace's rounds half as fast.
+   */
+  static final int DELTA_SEARCH_MAX_OBJECTS = 2_000;
+
   /** Indexes the fetched packs into a scratch repository and writes all their objects as one pack. */
   private static PackInfo merge(Path dir, List<RepoCheckout.StoredPack> packs) throws Exception {
     try (Repository repo = Repos.initBare(dir.resolve("scratch.git")); RevWalk walk = new RevWalk(repo)) {
@@ -94,7 +126,8 @@ public final class Compactor {
           objects.add(walk.parseAny(e.toObjectId()));
         }
       }
-      return PackFiles.writeObjects(repo, objects.iterator(), dir.resolve("merged.pack"));
+      return PackFiles.writeObjects(repo, objects.iterator(), dir.resolve("merged.pack"),
+          objects.size() <= DELTA_SEARCH_MAX_OBJECTS);
     }
   }
 }

@@ -178,9 +178,13 @@ public final class PackFiles {
     }
   }
 
-  /** Writes exactly {@code objects} (every object of some packs, for compaction) as one pack. */
-  public static PackInfo writeObjects(Repository repo, Iterator<RevObject> objects, Path out) throws IOException {
-    try (PackWriter pw = newWriter(repo, true)) {
+  /**
+   * Writes exactly {@code objects} (every object of some packs, for compaction) as one pack;
+   * {@code deltas}: search for new deltas among them (existing deltas are kept either way).
+   */
+  public static PackInfo writeObjects(Repository repo, Iterator<RevObject> objects, Path out, boolean deltas)
+      throws IOException {
+    try (PackWriter pw = newWriter(repo, deltas)) {
       pw.preparePack(objects);
       return finish(pw, out);
     }
@@ -189,7 +193,8 @@ public final class PackFiles {
   /**
    * {@code deltas}: search for deltas between the new objects. Not for a round's pack: it holds a
    * handful of new objects whose earlier versions are in other packs (no delta can reach them),
-   * and the search was a tenth of a write's worker time; compaction, which merges packs, does.
+   * and the search was a tenth of a write's worker time; compaction, which merges packs, does
+   * (when the merge is small). Without a search, the deltas the objects have are still reused.
    */
   private static PackWriter newWriter(Repository repo, boolean deltas) {
     PackConfig config = new PackConfig(repo);
