@@ -6,9 +6,9 @@
 #   load-tests/hot-path.sh LABEL [RUNS] [--against OLD.jar] [--store pg] [--jfr]
 # writes load-tests/results/hot/LABEL/{after,before}/run-N/latest.json and summary.md. With
 # --against, each run measures OLD.jar ("before") and then this tree's jar ("after"), one after
-# the other, so that both see the same machine. --jfr records this tree's server in the last run
-# with load-tests/hot.jfc (1 ms sampling): load-tests/results/hot/LABEL/after/server.jfr, whose top
-# frames load-tests/jfr-top.py prints.
+# the other, so that both see the same machine. --jfr records both servers in the last run with
+# load-tests/hot.jfc (1 ms sampling): load-tests/results/hot/LABEL/{after,before}/server.jfr, whose
+# top frames load-tests/jfr-top.py prints. LOAD_ONLY=REGEX measures only the cells it matches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 label=${1:?usage: load-tests/hot-path.sh LABEL [RUNS] [--against OLD.jar] [--store pg] [--jfr]}
@@ -30,19 +30,20 @@ out=load-tests/results/hot/$label
 rm -rf "$out" && mkdir -p "$out"
 cp=target/test-classes:target/classes:$(cat target/load-classpath.txt)
 measure() { # side jar run jvm-args
-  java -Xmx2g -Dload.serverJvmArgs="$4" -cp "$cp" io.branchwork.load.LoadRunner --hot --jar "$2" \
+  java -Xmx2g -Dload.only="${LOAD_ONLY:-}" -Dload.serverJvmArgs="$4" -cp "$cp" io.branchwork.load.LoadRunner --hot --jar "$2" \
     --out "$out/$1/run-$3" "${extra[@]}" > "$out/$1/run-$3.log" 2>&1
 }
 mkdir -p "$out/after" "$out/before"
 for i in $(seq 1 "$runs"); do
+  record() { # side: the last run's flight recording of that side's server, with --jfr
+    if $jfr && [ "$i" = "$runs" ]; then
+      echo "-XX:StartFlightRecording=filename=$PWD/$out/$1/server.jfr,settings=$PWD/load-tests/hot.jfc"
+    fi
+  }
   if [ -n "$against" ]; then
-    measure before "$against" "$i" ""
+    measure before "$against" "$i" "$(record before)"
   fi
-  jvm=""
-  if $jfr && [ "$i" = "$runs" ]; then
-    jvm="-XX:StartFlightRecording=filename=$PWD/$out/after/server.jfr,settings=$PWD/load-tests/hot.jfc"
-  fi
-  measure after target/branchwork.jar "$i" "$jvm"
+  measure after target/branchwork.jar "$i" "$(record after)"
   echo "run $i of $runs done"
 done
 python3 load-tests/hot-summary.py "$out" | tee "$out/summary.md"

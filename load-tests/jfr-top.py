@@ -14,7 +14,17 @@ events = json.loads(raw)["recording"]["events"]
 
 def name(frame):
     m = frame["method"]
-    return f'{m["type"]["name"]}.{m["name"]}'
+    return f'{m["type"]["name"].replace("/", ".")}.{m["name"]}'
+
+
+def own_frame(frames):
+    """The first frame of Branchwork's code, past the generated lambda classes (whose names carry
+    no meaning) to the method that holds the lambda's body."""
+    for f in frames:
+        n = name(f)
+        if n.startswith("io.branchwork.") and "$$Lambda" not in n:
+            return n
+    return None
 
 
 def kind(thread):
@@ -35,7 +45,7 @@ for e in events:
         continue
     threads[kind(e["values"].get("sampledThread"))] += 1
     self_top[name(frames[0])] += 1
-    first_own = next((name(f) for f in frames if name(f).startswith("io.branchwork.")), None)
+    first_own = own_frame(frames)
     if first_own:
         own[first_own] += 1
 total = len(events)

@@ -72,6 +72,8 @@ class ReadOrderTest {
         if (there) {
           return;
         }
+      } catch (java.io.UncheckedIOException e) {
+        // A write's temporary file was renamed away under the walk: look again.
       }
       Thread.sleep(10); // polling the disk for a condition
     }
