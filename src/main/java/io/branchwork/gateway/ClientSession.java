@@ -3,10 +3,12 @@ package io.branchwork.gateway;
 import io.branchwork.auth.Tokens;
 import io.branchwork.contract.ClientOps;
 import io.branchwork.contract.ErrorCode;
+import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.views.ReadView;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -159,6 +161,16 @@ final class ClientSession {
       sendError(id, BranchworkException.overloaded(
           "more than " + gateways.limits().maxInFlight() + " requests in flight"));
       return;
+    }
+    if (user != null && WorkspaceOps.READ.equals(req.getMap().get(ClientOps.FIELD_OP))) {
+      ReadView.File local = workspace.readLocally(req);
+      if (local != null) {
+        // The warm read: answered on this event loop, the frame written straight from the view.
+        if (!closed) {
+          ws.writeBinaryMessage(WireCodec.readAnswer(id, local.bytes(), local.blob()));
+        }
+        return;
+      }
     }
     inFlight.add(id);
     Future<JsonObject> result;

@@ -79,28 +79,25 @@ final class SessionWorkspace {
 
   /** Forwards a workspace op, once any move in progress has landed. */
   Future<JsonObject> forward(String op, JsonObject req) {
-    if (switching.isComplete()) {
-      JsonObject local = op.equals(WorkspaceOps.READ) ? readLocally(req) : null;
-      return local != null ? Future.succeededFuture(local) : doForward(op, req);
-    }
-    return switching.transform(ar -> doForward(op, req));
+    return switching.isComplete() ? doForward(op, req) : switching.transform(ar -> doForward(op, req));
   }
 
   /**
-   * A read answered on this event loop from the open workspace's {@link ReadView}, when the
-   * workspace lives on this node, holds the file, and this session has no change of its own in
-   * flight (its read must then come after the change, which only the workspace's mailbox
-   * orders). Null otherwise: the read goes to the workspace. A path the view does not hold
-   * (every path it holds was checked by the workspace) falls through to the workspace's checks.
+   * The answer to a {@code read} from the open workspace's {@link ReadView}, for this event loop
+   * to send at once: when no move is in progress, the workspace lives on this node, its view
+   * holds the file, and this session has no change of its own in flight (its read must then
+   * come after the change, which only the workspace's mailbox orders). Null otherwise: the read
+   * goes to the workspace through {@link #forward}. A path the view does not hold (every path it
+   * holds was checked by the workspace) falls through to the workspace's checks.
    */
-  private JsonObject readLocally(JsonObject req) {
+  ReadView.File readLocally(JsonObject req) {
     WorkspaceKey key = openKey;
-    if (key == null || changesInFlight > 0 || !(req.getMap().get("path") instanceof String path)) {
+    if (key == null || changesInFlight > 0 || !switching.isComplete()
+        || !(req.getMap().get("path") instanceof String path)) {
       return null;
     }
     ReadView view = gateways.views().get(key);
-    ReadView.File file = view == null ? null : view.get(path);
-    return file == null ? null : new JsonObject().put("content", file.bytes()).put("blob", file.blob());
+    return view == null ? null : view.get(path);
   }
 
   /** Re-reads the role after a membership change; losing access closes the workspace. */

@@ -225,6 +225,30 @@ public final class WireCodec {
     return Buffer.buffer(out.bytes);
   }
 
+  private static final byte[] READ_ANSWER_KEYS_OK = {(byte) 0xa2, 'o', 'k', (byte) 0xc3, (byte) 0xa6, 'r', 'e', 's',
+      'u', 'l', 't', (byte) 0x82, (byte) 0xa7, 'c', 'o', 'n', 't', 'e', 'n', 't'};
+  private static final byte[] BLOB_KEY = {(byte) 0xa4, 'b', 'l', 'o', 'b'};
+
+  /**
+   * The answer to a read, {@code {"id", "ok": true, "result": {"content", "blob"}}}, exactly as
+   * {@link #encode} writes that object, without building it: the warm read's frame is one array
+   * and one copy of the content.
+   */
+  public static Buffer readAnswer(long id, byte[] content, String blob) {
+    int blobBytes = utf8Length(blob);
+    Writer out = new Writer(1 + 3 + integerSize(id) + READ_ANSWER_KEYS_OK.length
+        + headerSize(content.length, -1, true) + content.length + BLOB_KEY.length
+        + headerSize(blobBytes, 31, true) + blobBytes);
+    out.u8(0x83);
+    out.string("id");
+    out.integer(id);
+    out.raw(READ_ANSWER_KEYS_OK, 0, READ_ANSWER_KEYS_OK.length);
+    out.value(content, 1);
+    out.raw(BLOB_KEY, 0, BLOB_KEY.length);
+    out.string(blob);
+    return Buffer.buffer(out.bytes);
+  }
+
   /** The exact encoded size of {@code v}: the frame is written once, into an array of that size. */
   private static int size(Object v, int depth) {
     if (depth > MAX_DEPTH) {

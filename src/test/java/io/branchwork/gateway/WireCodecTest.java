@@ -93,6 +93,27 @@ class WireCodecTest {
     }
   }
 
+  @Test
+  @DisplayName("Verifies that the warm read's answer frame is byte for byte what encode writes for the same answer, for every length form of id, content and blob")
+  void readAnswerIsTheEncodedAnswer() {
+    long[] ids = {1, 127, 128, 255, 256, 65_535, 65_536, 4_294_967_295L, 4_294_967_296L, Long.MAX_VALUE};
+    int[] sizes = {0, 1, 255, 256, 4096, 65_535, 65_536, 200_000};
+    String[] blobs = {"", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391", "é".repeat(20), "x".repeat(300)};
+    java.util.Random random = new java.util.Random(5);
+    for (long id : ids) {
+      for (int size : sizes) {
+        for (String blob : blobs) {
+          byte[] content = new byte[size];
+          random.nextBytes(content);
+          JsonObject answer = new JsonObject().put("id", id).put("ok", true)
+              .put("result", new JsonObject().put("content", content).put("blob", blob));
+          assertArrayEquals(WireCodec.encode(answer).getBytes(), WireCodec.readAnswer(id, content, blob).getBytes(),
+              "id " + id + ", " + size + " bytes, blob of " + blob.length() + " chars");
+        }
+      }
+    }
+  }
+
   /** msgpack-core's reading of a value, in the codec's types. */
   private static Object fromCore(org.msgpack.value.Value v) {
     switch (v.getValueType()) {
