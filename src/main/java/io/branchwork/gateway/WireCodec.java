@@ -222,7 +222,7 @@ public final class WireCodec {
   public static Buffer encode(JsonObject message) {
     Writer out = new Writer(size(message, 0));
     out.value(message, 0);
-    return Buffer.buffer(out.bytes);
+    return wrap(out.bytes);
   }
 
   private static final byte[] READ_ANSWER_KEYS_OK = {(byte) 0xa2, 'o', 'k', (byte) 0xc3, (byte) 0xa6, 'r', 'e', 's',
@@ -246,7 +246,15 @@ public final class WireCodec {
     out.value(content, 1);
     out.raw(BLOB_KEY, 0, BLOB_KEY.length);
     out.string(blob);
-    return Buffer.buffer(out.bytes);
+    return wrap(out.bytes);
+  }
+
+  /**
+   * The frame as a buffer over its array: {@code Buffer.buffer(byte[])} would copy it once more
+   * (Vert.x writes an unreleasable slice of it, so the array is never given back to a pool).
+   */
+  private static Buffer wrap(byte[] frame) {
+    return io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(frame));
   }
 
   /** The exact encoded size of {@code v}: the frame is written once, into an array of that size. */
