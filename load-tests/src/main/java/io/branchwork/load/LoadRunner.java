@@ -284,6 +284,7 @@ public final class LoadRunner {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     CountDownLatch done = new CountDownLatch(clients);
     long t0 = System.nanoTime();
+    long events0 = WsConn.EVENTS.sum();
     for (int i = 0; i < clients; i++) {
       loop(i, op, r, errors, end, done);
     }
@@ -292,6 +293,11 @@ public final class LoadRunner {
     }
     r.seconds = (System.nanoTime() - t0) / 1e9;
     r.errors = errors.get();
+    long events = WsConn.EVENTS.sum() - events0;
+    if (events > 0) {
+      // Pushes the clients received meanwhile: each write's `changed` goes to every other client.
+      r.extra.put("events_per_s", Math.round(events / r.seconds));
+    }
     return r;
   }
 

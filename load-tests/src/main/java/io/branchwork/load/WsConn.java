@@ -15,8 +15,15 @@ import java.util.concurrent.atomic.AtomicLong;
 final class WsConn {
 
   final WebSocket ws;
-  /** Pushes ({@code {"event",...}}), in arrival order. */
+  /**
+   * Pushes ({@code {"event",...}}), in arrival order: the last {@link #KEPT_EVENTS} only. A write
+   * cell pushes every change to every other client (15 events a write at 16 clients); kept
+   * without end they were hundreds of MB of garbage for the harness's own collector to trace.
+   */
   final java.util.concurrent.BlockingQueue<JsonObject> events = new java.util.concurrent.LinkedBlockingQueue<>();
+  private static final int KEPT_EVENTS = 1024;
+  /** Pushes received by every connection of this JVM, for a cell's events per second. */
+  static final java.util.concurrent.atomic.LongAdder EVENTS = new java.util.concurrent.atomic.LongAdder();
   private final Map<Long, Promise<JsonObject>> pending = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong();
   volatile boolean closedByServer;
@@ -26,6 +33,10 @@ final class WsConn {
     ws.binaryMessageHandler(b -> {
       JsonObject m = WireCodec.decode(b);
       if (m.containsKey("event")) {
+        EVENTS.increment();
+        if (events.size() >= KEPT_EVENTS) {
+          events.poll();
+        }
         events.add(m);
         return;
       }
