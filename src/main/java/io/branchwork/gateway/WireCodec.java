@@ -50,6 +50,7 @@ public final class WireCodec {
     return wrap(out.bytes);
   }
 
+  private static final byte[] ID_KEY = {(byte) 0xa2, 'i', 'd'};
   private static final byte[] READ_ANSWER_KEYS_OK = {(byte) 0xa2, 'o', 'k', (byte) 0xc3, (byte) 0xa6, 'r', 'e', 's',
       'u', 'l', 't', (byte) 0x82, (byte) 0xa7, 'c', 'o', 'n', 't', 'e', 'n', 't'};
   private static final byte[] BLOB_KEY = {(byte) 0xa4, 'b', 'l', 'o', 'b'};
@@ -60,12 +61,10 @@ public final class WireCodec {
    * and one copy of the content.
    */
   public static Buffer readAnswer(long id, byte[] content, String blob) {
-    int blobBytes = WireWriter.utf8Length(blob);
-    WireWriter out = new WireWriter(1 + 3 + WireWriter.integerSize(id) + READ_ANSWER_KEYS_OK.length
-        + WireWriter.headerSize(content.length, -1, true) + content.length + BLOB_KEY.length
-        + WireWriter.headerSize(blobBytes, 31, true) + blobBytes);
+    WireWriter out = new WireWriter(1 + ID_KEY.length + WireWriter.integerSize(id) + READ_ANSWER_KEYS_OK.length
+        + WireWriter.size(content, 0) + BLOB_KEY.length + WireWriter.size(blob, 0));
     out.u8(0x83);
-    out.string("id");
+    out.raw(ID_KEY, 0, ID_KEY.length);
     out.integer(id);
     out.raw(READ_ANSWER_KEYS_OK, 0, READ_ANSWER_KEYS_OK.length);
     out.value(content, 1);

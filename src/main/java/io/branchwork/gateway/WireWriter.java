@@ -211,7 +211,7 @@ final class WireWriter {
   }
 
   /** The size of a length header: a fix form up to {@code fixMax}; an 8-bit form for str and bin only. */
-  static int headerSize(int n, int fixMax, boolean has8) {
+  private static int headerSize(int n, int fixMax, boolean has8) {
     if (n <= fixMax) {
       return 1;
     }
@@ -231,7 +231,7 @@ final class WireWriter {
     return v >= Byte.MIN_VALUE ? 2 : v >= Short.MIN_VALUE ? 3 : v >= Integer.MIN_VALUE ? 5 : 9;
   }
 
-  static int utf8Length(String s) {
+  private static int utf8Length(String s) {
     int n = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
