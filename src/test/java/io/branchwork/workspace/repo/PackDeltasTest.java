@@ -11,9 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
-import org.eclipse.jgit.internal.storage.file.Pack;
-import org.eclipse.jgit.internal.storage.file.PackIndex;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
@@ -48,16 +45,6 @@ class PackDeltasTest {
     return out;
   }
 
-  private static List<RevObject> everyObject(Repository repo, RevWalk walk) throws Exception {
-    List<RevObject> objects = new ArrayList<>();
-    for (Pack pack : ((ObjectDirectory) repo.getObjectDatabase()).getPacks()) {
-      for (PackIndex.MutableEntry e : pack) {
-        objects.add(walk.parseAny(e.toObjectId()));
-      }
-    }
-    return objects;
-  }
-
   @Test
   @DisplayName("Verifies that a merge with the delta search stores versions of a file as deltas, and a merge without it keeps those deltas and every object")
   void deltasAreFoundThenKept() throws Exception {
@@ -88,7 +75,7 @@ class PackDeltasTest {
     Files.move(searchedFile, stored);
     try (Repository packed = Repos.initBare(dir.resolve("packed.git")); RevWalk walk = new RevWalk(packed)) {
       PackFiles.installStored(packed, stored, searched.bytes(), "pack " + searched.id());
-      PackInfo kept = PackFiles.writeObjects(packed, everyObject(packed, walk).iterator(), dir.resolve("kept.pack"),
+      PackInfo kept = PackFiles.writeObjects(packed, Compactor.everyPackedObject(packed, walk).iterator(), dir.resolve("kept.pack"),
           false);
       assertTrue(kept.bytes() <= searched.bytes() + 64,
           "kept " + kept.bytes() + " bytes, the deltified pack " + searched.bytes());
