@@ -33,17 +33,17 @@ measure() { # side jar run jvm-args
   java -Xmx2g -Dload.only="${LOAD_ONLY:-}" -Dload.serverJvmArgs="$4" -cp "$cp" io.branchwork.load.LoadRunner --hot --jar "$2" \
     --out "$out/$1/run-$3" "${extra[@]}" > "$out/$1/run-$3.log" 2>&1
 }
+record() { # side run: the last run's flight recording of that side's server, with --jfr
+  if $jfr && [ "$2" = "$runs" ]; then
+    echo "-XX:StartFlightRecording=filename=$PWD/$out/$1/server.jfr,settings=$PWD/load-tests/hot.jfc"
+  fi
+}
 mkdir -p "$out/after" "$out/before"
 for i in $(seq 1 "$runs"); do
-  record() { # side: the last run's flight recording of that side's server, with --jfr
-    if $jfr && [ "$i" = "$runs" ]; then
-      echo "-XX:StartFlightRecording=filename=$PWD/$out/$1/server.jfr,settings=$PWD/load-tests/hot.jfc"
-    fi
-  }
   if [ -n "$against" ]; then
-    measure before "$against" "$i" "$(record before)"
+    measure before "$against" "$i" "$(record before "$i")"
   fi
-  measure after target/branchwork.jar "$i" "$(record after)"
+  measure after target/branchwork.jar "$i" "$(record after "$i")"
   echo "run $i of $runs done"
 done
 python3 load-tests/hot-summary.py "$out" | tee "$out/summary.md"
