@@ -162,6 +162,28 @@ class ReadOrderTest {
   }
 
   @Test
+  @DisplayName("Verifies that a read the view cannot answer still meets the workspace's checks: with a.txt in the view, hostile paths and a binary path are bad_request, an unknown file not_found, and a.txt reads on")
+  void hostileReadsPassTheViewToTheChecks() {
+    try (TestNode node = TestNode.start(dir)) {
+      String token = node.login("alice");
+      node.createProject(token, "paths");
+      try (WsClient c = WsClient.connect(node.vertx, node.node.port(), token)) {
+        c.ok("open", "project", "paths", "branch", "main");
+        c.ok("write", "path", "a.txt", "content", text("in the view"));
+        assertEquals("in the view", content(c.ok("read", "path", "a.txt")));
+        long before = workspaceReads(node);
+        for (String hostile : new String[] {"../a.txt", "/a.txt", ".git/config", ".GIT/HEAD", "a.txt/../../x", "a\u0000.txt"}) {
+          c.fails("bad_request", "read", "path", hostile);
+        }
+        c.fails("bad_request", "read", "path", "a.txt".getBytes(StandardCharsets.UTF_8));
+        c.fails("not_found", "read", "path", "b.txt");
+        assertTrue(workspaceReads(node) > before, "the workspace checked what the view did not hold");
+        assertEquals("in the view", content(c.ok("read", "path", "a.txt")));
+      }
+    }
+  }
+
+  @Test
   @DisplayName("Verifies with the store held still (a lock on its refs) that a write cannot be acknowledged and no read shows it, through the view or the workspace; once the store moves, the write is answered and every read shows it")
   void noReadSeesAnUnacknowledgedWrite() throws Exception {
     try (Pg.TestSchema schema = new Pg.TestSchema(); TestNode node = TestNode.start(dir, schema.nodeConfig())) {
