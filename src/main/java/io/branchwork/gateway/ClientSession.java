@@ -29,6 +29,8 @@ final class ClientSession {
   private final Vertx vertx;
   private final Gateways gateways;
   private final ServerWebSocket ws;
+  /** Where this session's answers and events go out: one flush per event-loop turn. */
+  private final FrameOut out;
   private final WebSocketGateway gateway;
   private final String holder = "ws-" + UUID.randomUUID();
   private final Set<Long> inFlight = new HashSet<>();
@@ -51,6 +53,7 @@ final class ClientSession {
     this.vertx = vertx;
     this.gateways = gateways;
     this.ws = ws;
+    this.out = new FrameOut(ws, gateways.limits().maxFrameBytes());
     this.gateway = gateway;
     this.workspace = new SessionWorkspace(vertx, gateways, holder, () -> user, this::send, () -> closed);
   }
@@ -167,7 +170,7 @@ final class ClientSession {
       if (local != null) {
         // The warm read: answered on this event loop, the frame written straight from the view.
         if (!closed) {
-          ws.writeBinaryMessage(WireCodec.readAnswer(id, local.bytes(), local.blob()));
+          out.write(WireCodec.readAnswer(id, local.bytes(), local.blob()));
         }
         return;
       }
@@ -254,7 +257,7 @@ final class ClientSession {
 
   private void send(JsonObject message) {
     if (!closed) {
-      ws.writeBinaryMessage(WireCodec.encode(message));
+      out.write(WireCodec.encode(message));
     }
   }
 
