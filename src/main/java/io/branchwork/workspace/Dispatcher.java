@@ -5,7 +5,11 @@ import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Runs each accepted op in its turn of the workspace's {@link OpQueue} and answers it: a mutating
@@ -21,14 +25,70 @@ final class Dispatcher {
   /** The reads whose answer waits until the changes before them are acknowledged (see {@code ReadView}). */
   private static final Set<String> SETTLED_READS = Set.of(WorkspaceOps.READ, WorkspaceOps.LIST);
 
+  /** The most ops one group runs: bounds a group's blocking task and the memory its ops hold. */
+  static final int MAX_GROUP = 64;
+
   private final OpQueue queue;
   private final LockGate lock;
   private final Persister persister;
+  /** The ops that run in groups when several wait in a row (filled by the handlers). */
+  private final Map<String, GroupOp> groups;
 
-  Dispatcher(OpQueue queue, LockGate lock, Persister persister) {
+  Dispatcher(OpQueue queue, LockGate lock, Persister persister, Map<String, GroupOp> groups) {
     this.queue = queue;
     this.lock = lock;
     this.persister = persister;
+    this.groups = groups;
+  }
+
+  private record Accepted(Request r, Op op, long seq, Promise<JsonObject> reply) {}
+
+  /**
+   * Ops of a groupable kind that wait in a row at the mailbox's tail: one task, run as one when its
+   * turn comes. An op joins only while the group is the last thing queued, so the mailbox's order
+   * is the arrival order exactly as without groups.
+   */
+  private final class Group implements Supplier<Future<Object>> {
+    final String op;
+    final List<Accepted> members = new ArrayList<>();
+
+    Group(String op) {
+      this.op = op;
+    }
+
+    /** Adds {@code a} if it is of this group's kind and the group has room. */
+    boolean take(Accepted a) {
+      if (!a.r().op().equals(op) || members.size() >= MAX_GROUP) {
+        return false;
+      }
+      members.add(a);
+      return true;
+    }
+
+    @Override
+    public Future<Object> get() {
+      List<Accepted> runnable = new ArrayList<>(members.size());
+      for (Accepted a : members) {
+        if (!mayRun(a)) {
+          continue;
+        }
+        runnable.add(a);
+      }
+      if (runnable.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<Future<JsonObject>> done;
+      try {
+        done = groups.get(op).run(runnable.stream().map(Accepted::r).toList());
+      } catch (RuntimeException e) {
+        done = runnable.stream().map(a -> Future.<JsonObject>failedFuture(e)).toList();
+      }
+      for (int i = 0; i < runnable.size(); i++) {
+        Accepted a = runnable.get(i);
+        done.get(i).onComplete(ar -> answer(a.r(), ar.failed() ? null : ar.result(), ar.cause(), a.reply()));
+      }
+      return Future.join(done).transform(ar -> Future.succeededFuture());
+    }
   }
 
   /**
@@ -37,9 +97,18 @@ final class Dispatcher {
    * when the lock is gone, keeping its place by arrival number.
    */
   void accept(Request r, Op op, long seq, Promise<JsonObject> reply) {
+    Accepted a = new Accepted(r, op, seq, reply);
+    if (groups.containsKey(r.op())) {
+      if (queue.joinTail(task -> task instanceof Group g && g.take(a))) {
+        return;
+      }
+      Group g = new Group(r.op());
+      g.take(a);
+      queue.<Object>submit(g).onFailure(reply::tryFail);
+      return;
+    }
     queue.<Object>submit(() -> {
-      if (WorkspaceOps.MUTATING.contains(r.op()) && lock.blocks(r.holder())) {
-        lock.park(seq, () -> accept(r, op, seq, reply), reply);
+      if (!mayRun(a)) {
         return Future.succeededFuture();
       }
       Future<JsonObject> done = run(r, op);
@@ -47,6 +116,18 @@ final class Dispatcher {
       // The mailbox moves on once the op has run; its answer may still wait (see answer).
       return done.transform(ar -> Future.succeededFuture());
     }).onFailure(reply::tryFail);
+  }
+
+  /**
+   * Whether the op may run now: a mutating op of a session that does not hold the lock is parked
+   * in the gate instead, and comes back through {@link #accept} when the lock is gone.
+   */
+  private boolean mayRun(Accepted a) {
+    if (WorkspaceOps.MUTATING.contains(a.r().op()) && lock.blocks(a.r().holder())) {
+      lock.park(a.seq(), () -> accept(a.r(), a.op(), a.seq(), a.reply()), a.reply());
+      return false;
+    }
+    return true;
   }
 
   private static Future<JsonObject> run(Request r, Op op) {

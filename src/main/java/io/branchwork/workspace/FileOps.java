@@ -40,7 +40,8 @@ final class FileOps {
     this.view = view;
   }
 
-  void register(java.util.Map<String, Op> ops) {
+  void register(java.util.Map<String, Op> ops, java.util.Map<String, GroupOp> groups) {
+    groups.put(WorkspaceOps.WRITE, this::writeAll);
     ops.put(WorkspaceOps.LIST, this::list);
     ops.put(WorkspaceOps.READ, this::read);
     ops.put(WorkspaceOps.WRITE, this::write);
@@ -87,22 +88,64 @@ final class FileOps {
   }
 
   Future<JsonObject> write(Request r) {
-    String path = WorkspacePaths.require(Args.optString(r.args(), "path"));
-    byte[] content = Args.binary(r.args(), "content");
-    String base = Args.optString(r.args(), "base");
-    // The disk may hold anything after a failed write: forget the path either way.
-    cache.dropTree(path);
-    return vertx.executeBlocking(() -> {
-      String blob = files.write(path, content, base);
-      persister.written(path, blob, content.length);
-      return blob;
-    }, false).map(blob -> {
-      cache.put(path, new WorkingCopy.Content(content, blob));
-      persister.changed();
-      persister.afterDurable(() -> view.put(path, new ReadView.File(content, blob)));
-      events.changed(path, blob, r);
-      return new JsonObject().put("blob", blob);
-    });
+    return writeAll(List.of(r)).get(0);
+  }
+
+  private record Write(String path, byte[] content, String base) {}
+
+  /**
+   * Writes in a row, as if one after the other: their arguments are checked here, their disk work
+   * is one blocking task (each file in order, so a later write's {@code base} sees the earlier
+   * one), and each is answered for itself: one bad or conflicting write fails alone.
+   */
+  List<Future<JsonObject>> writeAll(List<Request> requests) {
+    int n = requests.size();
+    Write[] writes = new Write[n];
+    Object[] outcome = new Object[n]; // the blob, or the failure
+    for (int i = 0; i < n; i++) {
+      try {
+        JsonObject args = requests.get(i).args();
+        writes[i] = new Write(WorkspacePaths.require(Args.optString(args, "path")), Args.binary(args, "content"),
+            Args.optString(args, "base"));
+        // The disk may hold anything after a failed write: forget the path either way.
+        cache.dropTree(writes[i].path());
+      } catch (RuntimeException e) {
+        outcome[i] = e;
+      }
+    }
+    Future<Object[]> done = vertx.executeBlocking(() -> {
+      for (int i = 0; i < n; i++) {
+        Write w = writes[i];
+        if (w == null) {
+          continue;
+        }
+        try {
+          String blob = files.write(w.path(), w.content(), w.base());
+          persister.written(w.path(), blob, w.content().length);
+          outcome[i] = blob;
+        } catch (Exception e) {
+          outcome[i] = e;
+        }
+      }
+      return outcome;
+    }, false);
+    List<Future<JsonObject>> answers = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      int at = i;
+      answers.add(done.compose(all -> {
+        if (all[at] instanceof Throwable t) {
+          return Future.failedFuture(t);
+        }
+        Write w = writes[at];
+        String blob = (String) all[at];
+        cache.put(w.path(), new WorkingCopy.Content(w.content(), blob));
+        persister.changed();
+        persister.afterDurable(() -> view.put(w.path(), new ReadView.File(w.content(), blob)));
+        events.changed(w.path(), blob, requests.get(at));
+        return Future.succeededFuture(new JsonObject().put("blob", blob));
+      }));
+    }
+    return answers;
   }
 
   Future<JsonObject> delete(Request r) {

@@ -5,19 +5,34 @@ import io.branchwork.core.BranchworkException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
  * The workspace's mailbox: ops run one at a time in arrival order, the next one starting only
  * when the previous one has answered. Bounded: past {@code limit} waiting ops, new ones fail
- * {@code overloaded}. Used from the workspace's event loop only, so it needs no locking.
+ * {@code overloaded}. A task may stand for several ops that arrived one after another (see
+ * {@link #joinTail}); each counts against the limit. Used from the workspace's event loop only,
+ * so it needs no locking.
  */
 final class OpQueue {
 
-  private record Pending(Supplier<Future<Object>> task, Promise<Object> promise) {}
+  private static final class Pending {
+    final Supplier<Future<Object>> task;
+    final Promise<Object> promise;
+    /** The ops this task stands for: 1, or more for a group that others joined. */
+    int ops = 1;
+
+    Pending(Supplier<Future<Object>> task, Promise<Object> promise) {
+      this.task = task;
+      this.promise = promise;
+    }
+  }
 
   private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
   private final int limit;
+  /** Ops waiting, counted one by one (a group's too): what the limit bounds. */
+  private int waitingOps;
   private boolean running;
   private boolean closed;
   private Promise<Void> drained;
@@ -30,11 +45,26 @@ final class OpQueue {
     if (closed) {
       return Future.failedFuture(new BranchworkException(ErrorCode.NO_WORKSPACE, "the workspace is closing"));
     }
-    if (waiting.size() >= limit) {
+    if (waitingOps >= limit) {
       return Future.failedFuture(BranchworkException.overloaded(
           "the workspace has " + limit + " ops waiting"));
     }
     return enqueue(task);
+  }
+
+  /**
+   * Lets one more op join the task at the mailbox's tail, a group of ops of one kind that run as
+   * one (see {@code Dispatcher}): true when that task is still waiting, nothing was queued behind
+   * it (so arrival order holds), and {@code joins} takes the op. False: the caller submits it.
+   */
+  boolean joinTail(Predicate<Object> joins) {
+    Pending tail = waiting.peekLast();
+    if (closed || waitingOps >= limit || tail == null || !joins.test(tail.task)) {
+      return false;
+    }
+    tail.ops++;
+    waitingOps++;
+    return true;
   }
 
   /**
@@ -49,6 +79,7 @@ final class OpQueue {
   private <T> Future<T> enqueue(Supplier<Future<T>> task) {
     Promise<Object> p = Promise.promise();
     waiting.add(new Pending((Supplier<Future<Object>>) (Supplier<?>) task, p));
+    waitingOps++;
     runNext();
     return (Future<T>) p.future();
   }
@@ -74,16 +105,17 @@ final class OpQueue {
       return;
     }
     Pending next = waiting.poll();
+    waitingOps -= next.ops;
     running = true;
     Future<Object> f;
     try {
-      f = next.task().get();
+      f = next.task.get();
     } catch (RuntimeException e) {
       f = Future.failedFuture(e);
     }
     f.onComplete(ar -> {
       running = false;
-      next.promise().handle(ar);
+      next.promise.handle(ar);
       runNext();
     });
   }

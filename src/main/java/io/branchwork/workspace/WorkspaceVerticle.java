@@ -58,6 +58,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
 
   private final Services services;
   private final Map<String, Op> ops = new HashMap<>();
+  private final Map<String, GroupOp> groups = new HashMap<>();
   private WorkspaceKey key;
   private OpQueue queue;
   private LockGate lock;
@@ -110,7 +111,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
               services.config().maxSnapshotBytes, loaded.checkout().bytes(), this::storeBlob);
           ContentCache cache = new ContentCache(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
           view = new ReadView(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
-          new FileOps(vertx, files, events, persister, cache, view).register(ops);
+          new FileOps(vertx, files, events, persister, cache, view).register(ops, groups);
           new CompileOps(new CompileHandler(files, repo.getDirectory().toPath(), new Compiler.Limits(
               services.config().compileMaxOutputBytes, services.config().compileMaxDepth,
               services.config().compileTimeoutMs)), heavy).register(ops);
@@ -150,7 +151,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
         loaded.checkout().wip(),
         services.tmpRoot(), loaded.state().refs(), queue::submitInternal);
     events.deferChanges(persister::afterDurable);
-    dispatcher = new Dispatcher(queue, lock, persister);
+    dispatcher = new Dispatcher(queue, lock, persister, groups);
   }
 
   @Override

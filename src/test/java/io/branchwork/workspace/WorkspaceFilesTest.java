@@ -213,4 +213,44 @@ class WorkspaceFilesTest {
     byte[] big = new byte[node.node.services().config().maxFileBytes + 1];
     assertEquals(ErrorCode.TOO_LARGE, fails("write", new JsonObject().put("path", "big.bin").put("content", big)).code());
   }
+
+  @Test
+  @DisplayName("Writes sent together (run as one group) answer as if run one by one: bases chain, bad ones fail alone")
+  void writesInARow() throws Exception {
+    String p = unique() + "/row.txt";
+    String q = unique() + "/other.txt";
+    String b0 = blobOf("v0");
+    String b1 = blobOf("v1");
+    // Sent without waiting: they reach the mailbox while the first runs, and queue as one group.
+    List<io.vertx.core.Future<JsonObject>> sent = List.of(
+        send("write", new JsonObject().put("path", p).put("content", utf8("v0")).put("base", "")),
+        send("write", new JsonObject().put("path", p).put("content", utf8("v1")).put("base", b0)),
+        send("write", new JsonObject().put("path", p).put("content", utf8("stale")).put("base", b0)),
+        send("write", new JsonObject().put("path", "../out.txt").put("content", utf8("out"))),
+        send("write", new JsonObject().put("path", p).put("content", utf8("v2")).put("base", b1)),
+        send("write", new JsonObject().put("path", q).put("content", utf8("q")).put("base", "")),
+        send("write", new JsonObject().put("path", q).put("content", utf8("again")).put("base", "")),
+        send("read", new JsonObject().put("path", p)));
+    io.vertx.core.Future.join(sent).toCompletionStage().handle((v, e) -> null).toCompletableFuture()
+        .get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(b0, sent.get(0).result().getString("blob"));
+    assertEquals(b1, sent.get(1).result().getString("blob"));
+    assertEquals(ErrorCode.CONFLICT, ((BranchworkException) sent.get(2).cause()).code(), "a stale base");
+    assertEquals(ErrorCode.BAD_REQUEST, ((BranchworkException) sent.get(3).cause()).code(), "a path out of the copy");
+    assertEquals(blobOf("v2"), sent.get(4).result().getString("blob"));
+    assertEquals(blobOf("q"), sent.get(5).result().getString("blob"));
+    assertEquals(ErrorCode.CONFLICT, ((BranchworkException) sent.get(6).cause()).code(), "create-only on a file just made");
+    assertEquals("v2", new String(sent.get(7).result().getBinary("content"), StandardCharsets.UTF_8));
+    assertEquals("q", new String(op("read", new JsonObject().put("path", q)).getBinary("content"), StandardCharsets.UTF_8));
+  }
+
+  private static io.vertx.core.Future<JsonObject> send(String op, JsonObject args) {
+    return io.branchwork.core.Bus.request(node.vertx, KEY.address(), args.copy().put("op", op).put("user", "alice"), 20_000)
+        .recover(e -> io.vertx.core.Future.failedFuture(io.branchwork.core.Failures.normalize(e)));
+  }
+
+  private static String blobOf(String text) {
+    return new org.eclipse.jgit.lib.ObjectInserter.Formatter()
+        .idFor(org.eclipse.jgit.lib.Constants.OBJ_BLOB, utf8(text)).name();
+  }
 }
