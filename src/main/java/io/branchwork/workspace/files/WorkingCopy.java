@@ -2,14 +2,12 @@ package io.branchwork.workspace.files;
 
 import io.branchwork.core.BranchworkException;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -150,23 +148,17 @@ public final class WorkingCopy {
     if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
       throw BranchworkException.conflict("a directory is in the way: " + path);
     }
-    long old = Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) ? Files.size(file) : 0;
+    boolean regular = Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
+    long old = regular ? Files.size(file) : 0;
     if (treeBytes.get() - old + content.length > maxTreeBytes) {
       throw BranchworkException.tooLarge("the working copy would hold more than " + maxTreeBytes
           + " bytes (limits.maxSnapshotBytes), more than a save could store and a load unpack");
     }
-    Path parent = file.getParent();
-    createParents(parent, path);
-    Path tmp = Files.createTempFile(parent, ".bw-", ".tmp");
-    try {
-      Files.write(tmp, content);
-      try {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
+    if (regular && old <= FileWrites.IN_PLACE_MAX_BYTES) {
+      FileWrites.overwrite(file, content);
+    } else {
+      createParents(file.getParent(), path);
+      FileWrites.replace(file, content, Files.exists(file, LinkOption.NOFOLLOW_LINKS));
     }
     treeBytes.addAndGet(content.length - old);
     return blobs.id(content);
