@@ -29,8 +29,6 @@ final class ClientSession {
   private final Vertx vertx;
   private final Gateways gateways;
   private final ServerWebSocket ws;
-  /** Where this session's answers and events go out: one flush per event-loop turn. */
-  private final FrameOut out;
   private final WebSocketGateway gateway;
   private final String holder = "ws-" + UUID.randomUUID();
   private final Set<Long> inFlight = new HashSet<>();
@@ -53,7 +51,6 @@ final class ClientSession {
     this.vertx = vertx;
     this.gateways = gateways;
     this.ws = ws;
-    this.out = new FrameOut(ws, gateways.limits().maxFrameBytes());
     this.gateway = gateway;
     this.workspace = new SessionWorkspace(vertx, gateways, holder, () -> user, this::send, () -> closed);
   }
@@ -170,7 +167,7 @@ final class ClientSession {
       if (local != null) {
         // The warm read: answered on this event loop, the frame written straight from the view.
         if (!closed) {
-          out.write(WireCodec.readAnswer(id, local.bytes(), local.blob()));
+          ws.writeBinaryMessage(WireCodec.readAnswer(id, local.bytes(), local.blob()));
         }
         return;
       }
@@ -257,7 +254,7 @@ final class ClientSession {
 
   private void send(JsonObject message) {
     if (!closed) {
-      out.write(WireCodec.encode(message));
+      ws.writeBinaryMessage(WireCodec.encode(message));
     }
   }
 
