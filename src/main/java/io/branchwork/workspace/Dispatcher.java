@@ -69,10 +69,9 @@ final class Dispatcher {
     public Future<Object> get() {
       List<Accepted> runnable = new ArrayList<>(members.size());
       for (Accepted a : members) {
-        if (!mayRun(a)) {
-          continue;
+        if (mayRun(a)) {
+          runnable.add(a);
         }
-        runnable.add(a);
       }
       if (runnable.isEmpty()) {
         return Future.succeededFuture();

@@ -87,6 +87,7 @@ final class FileOps {
     persister.afterDurable(() -> view.put(path, new ReadView.File(c.bytes(), c.blob())));
   }
 
+  /** One write: a group of one (the {@code Dispatcher} runs writes that wait in a row through {@link #writeAll}). */
   Future<JsonObject> write(Request r) {
     return writeAll(List.of(r)).get(0);
   }
