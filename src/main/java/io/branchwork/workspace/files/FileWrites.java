@@ -21,11 +21,12 @@ final class FileWrites {
   static final int IN_PLACE_MAX_BYTES = 256 * 1024;
 
   /*
-   * Why not a temp file renamed over the old one, for each write: on ext4 a rename that replaces a file, and the close of a file opened with O_TRUNC, send the data
-   * to the device at once, on the write's own path (auto_da_alloc), and allocating inodes slows
-   * down as freed ones pile up (recently_deleted). Together that was most of the server's time in
-   * a profile of 4 KiB writes. The working copy needs no crash-atomic replace (a crash rebuilds it
-   * from the store); what it keeps is that a write that fails leaves the old file as it was.
+   * Why not a temp file renamed over the old one, for each write: on ext4 a rename that replaces
+   * a file, and the close of a file opened with O_TRUNC, send the data to the device at once, on
+   * the write's own path (auto_da_alloc), and allocating inodes slows down as freed ones pile up
+   * (recently_deleted). Together that was most of the server's time in a profile of 4 KiB writes.
+   * The working copy needs no crash-atomic replace (a crash rebuilds it from the store); what it
+   * keeps is that a write that fails leaves the old file as it was.
    */
 
   /** Rewrites an existing file in place (no inode made or freed); a failed write puts the old bytes back. */
