@@ -15,7 +15,8 @@ import java.util.function.Supplier;
  * Runs each accepted op in its turn of the workspace's {@link OpQueue} and answers it: a mutating
  * op of a session that does not hold the lock is parked in the {@link LockGate}; a change is
  * answered once its {@link Persister} round has stored it; a read or list once the changes before
- * it are acknowledged (see {@code ReadView}).
+ * it are acknowledged (see {@code ReadView}). Ops with a {@link GroupOp} (writes) that wait in a
+ * row run as one group, in one turn, each still answered for itself.
  */
 final class Dispatcher {
 
