@@ -73,7 +73,7 @@ class ReadOrderTest {
           return;
         }
       } catch (java.io.UncheckedIOException e) {
-        // A write's temporary file was renamed away under the walk: look again.
+        // A temporary file (a big write's, or JGit's under .git) went away under the walk: look again.
       }
       Thread.sleep(10); // polling the disk for a condition
     }

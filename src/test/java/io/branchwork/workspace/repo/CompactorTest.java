@@ -16,6 +16,15 @@ class CompactorTest {
     return new PackInfo(id, objects * 100L, objects);
   }
 
+  /** Fifteen packs of 1,000 objects each, as fifteen rounds would leave. */
+  private static List<PackInfo> fifteenRounds() {
+    List<PackInfo> packs = new ArrayList<>();
+    for (int i = 0; i < 15; i++) {
+      packs.add(pack("r" + i, 1_000));
+    }
+    return packs;
+  }
+
   private static List<String> ids(List<PackInfo> packs) {
     return packs.stream().map(PackInfo::id).sorted().toList();
   }
@@ -23,10 +32,7 @@ class CompactorTest {
   @Test
   @DisplayName("Verifies the small packs are merged and a pack of twice as many objects as all smaller ones together is kept")
   void keepsTheProgression() {
-    List<PackInfo> packs = new ArrayList<>();
-    for (int i = 0; i < 15; i++) {
-      packs.add(pack("r" + i, 1_000));
-    }
+    List<PackInfo> packs = fifteenRounds();
     packs.add(pack("big", 100_000));
     assertEquals(ids(packs.subList(0, 15)), ids(Compactor.toMerge(packs)));
     packs.add(pack("bigger", 1_000_000));
@@ -36,10 +42,7 @@ class CompactorTest {
   @Test
   @DisplayName("Verifies a pack of fewer objects than twice the rest is merged too, and a valid progression merges nothing")
   void rollsUp() {
-    List<PackInfo> packs = new ArrayList<>();
-    for (int i = 0; i < 15; i++) {
-      packs.add(pack("r" + i, 1_000));
-    }
+    List<PackInfo> packs = fifteenRounds();
     packs.add(pack("m", 20_000)); // less than twice the 15,000 below it
     packs.add(pack("big", 1_000_000));
     List<String> expected = new ArrayList<>(ids(packs.subList(0, 16)));
