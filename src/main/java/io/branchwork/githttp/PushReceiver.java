@@ -1,6 +1,7 @@
 package io.branchwork.githttp;
 
 import io.branchwork.core.BranchworkException;
+import io.branchwork.store.Content;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.git.Repos;
@@ -167,9 +168,8 @@ final class PushReceiver implements PreReceiveHook {
       }
       // Only what the store does not have: the objects new since the refs it advertised.
       PackInfo pack = wants.isEmpty() ? null : PackFiles.write(repo, wants, rp.getAdvertisedObjects(), file);
-      Path stored = pack == null ? null : file;
       Future<Void> done = (pack == null ? Future.<Void>succeededFuture()
-          : store.updateRepo(project, pack, stored, List.of()))
+          : store.updateRepo(project, pack, Content.file(file), List.of()))
           .compose(v -> apply.applyAll(kept));
       done.toCompletionStage().toCompletableFuture().get(timeoutMs * (1 + kept.size()), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {

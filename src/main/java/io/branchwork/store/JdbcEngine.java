@@ -131,9 +131,9 @@ final class JdbcEngine implements SqlEngine {
   }
 
   @Override
-  public Future<Copied> insertChunks(SqlTx tx, Path file, int chunkBytes, String insert, Object... keyArgs) {
+  public Future<Copied> insertChunks(SqlTx tx, Content content, int chunkBytes, String insert, Object... keyArgs) {
     Connection c = ((Tx) tx).connection;
-    try (InputStream in = Files.newInputStream(file); PreparedStatement ps = c.prepareStatement(insert)) {
+    try (InputStream in = content.open(); PreparedStatement ps = c.prepareStatement(insert)) {
       byte[] buf = new byte[chunkBytes];
       long bytes = 0;
       int seq = 0;
@@ -155,23 +155,38 @@ final class JdbcEngine implements SqlEngine {
   public Future<Void> readChunks(Path target, int count, String select, Supplier<RuntimeException> gone,
       Object... keyArgs) {
     return worker.executeBlocking(() -> {
-      try (Connection c = pool.getConnection(); OutputStream out = Files.newOutputStream(target);
-           PreparedStatement ps = c.prepareStatement(select)) {
-        for (int seq = 0; seq < count; seq++) {
-          bind(ps, keyArgs);
-          ps.setInt(keyArgs.length + 1, seq);
-          try (ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-              throw gone.get();
-            }
-            out.write(rs.getBytes(1));
-          }
-        }
+      try (OutputStream out = Files.newOutputStream(target)) {
+        copyChunks(out, count, select, gone, keyArgs);
       } catch (IOException e) {
         throw new IOException("cannot write chunks to " + target, e);
       }
       return null;
     }, false);
+  }
+
+  @Override
+  public Future<byte[]> readChunks(int count, String select, Supplier<RuntimeException> gone, Object... keyArgs) {
+    return worker.executeBlocking(() -> {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      copyChunks(out, count, select, gone, keyArgs);
+      return out.toByteArray();
+    }, false);
+  }
+
+  private void copyChunks(OutputStream out, int count, String select, Supplier<RuntimeException> gone,
+      Object... keyArgs) throws SQLException, IOException {
+    try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(select)) {
+      for (int seq = 0; seq < count; seq++) {
+        bind(ps, keyArgs);
+        ps.setInt(keyArgs.length + 1, seq);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            throw gone.get();
+          }
+          out.write(rs.getBytes(1));
+        }
+      }
+    }
   }
 
   /** Closes the pool once; a second close answers the first one's outcome. */

@@ -180,22 +180,38 @@ final class PgEngine implements SqlEngine {
   }
 
   @Override
-  public Future<Copied> insertChunks(SqlTx tx, Path file, int chunkBytes, String insert, Object... keyArgs) {
+  public Future<Copied> insertChunks(SqlTx tx, Content content, int chunkBytes, String insert, Object... keyArgs) {
+    SqlClient c = ((Tx) tx).client;
+    if (content instanceof Content.InMemory m) {
+      // In memory already: each chunk is a slice of it, no file to open.
+      Promise<Copied> done = Promise.promise();
+      copyNext(c, (pos, n) -> Future.succeededFuture(Buffer.buffer(java.util.Arrays.copyOfRange(m.bytes(),
+          (int) pos, (int) Math.min(m.length(), pos + n)))), chunkBytes, numbered(insert), keyArgs, 0, 0L, done);
+      return done.future();
+    }
+    Path file = ((Content.InFile) content).path();
     return vertx.fileSystem().open(file.toString(), new OpenOptions().setRead(true).setWrite(false))
         .compose(in -> {
           Promise<Copied> done = Promise.promise();
-          copyNext(((Tx) tx).client, in, chunkBytes, numbered(insert), keyArgs, 0, 0L, done);
+          copyNext(c, (pos, n) -> in.read(Buffer.buffer(n), 0, pos, n), chunkBytes, numbered(insert), keyArgs, 0, 0L,
+              done);
           return done.future().eventually(in::close);
         });
+  }
+
+  /** Reads up to {@code n} bytes at {@code position}; an empty buffer at the end. */
+  @FunctionalInterface
+  private interface ChunkSource {
+    Future<Buffer> read(long position, int n);
   }
 
   /**
    * Inserts chunk {@code seq} and then the next: a loop over one promise rather than a chain of
    * composed futures, so that only the chunk in flight is referenced, never all of them.
    */
-  private void copyNext(SqlClient c, AsyncFile in, int chunkBytes, String insert, Object[] keyArgs, int seq,
+  private void copyNext(SqlClient c, ChunkSource in, int chunkBytes, String insert, Object[] keyArgs, int seq,
       long position, Promise<Copied> done) {
-    in.read(Buffer.buffer(chunkBytes), 0, position, chunkBytes)
+    in.read(position, chunkBytes)
         .compose(chunk -> {
           if (chunk.length() == 0) {
             done.complete(new Copied(position, seq));
@@ -214,20 +230,31 @@ final class PgEngine implements SqlEngine {
             .setTruncateExisting(true))
         .compose(out -> {
           Promise<Void> done = Promise.promise();
-          readNext(out, count, numbered(select), gone, keyArgs, 0, done);
+          readNext(out::write, count, numbered(select), gone, keyArgs, 0, done);
           return guard(done.future()).eventually(out::close);
         });
   }
 
-  private void readNext(AsyncFile out, int count, String select, Supplier<RuntimeException> gone, Object[] keyArgs,
-      int seq, Promise<Void> done) {
+  @Override
+  public Future<byte[]> readChunks(int count, String select, Supplier<RuntimeException> gone, Object... keyArgs) {
+    Buffer all = Buffer.buffer();
+    Promise<Void> done = Promise.promise();
+    readNext(chunk -> {
+      all.appendBuffer(chunk);
+      return Future.succeededFuture();
+    }, count, numbered(select), gone, keyArgs, 0, done);
+    return guard(done.future()).map(v -> all.getBytes());
+  }
+
+  private void readNext(Function<Buffer, Future<Void>> out, int count, String select, Supplier<RuntimeException> gone,
+      Object[] keyArgs, int seq, Promise<Void> done) {
     if (seq >= count) {
       done.complete();
       return;
     }
     pool.preparedQuery(select).execute(tuple(keyArgs).addInteger(seq))
         .compose(rows -> rows.size() == 0 ? Future.failedFuture(gone.get())
-            : out.write(rows.iterator().next().getBuffer(0)))
+            : out.apply(rows.iterator().next().getBuffer(0)))
         .onSuccess(v -> readNext(out, count, select, gone, keyArgs, seq + 1, done))
         .onFailure(done::tryFail);
   }

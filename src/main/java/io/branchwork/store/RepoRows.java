@@ -47,17 +47,29 @@ final class RepoRows {
   }
 
   Future<Void> readPack(String project, String packId, Path target) {
+    return chunks(project, packId).compose(n -> engine.readChunks(target, n, SELECT_CHUNK,
+        () -> removedWhileRead(project, packId), project, packId));
+  }
+
+  Future<byte[]> readPack(String project, String packId) {
+    return chunks(project, packId).compose(n -> engine.readChunks(n, SELECT_CHUNK,
+        () -> removedWhileRead(project, packId), project, packId));
+  }
+
+  private Future<Integer> chunks(String project, String packId) {
     return engine.auto(tx -> tx.one("SELECT chunks FROM packs WHERE project_id = ? AND pack_id = ?",
             r -> r.int32(0), project, packId))
         .compose(chunks -> chunks.isEmpty()
             ? Future.failedFuture(BranchworkException.notFound("pack " + packId + " of project " + project + " is gone"))
-            : engine.readChunks(target, chunks.get(), SELECT_CHUNK,
-                () -> BranchworkException.notFound("pack " + packId + " of project " + project + " was removed while it was read"),
-                project, packId));
+            : Future.succeededFuture(chunks.get()));
+  }
+
+  private static RuntimeException removedWhileRead(String project, String packId) {
+    return BranchworkException.notFound("pack " + packId + " of project " + project + " was removed while it was read");
   }
 
   /** Adds the pack (when given) and applies every ref update, or nothing. */
-  Future<Void> update(String project, PackInfo pack, Path file, List<RefUpdate> updates) {
+  Future<Void> update(String project, PackInfo pack, Content file, List<RefUpdate> updates) {
     long now = System.currentTimeMillis();
     return engine.tx(tx -> {
       Future<Void> chain = pack == null ? Future.succeededFuture() : insertPack(tx, project, pack, file, now);
@@ -69,7 +81,7 @@ final class RepoRows {
         ? BranchworkException.notFound("no project " + project) : e));
   }
 
-  private Future<Void> insertPack(SqlTx tx, String project, PackInfo pack, Path file, long now) {
+  private Future<Void> insertPack(SqlTx tx, String project, PackInfo pack, Content file, long now) {
     return engine.insertIfAbsent(tx, "INSERT INTO packs(project_id, pack_id, bytes, objects, chunks, created_at)"
             + " VALUES (?,?,?,?,-1,?)", project, pack.id(), pack.bytes(), pack.objects(), now)
         // A pack already stored whole (same name, same objects) is not written twice.
@@ -105,7 +117,7 @@ final class RepoRows {
    * Replaces the packs {@code replaced} by {@code merged}; answers false (changing nothing) when
    * one of them is already gone, as when another node compacted first.
    */
-  Future<Boolean> replacePacks(String project, PackInfo merged, Path file, List<String> replaced) {
+  Future<Boolean> replacePacks(String project, PackInfo merged, Content file, List<String> replaced) {
     long now = System.currentTimeMillis();
     return engine.tx(tx -> {
       Future<Integer> deleted = Future.succeededFuture(0);

@@ -41,7 +41,7 @@ final class SnapshotRows {
       long version = latest + 1;
       return tx.update("INSERT INTO snapshots(project_id, branch, version, head, bytes, chunks, created_at)"
               + " VALUES (?,?,?,?,0,0,?)", project, branch, version, head, now)
-          .compose(n -> engine.insertChunks(tx, archive, chunkBytes, INSERT_CHUNK, project, branch, version))
+          .compose(n -> engine.insertChunks(tx, Content.file(archive), chunkBytes, INSERT_CHUNK, project, branch, version))
           .compose(copied -> tx.update("UPDATE snapshots SET bytes = ?, chunks = ? WHERE project_id = ?"
                   + " AND branch = ? AND version = ?", copied.bytes(), copied.chunks(), project, branch, version)
               .compose(n -> tx.update("UPDATE branches SET latest_version = ?, head = ?, updated_at = ?"

@@ -48,17 +48,20 @@ interface SqlEngine {
   record Copied(long bytes, int chunks) {}
 
   /**
-   * Inserts {@code file} as rows of at most {@code chunkBytes}: {@code insert} takes
-   * {@code keyArgs}, then the chunk's sequence number from 0, then its bytes. Holds one chunk
-   * in memory at a time.
+   * Inserts {@code content} as rows of at most {@code chunkBytes}: {@code insert} takes
+   * {@code keyArgs}, then the chunk's sequence number from 0, then its bytes. Of a file, holds
+   * one chunk in memory at a time.
    */
-  Future<Copied> insertChunks(SqlTx tx, Path file, int chunkBytes, String insert, Object... keyArgs);
+  Future<Copied> insertChunks(SqlTx tx, Content content, int chunkBytes, String insert, Object... keyArgs);
 
   /**
    * Writes chunks {@code 0..count-1} to {@code target}, one query each ({@code select} takes
    * {@code keyArgs} then the sequence number); a missing chunk fails with {@code gone}.
    */
   Future<Void> readChunks(Path target, int count, String select, Supplier<RuntimeException> gone, Object... keyArgs);
+
+  /** {@link #readChunks(Path, int, String, Supplier, Object...)} into memory, for small contents. */
+  Future<byte[]> readChunks(int count, String select, Supplier<RuntimeException> gone, Object... keyArgs);
 
   Future<Void> close();
 }

@@ -150,13 +150,18 @@ final class SqlStore implements Store {
   }
 
   @Override
-  public Future<Void> updateRepo(String project, PackInfo pack, Path file, List<RefUpdate> updates) {
-    return repo.update(project, pack, file, updates);
+  public Future<byte[]> readPack(String project, String packId) {
+    return repo.readPack(project, packId);
   }
 
   @Override
-  public Future<Boolean> replacePacks(String project, PackInfo merged, Path file, List<String> replaced) {
-    return repo.replacePacks(project, merged, file, replaced);
+  public Future<Void> updateRepo(String project, PackInfo pack, Content content, List<RefUpdate> updates) {
+    return repo.update(project, pack, content, updates);
+  }
+
+  @Override
+  public Future<Boolean> replacePacks(String project, PackInfo merged, Content content, List<String> replaced) {
+    return repo.replacePacks(project, merged, content, replaced);
   }
 
   @Override

@@ -65,18 +65,21 @@ public interface Store {
   /** Writes one pack of the project to {@code target}, chunk by chunk. */
   Future<Void> readPack(String project, String packId, Path target);
 
+  /** One pack of the project in memory: only for packs known to be small (see {@link PackInfo#bytes()}). */
+  Future<byte[]> readPack(String project, String packId);
+
   /**
-   * Adds {@code pack} (stored from {@code file}; both null for none) and applies every ref update
-   * in one transaction: all or nothing. Fails {@code conflict} when a ref is no longer at its
-   * expected value, {@code not_found} when the project is gone.
+   * Adds {@code pack} (stored from {@code content}; both null for none) and applies every ref
+   * update in one transaction: all or nothing. Fails {@code conflict} when a ref is no longer at
+   * its expected value, {@code not_found} when the project is gone.
    */
-  Future<Void> updateRepo(String project, PackInfo pack, Path file, List<RefUpdate> updates);
+  Future<Void> updateRepo(String project, PackInfo pack, Content content, List<RefUpdate> updates);
 
   /**
    * Replaces the packs {@code replaced} by {@code merged} (which holds all their objects) in one
    * transaction; answers false, changing nothing, when one of them is already gone.
    */
-  Future<Boolean> replacePacks(String project, PackInfo merged, Path file, List<String> replaced);
+  Future<Boolean> replacePacks(String project, PackInfo merged, Content content, List<String> replaced);
 
   /** Records an explicit checkpoint of a branch; answers its version (1, 2, ...). */
   Future<Long> checkpoint(String project, String branch, String head, String wip);

@@ -177,22 +177,24 @@ public abstract class StoreContractTest {
   }
 
   @Test
-  @DisplayName("Verifies that a pack spanning many chunks reads back byte for byte and refs move only by compare-and-set")
+  @DisplayName("Verifies that a pack spanning many chunks, from a file or from memory, reads back byte for byte into a file"
+      + " or into memory, and that refs move only by compare-and-set")
   void repoPacksAndRefs() throws Exception {
     project("p", "ann");
     Path pack = file("pack", CHUNK * 4 + 7, 5);
     PackInfo info = new PackInfo("a".repeat(40), Files.size(pack), 3);
-    await(store.updateRepo("p", info, pack, List.of(new RefUpdate("refs/heads/main", null, "1".repeat(40)))));
+    await(store.updateRepo("p", info, Content.file(pack), List.of(new RefUpdate("refs/heads/main", null, "1".repeat(40)))));
     // the same pack again (a retried round) is stored once
-    await(store.updateRepo("p", info, pack, List.of()));
+    await(store.updateRepo("p", info, Content.file(pack), List.of()));
     RepoState state = await(store.repoState("p"));
     assertEquals(List.of(info), state.packs());
     assertEquals(Map.of("refs/heads/main", "1".repeat(40)), state.refs());
     Path back = dir.resolve("back.pack");
     await(store.readPack("p", info.id(), back));
     assertArrayEquals(Files.readAllBytes(pack), Files.readAllBytes(back));
+    assertArrayEquals(Files.readAllBytes(pack), await(store.readPack("p", info.id())));
     // a stale expected value changes nothing, the pack that came with it included
-    Path other = file("other", 100, 6);
+    Content other = Content.file(file("other", 100, 6));
     PackInfo otherInfo = new PackInfo("b".repeat(40), 100, 1);
     assertEquals(ErrorCode.CONFLICT, code(store.updateRepo("p", otherInfo, other, List.of(
         new RefUpdate("refs/branchwork/wip/main", null, "3".repeat(40)),
@@ -208,10 +210,13 @@ public abstract class StoreContractTest {
     assertEquals(ErrorCode.NOT_FOUND, code(store.updateRepo("nope", null, null, List.of(
         new RefUpdate("refs/heads/main", null, "3".repeat(40))))));
     // compaction: replaced whole, or not at all when a pack is already gone
-    Path merged = file("merged", CHUNK + 1, 7);
-    PackInfo mergedInfo = new PackInfo("c".repeat(40), CHUNK + 1, 4);
+    // from memory: only the given length of the array is stored
+    byte[] mergedBytes = Files.readAllBytes(file("merged", CHUNK * 2 + 1, 7));
+    Content merged = Content.bytes(java.util.Arrays.copyOf(mergedBytes, mergedBytes.length + 5), mergedBytes.length);
+    PackInfo mergedInfo = new PackInfo("c".repeat(40), mergedBytes.length, 4);
     assertTrue(await(store.replacePacks("p", mergedInfo, merged, List.of(info.id(), otherInfo.id()))));
     assertEquals(List.of(mergedInfo), await(store.repoState("p")).packs());
+    assertArrayEquals(mergedBytes, await(store.readPack("p", mergedInfo.id())));
     assertFalse(await(store.replacePacks("p", new PackInfo("d".repeat(40), 1, 1), merged, List.of(info.id()))));
     assertEquals(List.of(mergedInfo), await(store.repoState("p")).packs());
   }

@@ -1,5 +1,6 @@
 package io.branchwork.workspace.repo;
 
+import io.branchwork.store.Content;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.files.FileTrees;
@@ -13,6 +14,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jgit.internal.storage.dfs.DfsPackFile;
+import org.eclipse.jgit.internal.storage.dfs.DfsReader;
+import org.eclipse.jgit.internal.storage.dfs.DfsRepositoryDescription;
+import org.eclipse.jgit.internal.storage.dfs.InMemoryRepository;
 import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
 import org.eclipse.jgit.internal.storage.file.Pack;
 import org.eclipse.jgit.internal.storage.file.PackIndex;
@@ -62,25 +67,98 @@ public final class Compactor {
       if (small.size() < 2) {
         return Future.succeededFuture(false);
       }
-      return vertx.executeBlocking(() -> Files.createTempDirectory(tmpRoot, "compact-"), false)
-          .compose(dir -> RepoLoader.fetchPacks(store, project, small, dir)
-              .compose(packs -> vertx.executeBlocking(() -> merge(dir, packs), false))
-              .compose(merged -> store.replacePacks(project, merged, dir.resolve("merged.pack"),
-                  small.stream().map(PackInfo::id).toList()))
-              .onSuccess(done -> {
-                if (done) {
-                  LOG.info("compacted {} packs of project {} into one in {} ms", small.size(), project,
-                      (System.nanoTime() - t0) / 1_000_000);
-                }
-              })
-              .eventually(() -> vertx.executeBlocking(() -> {
-                FileTrees.deleteQuietly(dir);
-                return null;
-              }, false)));
+      return (inMemory(small) ? mergeInMemory(project, small) : mergeOnDisk(project, small))
+          .onSuccess(done -> {
+            if (done) {
+              LOG.info("compacted {} packs of project {} into one in {} ms", small.size(), project,
+                  (System.nanoTime() - t0) / 1_000_000);
+            }
+          });
     }).eventually(() -> {
       RUNNING.remove(project);
       return Future.succeededFuture();
     });
+  }
+
+  /** The most bytes a merge in memory fetches. */
+  static final long IN_MEMORY_MAX_BYTES = 16L << 20;
+
+  /**
+   * Whether a merge runs in memory: the small merges, those that search for deltas (the frequent
+   * ones: a busy workspace's rounds), when their packs are small in bytes too. On disk, each
+   * merged pack cost a fetched file, a copy and an index in a scratch repository and the scratch
+   * repository itself, about 15-20 ms, more than the round that wrote it, much of it in the file
+   * system's inode allocation (see {@link Content}). Big merges stay on disk: in memory every
+   * object is indexed again (its id recomputed, through its deltas), and the rare merge that takes
+   * in a big pack spent seconds there; on disk a stored pack's index is used as it is.
+   */
+  static boolean inMemory(List<PackInfo> packs) {
+    return packs.stream().mapToLong(PackInfo::objects).sum() <= DELTA_SEARCH_MAX_OBJECTS
+        && packs.stream().mapToLong(PackInfo::bytes).sum() <= IN_MEMORY_MAX_BYTES;
+  }
+
+  /** Fetches the packs into memory, merges them there, and swaps them for the merged pack. */
+  private Future<Boolean> mergeInMemory(String project, List<PackInfo> packs) {
+    return fetchAll(project, packs, 0, new ArrayList<>())
+        .compose(stored -> vertx.executeBlocking(() -> {
+          PackOut out = new PackOut(tmpRoot);
+          try (out) {
+            return new Merged(mergeInMemory(packs, stored, out), out);
+          } catch (Exception e) {
+            out.discard();
+            throw e;
+          }
+        }, false))
+        .compose(m -> store.replacePacks(project, m.info(), m.out().content(), ids(packs))
+            .eventually(() -> m.out().spilled() ? vertx.executeBlocking(() -> {
+              m.out().discard();
+              return null;
+            }, false) : Future.succeededFuture()));
+  }
+
+  private record Merged(PackInfo info, PackOut out) {}
+
+  private Future<List<byte[]>> fetchAll(String project, List<PackInfo> packs, int i, List<byte[]> done) {
+    if (i == packs.size()) {
+      return Future.succeededFuture(done);
+    }
+    return store.readPack(project, packs.get(i).id()).compose(bytes -> {
+      done.add(bytes);
+      return fetchAll(project, packs, i + 1, done);
+    });
+  }
+
+  /** Indexes the stored packs in an in-memory repository and writes all their objects as one pack. */
+  static PackInfo mergeInMemory(List<PackInfo> packs, List<byte[]> stored, java.io.OutputStream out) throws Exception {
+    try (InMemoryRepository repo = new InMemoryRepository(new DfsRepositoryDescription("compaction"));
+         RevWalk walk = new RevWalk(repo); DfsReader reader = repo.getObjectDatabase().newReader()) {
+      for (int i = 0; i < packs.size(); i++) {
+        PackFiles.installInMemory(repo, stored.get(i), packs.get(i).bytes(), "pack " + packs.get(i).id());
+      }
+      List<RevObject> objects = new ArrayList<>();
+      for (DfsPackFile pack : repo.getObjectDatabase().getPacks()) {
+        for (PackIndex.MutableEntry e : pack.getPackIndex(reader)) {
+          objects.add(walk.parseAny(e.toObjectId()));
+        }
+      }
+      return PackFiles.writeObjects(repo, objects.iterator(), out, objects.size() <= DELTA_SEARCH_MAX_OBJECTS);
+    }
+  }
+
+  /** Fetches the packs into files, merges them in a scratch repository, and swaps them for the merged pack. */
+  private Future<Boolean> mergeOnDisk(String project, List<PackInfo> packs) {
+    return vertx.executeBlocking(() -> Files.createTempDirectory(tmpRoot, "compact-"), false)
+        .compose(dir -> RepoLoader.fetchPacks(store, project, packs, dir)
+            .compose(fetched -> vertx.executeBlocking(() -> merge(dir, fetched), false))
+            .compose(merged -> store.replacePacks(project, merged, Content.file(dir.resolve("merged.pack")), ids(packs)))
+            .eventually(() -> vertx.executeBlocking(() -> {
+              FileTrees.deleteQuietly(dir);
+              return null;
+            }, false)));
+  }
+
+  private static List<String> ids(List<PackInfo> packs) {
+    return packs.stream().map(PackInfo::id).toList();
   }
 
   /**

@@ -93,6 +93,25 @@ public final class PackFiles {
     db.openPack(pack.toFile());
   }
 
+  /**
+   * Indexes a pack as the store keeps it ({@code stored}: the pack's {@code packBytes}, then its
+   * index, which is not needed here) into an in-memory repository, recomputing every object's id
+   * and the pack's checksum: damage fails naming the pack.
+   */
+  public static void installInMemory(Repository repo, byte[] stored, long packBytes, String what) throws IOException {
+    if (packBytes > stored.length) {
+      throw damaged(what, "it is cut short");
+    }
+    try (ObjectInserter ins = repo.newObjectInserter()) {
+      PackParser parser = ins.newPackParser(new java.io.ByteArrayInputStream(stored, 0, (int) packBytes));
+      parser.setAllowThin(false);
+      parser.parse(NullProgressMonitor.INSTANCE);
+      ins.flush();
+    } catch (IOException | RuntimeException e) {
+      throw damaged(what, e.getMessage());
+    }
+  }
+
   private static final int CHECKSUM = 20;
 
   /**
@@ -172,6 +191,14 @@ public final class PackFiles {
    */
   public static PackInfo write(Repository repo, Collection<ObjectId> wants, Collection<ObjectId> haves, Path out)
       throws IOException {
+    try (OutputStream os = Files.newOutputStream(out)) {
+      return write(repo, wants, haves, os);
+    }
+  }
+
+  /** {@link #write(Repository, Collection, Collection, Path)} to a stream: nothing written when null. */
+  public static PackInfo write(Repository repo, Collection<ObjectId> wants, Collection<ObjectId> haves,
+      OutputStream out) throws IOException {
     try (PackWriter pw = newWriter(repo, false)) {
       pw.preparePack(NullProgressMonitor.INSTANCE, java.util.Set.copyOf(wants), java.util.Set.copyOf(haves));
       return finish(pw, out);
@@ -183,6 +210,14 @@ public final class PackFiles {
    * {@code deltas}: search for new deltas among them (existing deltas are kept either way).
    */
   public static PackInfo writeObjects(Repository repo, Iterator<RevObject> objects, Path out, boolean deltas)
+      throws IOException {
+    try (OutputStream os = Files.newOutputStream(out)) {
+      return writeObjects(repo, objects, os, deltas);
+    }
+  }
+
+  /** {@link #writeObjects(Repository, Iterator, Path, boolean)} to a stream. */
+  public static PackInfo writeObjects(Repository repo, Iterator<RevObject> objects, OutputStream out, boolean deltas)
       throws IOException {
     try (PackWriter pw = newWriter(repo, deltas)) {
       pw.preparePack(objects);
@@ -206,20 +241,18 @@ public final class PackFiles {
     return pw;
   }
 
-  private static PackInfo finish(PackWriter pw, Path out) throws IOException {
+  /** The pack, then its index right behind it, so that a load installs both instead of re-indexing. */
+  private static PackInfo finish(PackWriter pw, OutputStream out) throws IOException {
     long count = pw.getObjectCount();
     if (count == 0) {
       return null;
     }
-    try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(out))) {
-      pw.writePack(NullProgressMonitor.INSTANCE, NullProgressMonitor.INSTANCE, os);
-    }
-    long packBytes = Files.size(out);
-    // The index goes right behind the pack, so that a load installs both instead of re-indexing.
-    try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(out,
-        java.nio.file.StandardOpenOption.APPEND))) {
-      pw.writeIndex(os);
-    }
+    org.eclipse.jgit.util.io.CountingOutputStream counted = new org.eclipse.jgit.util.io.CountingOutputStream(
+        new java.io.BufferedOutputStream(out, 64 * 1024));
+    pw.writePack(NullProgressMonitor.INSTANCE, NullProgressMonitor.INSTANCE, counted);
+    long packBytes = counted.getCount();
+    pw.writeIndex(counted);
+    counted.flush();
     return new PackInfo(pw.computeName().name(), packBytes, (int) count);
   }
 }

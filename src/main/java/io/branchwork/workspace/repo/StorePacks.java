@@ -5,7 +5,6 @@ import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashSet;
@@ -54,9 +53,14 @@ final class StorePacks {
   Future<PackInfo> send(List<ObjectId> wants, List<RefUpdate> updates, List<String> replaced) {
     Set<ObjectId> known = Set.copyOf(haves);
     return vertx.executeBlocking(() -> {
-      Path file = Files.createTempFile(tmpRoot, "pack-", ".pack");
-      return new Prepared(PackFiles.write(repo, wants, known, file), file);
-    }, false).compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.file(), updates)
+      PackOut out = new PackOut(tmpRoot);
+      try (out) {
+        return new Prepared(PackFiles.write(repo, wants, known, out), out);
+      } catch (Exception e) {
+        out.discard();
+        throw e;
+      }
+    }, false).compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.out().content(), updates)
         .map(v -> {
           for (String id : replaced) {
             if (id != null) {
@@ -66,8 +70,11 @@ final class StorePacks {
           haves.addAll(wants);
           return p.pack();
         })
-        .eventually(() -> vertx.executeBlocking(() -> Files.deleteIfExists(p.file()), false)));
+        .eventually(() -> p.out().spilled() ? vertx.executeBlocking(() -> {
+          p.out().discard();
+          return null;
+        }, false) : Future.succeededFuture()));
   }
 
-  private record Prepared(PackInfo pack, Path file) {}
+  private record Prepared(PackInfo pack, PackOut out) {}
 }

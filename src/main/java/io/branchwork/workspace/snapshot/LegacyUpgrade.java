@@ -2,6 +2,7 @@ package io.branchwork.workspace.snapshot;
 
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.Failures;
+import io.branchwork.store.Content;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Records.SnapshotMeta;
 import io.branchwork.store.Refs;
@@ -71,7 +72,7 @@ public final class LegacyUpgrade {
                   if (staged.wip() != null) {
                     updates.add(new RefUpdate(Refs.wip(legacy.branch()), null, staged.wip()));
                   }
-                  return store.updateRepo(legacy.project(), staged.pack(), staged.pack() == null ? null : staged.file(),
+                  return store.updateRepo(legacy.project(), staged.pack(), staged.pack() == null ? null : Content.file(staged.file()),
                           updates)
                       .recover(e -> Failures.normalize(e).code() == ErrorCode.CONFLICT ? Future.succeededFuture()
                           : Future.failedFuture(e))

@@ -4,6 +4,7 @@ import io.branchwork.config.Config;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.store.Content;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Refs;
 import io.branchwork.store.Store;
@@ -130,7 +131,7 @@ public final class SnapshotService {
                 added.add(shortName);
               }
             });
-            return store.updateRepo(project, staged.pack(), staged.pack() == null ? null : staged.file(), updates)
+            return store.updateRepo(project, staged.pack(), staged.pack() == null ? null : Content.file(staged.file()), updates)
                 .map(v -> new Imported(target, staged.head(), added, skipped))
                 .eventually(() -> blocking(() -> Files.deleteIfExists(staged.file())));
           }))
@@ -153,7 +154,7 @@ public final class SnapshotService {
         throw e;
       }
     }).compose(u -> blocking(() -> stager.stage(u.workTree(), false))
-        .compose(staged -> store.updateRepo(project, staged.pack(), staged.file(), List.of(
+        .compose(staged -> store.updateRepo(project, staged.pack(), Content.file(staged.file()), List.of(
                 new RefUpdate(Refs.head(branch), null, staged.head()),
                 new RefUpdate(Refs.initial(branch), null, staged.head())))
             .map(staged.head())
