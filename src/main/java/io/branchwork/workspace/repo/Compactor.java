@@ -67,11 +67,12 @@ public final class Compactor {
       if (small.size() < 2) {
         return Future.succeededFuture(false);
       }
-      return (inMemory(small) ? mergeInMemory(project, small) : mergeOnDisk(project, small))
+      boolean inMemory = inMemory(small);
+      return (inMemory ? mergeInMemory(project, small) : mergeOnDisk(project, small))
           .onSuccess(done -> {
             if (done) {
-              LOG.info("compacted {} packs of project {} into one in {} ms", small.size(), project,
-                  (System.nanoTime() - t0) / 1_000_000);
+              LOG.info("compacted {} packs of project {} into one {} in {} ms", small.size(), project,
+                  inMemory ? "in memory" : "on disk", (System.nanoTime() - t0) / 1_000_000);
             }
           });
     }).eventually(() -> {
