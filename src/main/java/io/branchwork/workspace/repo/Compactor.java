@@ -136,7 +136,8 @@ public final class Compactor {
       for (int i = 0; i < packs.size(); i++) {
         PackFiles.installInMemory(repo, stored.get(i), packs.get(i).bytes(), "pack " + packs.get(i).id());
       }
-      List<RevObject> objects = new ArrayList<>();
+      // A set: two branches that stored the same content have the same object in two packs.
+      java.util.Set<RevObject> objects = new java.util.LinkedHashSet<>();
       for (DfsPackFile pack : repo.getObjectDatabase().getPacks()) {
         for (PackIndex.MutableEntry e : pack.getPackIndex(reader)) {
           objects.add(walk.parseAny(e.toObjectId()));
@@ -197,8 +198,8 @@ public final class Compactor {
   static final int DELTA_SEARCH_MAX_OBJECTS = 2_000;
 
   /** Every object of every pack of {@code repo}, reachable or not: what a merge keeps. */
-  static List<RevObject> everyPackedObject(Repository repo, RevWalk walk) throws java.io.IOException {
-    List<RevObject> objects = new ArrayList<>();
+  static java.util.Collection<RevObject> everyPackedObject(Repository repo, RevWalk walk) throws java.io.IOException {
+    java.util.Set<RevObject> objects = new java.util.LinkedHashSet<>(); // the same object may be in two packs
     for (Pack pack : ((ObjectDirectory) repo.getObjectDatabase()).getPacks()) {
       for (PackIndex.MutableEntry e : pack) {
         objects.add(walk.parseAny(e.toObjectId()));
@@ -213,7 +214,7 @@ public final class Compactor {
       for (RepoCheckout.StoredPack p : packs) {
         PackFiles.installStored(repo, p.file(), p.info().bytes(), "pack " + p.info().id());
       }
-      List<RevObject> objects = everyPackedObject(repo, walk);
+      java.util.Collection<RevObject> objects = everyPackedObject(repo, walk);
       return PackFiles.writeObjects(repo, objects.iterator(), dir.resolve("merged.pack"),
           objects.size() <= DELTA_SEARCH_MAX_OBJECTS);
     }

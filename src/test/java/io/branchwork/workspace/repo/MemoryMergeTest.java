@@ -87,6 +87,33 @@ class MemoryMergeTest {
   }
 
   @Test
+  @DisplayName("Verifies that an object stored in two packs (two branches wrote the same content) is merged once")
+  void sharedObjectIsMergedOnce() throws Exception {
+    Rounds r = rounds();
+    // a fifth pack holding again the first round's first object and one new object
+    List<PackInfo> infos = new ArrayList<>(r.infos());
+    List<byte[]> stored = new ArrayList<>(r.stored());
+    try (Repository loose = Repos.initBare(dir.resolve("other.git")); RevWalk walk = new RevWalk(loose)) {
+      List<RevObject> objects = new ArrayList<>();
+      try (ObjectInserter ins = loose.newObjectInserter()) {
+        objects.add(walk.lookupBlob(ins.insert(Constants.OBJ_BLOB, r.versions().get(0))));
+        objects.add(walk.lookupBlob(ins.insert(Constants.OBJ_BLOB, "new\n".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        ins.flush();
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      infos.add(PackFiles.writeObjects(loose, objects.iterator(), out, false));
+      stored.add(out.toByteArray());
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PackInfo merged = Compactor.mergeInMemory(infos, stored, out);
+    assertEquals(r.ids().size() + 1, merged.objects());
+    // and the merged pack merges again with a pack that holds that object once more
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    PackInfo twice = Compactor.mergeInMemory(List.of(merged, infos.get(4)), List.of(out.toByteArray(), stored.get(4)), again);
+    assertEquals(r.ids().size() + 1, twice.objects());
+  }
+
+  @Test
   @DisplayName("Verifies that one damaged byte in a pack fails the merge in memory with internal, naming that pack")
   void damagedPackIsNamed() throws Exception {
     Rounds r = rounds();
