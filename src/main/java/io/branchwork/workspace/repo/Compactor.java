@@ -4,6 +4,7 @@ import io.branchwork.store.Content;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.files.FileTrees;
+import io.branchwork.workspace.git.Repos;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
@@ -13,7 +14,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jgit.internal.storage.dfs.DfsPackFile;
+import org.eclipse.jgit.internal.storage.dfs.DfsReader;
+import org.eclipse.jgit.internal.storage.dfs.DfsRepositoryDescription;
+import org.eclipse.jgit.internal.storage.dfs.InMemoryRepository;
+import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
+import org.eclipse.jgit.internal.storage.file.Pack;
+import org.eclipse.jgit.internal.storage.file.PackIndex;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevObject;
+import org.eclipse.jgit.revwalk.RevWalk;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,25 +53,13 @@ public final class Compactor {
     this.tmpRoot = tmpRoot;
   }
 
-  /** Merges the project's small packs when it has too many, from the store only; answers whether it did. */
+  /** Merges the project's small packs when it has too many; answers whether it did. */
   public Future<Boolean> compactIfNeeded(String project) {
-    return compactIfNeeded(project, null, null);
-  }
-
-  /**
-   * Merges the project's small packs when it has too many; answers whether it did. When every
-   * pack to merge is one of {@code local}'s, the merge reads {@code repo} (the workspace's own
-   * repository) instead of the store.
-   */
-  public Future<Boolean> compactIfNeeded(String project, LocalPacks local, Repository repo) {
     if (!RUNNING.add(project)) {
       return Future.succeededFuture(false);
     }
     long t0 = System.nanoTime();
     return store.repoState(project).compose(state -> {
-      if (local != null) {
-        local.retain(state.packs());
-      }
       if (state.packs().size() < THRESHOLD) {
         return Future.succeededFuture(false);
       }
@@ -69,22 +67,14 @@ public final class Compactor {
       if (small.size() < 2) {
         return Future.succeededFuture(false);
       }
-      List<PackFiles.Packed> mine = local == null ? null : local.objectsOf(small);
-      String[] route = {mine != null ? "from the workspace's repository" : inMemory(small) ? "in memory" : "on disk"};
-      Future<Boolean> merged = mine == null ? fromStore(project, small, local, repo)
-          : fromRepository(project, small, mine, local, repo).recover(e -> {
-            LOG.warn("compaction of project {} could not read its packs' objects in the workspace; merging from the store",
-                project, e);
-            local.forget(small);
-            route[0] = inMemory(small) ? "in memory" : "on disk";
-            return fromStore(project, small, null, null);
+      boolean inMemory = inMemory(small);
+      return (inMemory ? mergeInMemory(project, small) : mergeOnDisk(project, small))
+          .onSuccess(done -> {
+            if (done) {
+              LOG.info("compacted {} packs of project {} into one {} in {} ms", small.size(), project,
+                  inMemory ? "in memory" : "on disk", (System.nanoTime() - t0) / 1_000_000);
+            }
           });
-      return merged.onSuccess(done -> {
-        if (done) {
-          LOG.info("compacted {} packs of project {} into one {} in {} ms", small.size(), project, route[0],
-              (System.nanoTime() - t0) / 1_000_000);
-        }
-      });
     }).eventually(() -> {
       RUNNING.remove(project);
       return Future.succeededFuture();
@@ -95,83 +85,36 @@ public final class Compactor {
   static final long IN_MEMORY_MAX_BYTES = 16L << 20;
 
   /**
-   * Whether a merge from the store runs in memory: the small merges, those that search for deltas
-   * (the frequent ones), when their packs are small in bytes too. On disk, each merged pack cost a
-   * fetched file, a copy and an index in a scratch repository and the scratch repository itself,
-   * about 15-20 ms, more than the round that wrote it, much of it in the file system's inode
-   * allocation (see {@link Content}). Big merges stay on disk: in memory every object is indexed
-   * again (its id recomputed, through its deltas), and the rare merge that takes in a big pack
-   * spent seconds there; on disk a stored pack's index is used as it is.
+   * Whether a merge runs in memory: the small merges, those that search for deltas (the frequent
+   * ones: a busy workspace's rounds), when their packs are small in bytes too. On disk, each
+   * merged pack cost a fetched file, a copy and an index in a scratch repository and the scratch
+   * repository itself, about 15-20 ms, more than the round that wrote it, much of it in the file
+   * system's inode allocation (see {@link Content}). Big merges stay on disk: in memory every
+   * object is indexed again (its id recomputed, through its deltas), and the rare merge that takes
+   * in a big pack spent seconds there; on disk a stored pack's index is used as it is.
    */
   static boolean inMemory(List<PackInfo> packs) {
     return packs.stream().mapToLong(PackInfo::objects).sum() <= DELTA_SEARCH_MAX_OBJECTS
         && packs.stream().mapToLong(PackInfo::bytes).sum() <= IN_MEMORY_MAX_BYTES;
   }
 
-  private Future<Boolean> fromStore(String project, List<PackInfo> packs, LocalPacks local, Repository repo) {
-    return inMemory(packs) ? mergeInMemory(project, packs, local, repo) : mergeOnDisk(project, packs);
-  }
-
-  /** Merges the packs from the workspace's repository and swaps them for the merged pack. */
-  private Future<Boolean> fromRepository(String project, List<PackInfo> packs, List<PackFiles.Packed> objects,
-      LocalPacks local, Repository repo) {
-    return writeAndSwap(project, packs, out -> PackMerges.fromRepository(repo, objects, out))
-        .map(merged -> {
-          if (merged != null) {
-            local.merged(packs, merged, objects);
-          }
-          return merged != null;
-        });
-  }
-
-  /**
-   * Fetches the packs into memory, merges them there, and swaps them for the merged pack. When
-   * {@code repo} holds every merged object (packs it loaded, or stored itself), the merged pack
-   * is known to {@code local} from then on: the next merges that take it in read {@code repo}.
-   */
-  private Future<Boolean> mergeInMemory(String project, List<PackInfo> packs, LocalPacks local, Repository repo) {
-    List<PackFiles.Packed> objects = new ArrayList<>();
-    boolean[] allHere = {false};
+  /** Fetches the packs into memory, merges them there, and swaps them for the merged pack. */
+  private Future<Boolean> mergeInMemory(String project, List<PackInfo> packs) {
     return fetchAll(project, packs, 0, new ArrayList<>())
-        .compose(stored -> writeAndSwap(project, packs, out -> {
-          PackInfo info = PackMerges.inMemory(packs, stored, out, objects);
-          allHere[0] = repo != null && PackMerges.allIn(repo, objects);
-          return info;
-        }))
-        .map(merged -> {
-          if (merged != null && allHere[0]) {
-            local.merged(packs, merged, objects);
+        .compose(stored -> vertx.executeBlocking(() -> {
+          PackOut out = new PackOut(tmpRoot);
+          try (out) {
+            return new Merged(mergeInMemory(packs, stored, out), out);
+          } catch (Exception e) {
+            out.discard();
+            throw e;
           }
-          return merged != null;
-        });
-  }
-
-  /** Writes a merged pack. Blocking. */
-  @FunctionalInterface
-  private interface MergeWriter {
-    PackInfo write(java.io.OutputStream out) throws Exception;
-  }
-
-  /**
-   * Writes the merge on a worker (in memory unless it grows big, see {@link PackOut}) and swaps it
-   * for {@code packs} in the store; answers the merged pack, or null when another compaction got
-   * there first.
-   */
-  private Future<PackInfo> writeAndSwap(String project, List<PackInfo> packs, MergeWriter merge) {
-    return vertx.executeBlocking(() -> {
-      PackOut out = new PackOut(tmpRoot);
-      try (out) {
-        return new Merged(merge.write(out), out);
-      } catch (Exception e) {
-        out.discard();
-        throw e;
-      }
-    }, false).compose(m -> store.replacePacks(project, m.info(), m.out().content(), ids(packs))
-        .map(done -> done ? m.info() : null)
-        .eventually(() -> m.out().spilled() ? vertx.executeBlocking(() -> {
-          m.out().discard();
-          return null;
-        }, false) : Future.succeededFuture()));
+        }, false))
+        .compose(m -> store.replacePacks(project, m.info(), m.out().content(), ids(packs))
+            .eventually(() -> m.out().spilled() ? vertx.executeBlocking(() -> {
+              m.out().discard();
+              return null;
+            }, false) : Future.succeededFuture()));
   }
 
   private record Merged(PackInfo info, PackOut out) {}
@@ -186,11 +129,29 @@ public final class Compactor {
     });
   }
 
+  /** Indexes the stored packs in an in-memory repository and writes all their objects as one pack. */
+  static PackInfo mergeInMemory(List<PackInfo> packs, List<byte[]> stored, java.io.OutputStream out) throws Exception {
+    try (InMemoryRepository repo = new InMemoryRepository(new DfsRepositoryDescription("compaction"));
+         RevWalk walk = new RevWalk(repo); DfsReader reader = repo.getObjectDatabase().newReader()) {
+      for (int i = 0; i < packs.size(); i++) {
+        PackFiles.installInMemory(repo, stored.get(i), packs.get(i).bytes(), "pack " + packs.get(i).id());
+      }
+      // A set: two branches that stored the same content have the same object in two packs.
+      java.util.Set<RevObject> objects = new java.util.LinkedHashSet<>();
+      for (DfsPackFile pack : repo.getObjectDatabase().getPacks()) {
+        for (PackIndex.MutableEntry e : pack.getPackIndex(reader)) {
+          objects.add(walk.parseAny(e.toObjectId()));
+        }
+      }
+      return PackFiles.writeObjects(repo, objects.iterator(), out, objects.size() <= DELTA_SEARCH_MAX_OBJECTS);
+    }
+  }
+
   /** Fetches the packs into files, merges them in a scratch repository, and swaps them for the merged pack. */
   private Future<Boolean> mergeOnDisk(String project, List<PackInfo> packs) {
     return vertx.executeBlocking(() -> Files.createTempDirectory(tmpRoot, "compact-"), false)
         .compose(dir -> RepoLoader.fetchPacks(store, project, packs, dir)
-            .compose(fetched -> vertx.executeBlocking(() -> PackMerges.onDisk(dir, fetched), false))
+            .compose(fetched -> vertx.executeBlocking(() -> merge(dir, fetched), false))
             .compose(merged -> store.replacePacks(project, merged, Content.file(dir.resolve("merged.pack")), ids(packs)))
             .eventually(() -> vertx.executeBlocking(() -> {
               FileTrees.deleteQuietly(dir);
@@ -235,4 +196,27 @@ public final class Compactor {
    * time) made a busy workspace's rounds half as fast.
    */
   static final int DELTA_SEARCH_MAX_OBJECTS = 2_000;
+
+  /** Every object of every pack of {@code repo}, reachable or not: what a merge keeps. */
+  static java.util.Collection<RevObject> everyPackedObject(Repository repo, RevWalk walk) throws java.io.IOException {
+    java.util.Set<RevObject> objects = new java.util.LinkedHashSet<>(); // the same object may be in two packs
+    for (Pack pack : ((ObjectDirectory) repo.getObjectDatabase()).getPacks()) {
+      for (PackIndex.MutableEntry e : pack) {
+        objects.add(walk.parseAny(e.toObjectId()));
+      }
+    }
+    return objects;
+  }
+
+  /** Indexes the fetched packs into a scratch repository and writes all their objects as one pack. */
+  private static PackInfo merge(Path dir, List<RepoCheckout.StoredPack> packs) throws Exception {
+    try (Repository repo = Repos.initBare(dir.resolve("scratch.git")); RevWalk walk = new RevWalk(repo)) {
+      for (RepoCheckout.StoredPack p : packs) {
+        PackFiles.installStored(repo, p.file(), p.info().bytes(), "pack " + p.info().id());
+      }
+      java.util.Collection<RevObject> objects = everyPackedObject(repo, walk);
+      return PackFiles.writeObjects(repo, objects.iterator(), dir.resolve("merged.pack"),
+          objects.size() <= DELTA_SEARCH_MAX_OBJECTS);
+    }
+  }
 }

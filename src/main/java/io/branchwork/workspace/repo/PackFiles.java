@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Iterator;
-import java.util.List;
 import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.ObjectId;
@@ -200,24 +199,9 @@ public final class PackFiles {
   /** {@link #write(Repository, Collection, Collection, Path)} to a stream: nothing written when null. */
   public static PackInfo write(Repository repo, Collection<ObjectId> wants, Collection<ObjectId> haves,
       OutputStream out) throws IOException {
-    return write(repo, wants, haves, out, null);
-  }
-
-  /** An object a pack holds, with its type: what a later merge of that pack from this repository needs. */
-  public record Packed(ObjectId id, int type) {}
-
-  /** As {@link #write(Repository, Collection, Collection, OutputStream)}, adding what it packed to {@code packed}. */
-  public static PackInfo write(Repository repo, Collection<ObjectId> wants, Collection<ObjectId> haves,
-      OutputStream out, List<Packed> packed) throws IOException {
     try (PackWriter pw = newWriter(repo, false)) {
       pw.preparePack(NullProgressMonitor.INSTANCE, java.util.Set.copyOf(wants), java.util.Set.copyOf(haves));
-      PackInfo info = finish(pw, out);
-      if (info != null && packed != null) {
-        for (org.eclipse.jgit.lib.ObjectIdOwnerMap.Entry e : pw.getObjectSet()) {
-          packed.add(new Packed(e.copy(), pw.get(e).getType()));
-        }
-      }
-      return info;
+      return finish(pw, out);
     }
   }
 

@@ -281,8 +281,7 @@ public final class Persister {
           metrics.saved(pack == null ? 0 : pack.bytes(), System.nanoTime() - t0);
           if (pack != null && ++packsWritten % Compactor.THRESHOLD == 0) {
             // Off the mailbox: ops go on while the project's small packs are merged.
-            compactor.compactIfNeeded(project, packs.local(), repo)
-                .onFailure(e -> LOG.warn("compaction of project {} failed", project, e));
+            compactor.compactIfNeeded(project).onFailure(e -> LOG.warn("compaction of project {} failed", project, e));
           }
           LOG.debug("workspace {}/{} durable at {} (+{} bytes) in {} ms", project, branch, headId,
               pack == null ? 0 : pack.bytes(), (System.nanoTime() - t0) / 1_000_000);

@@ -6,7 +6,6 @@ import io.branchwork.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -29,7 +28,6 @@ final class StorePacks {
   private final Path tmpRoot;
   /** Commits the store holds with everything they reach: what packs need not carry again. */
   private final Set<ObjectId> haves = new HashSet<>();
-  private final LocalPacks local = new LocalPacks();
 
   StorePacks(Vertx vertx, Store store, String project, Repository repo, Path tmpRoot, Collection<String> storeRefs) {
     this.vertx = vertx;
@@ -56,18 +54,14 @@ final class StorePacks {
     Set<ObjectId> known = Set.copyOf(haves);
     return vertx.executeBlocking(() -> {
       PackOut out = new PackOut(tmpRoot);
-      List<PackFiles.Packed> objects = new ArrayList<>();
       try (out) {
-        return new Prepared(PackFiles.write(repo, wants, known, out, objects), out, objects);
+        return new Prepared(PackFiles.write(repo, wants, known, out), out);
       } catch (Exception e) {
         out.discard();
         throw e;
       }
     }, false).compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.out().content(), updates)
         .map(v -> {
-          if (p.pack() != null) {
-            local.stored(p.pack(), p.objects());
-          }
           for (String id : replaced) {
             if (id != null) {
               haves.remove(ObjectId.fromString(id));
@@ -82,10 +76,5 @@ final class StorePacks {
         }, false) : Future.succeededFuture()));
   }
 
-  private record Prepared(PackInfo pack, PackOut out, List<PackFiles.Packed> objects) {}
-
-  /** The packs stored from here, with their objects: what a compaction may merge from this repository. */
-  LocalPacks local() {
-    return local;
-  }
+  private record Prepared(PackInfo pack, PackOut out) {}
 }

@@ -67,9 +67,6 @@ class CompactorStoreTest {
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
-  /** What the workspace knows of the packs it stored (filled by {@link #storePack} too). */
-  private final LocalPacks local = new LocalPacks();
-
   /** Stores one pack of {@code count} new blobs, as a round (or an import, when many) would. */
   private PackInfo storePack(int count) throws Exception {
     List<RevObject> objects = new ArrayList<>();
@@ -86,7 +83,6 @@ class CompactorStoreTest {
     PackInfo info = PackFiles.writeObjects(source, objects.iterator(), out, false);
     byte[] bytes = out.toByteArray();
     store.updateRepo("p", info, Content.bytes(bytes, bytes.length), List.of()).await(10, TimeUnit.SECONDS);
-    local.stored(info, objects.stream().map(o -> new PackFiles.Packed(o.copy(), o.getType())).toList());
     return info;
   }
 
@@ -110,54 +106,19 @@ class CompactorStoreTest {
   }
 
   @Test
-  @DisplayName("Verifies that sixteen small packs are merged in memory into one that holds every object, known to the workspace when it holds them all")
+  @DisplayName("Verifies that sixteen small packs are merged in memory into one that holds every object")
   void smallMergeInMemory() throws Exception {
     List<PackInfo> rounds = new ArrayList<>();
     for (int i = 0; i < Compactor.THRESHOLD; i++) {
       rounds.add(storePack(3));
     }
     assertTrue(Compactor.inMemory(rounds));
-    // packs this workspace did not store but holds every object of (it loaded them): from the
-    // store, and the merged pack is known here from then on
-    LocalPacks loaded = new LocalPacks();
-    assertTrue(new Compactor(vertx, store, dir).compactIfNeeded("p", loaded, source).await(30, TimeUnit.SECONDS));
+    assertTrue(compact());
     List<PackInfo> after = store.repoState("p").await(10, TimeUnit.SECONDS).packs();
     assertEquals(1, after.size(), after.toString());
     assertEquals(blobs.size(), after.get(0).objects());
-    assertEquals(blobs.size(), loaded.objectsOf(after).size());
     everyBlobReadsBack();
     assertFalse(compact(), "one pack: nothing to merge");
-  }
-
-  @Test
-  @DisplayName("Verifies that packs the workspace stored itself are merged from its repository into one that holds every object")
-  void mergeFromTheWorkspacesRepository() throws Exception {
-    for (int i = 0; i < Compactor.THRESHOLD; i++) {
-      storePack(3);
-    }
-    assertTrue(new Compactor(vertx, store, dir).compactIfNeeded("p", local, source).await(30, TimeUnit.SECONDS));
-    List<PackInfo> after = store.repoState("p").await(10, TimeUnit.SECONDS).packs();
-    assertEquals(1, after.size(), after.toString());
-    assertEquals(blobs.size(), after.get(0).objects());
-    // merged here: the merged pack is known here in turn, with every object
-    assertEquals(blobs.size(), local.objectsOf(after).size());
-    everyBlobReadsBack();
-  }
-
-  @Test
-  @DisplayName("Verifies that a merge whose objects are not in the workspace's repository falls back to the store and loses nothing")
-  void mergeFallsBackToTheStore() throws Exception {
-    for (int i = 0; i < Compactor.THRESHOLD; i++) {
-      storePack(3);
-    }
-    try (Repository empty = new InMemoryRepository(new DfsRepositoryDescription("empty"))) {
-      assertTrue(new Compactor(vertx, store, dir).compactIfNeeded("p", local, empty).await(30, TimeUnit.SECONDS));
-    }
-    List<PackInfo> after = store.repoState("p").await(10, TimeUnit.SECONDS).packs();
-    assertEquals(1, after.size(), after.toString());
-    assertEquals(blobs.size(), after.get(0).objects());
-    assertEquals(null, local.objectsOf(after), "merged from the store, not known here");
-    everyBlobReadsBack();
   }
 
   @Test

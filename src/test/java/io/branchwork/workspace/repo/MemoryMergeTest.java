@@ -72,7 +72,7 @@ class MemoryMergeTest {
   void mergesInMemory() throws Exception {
     Rounds r = rounds();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    PackInfo merged = PackMerges.inMemory(r.infos(), r.stored(), out);
+    PackInfo merged = Compactor.mergeInMemory(r.infos(), r.stored(), out);
     assertEquals(r.ids().size(), merged.objects());
     long parts = r.infos().stream().mapToLong(PackInfo::bytes).sum();
     assertTrue(merged.bytes() * 5 < parts, "merged " + merged.bytes() + " bytes, its parts " + parts);
@@ -105,11 +105,11 @@ class MemoryMergeTest {
       stored.add(out.toByteArray());
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    PackInfo merged = PackMerges.inMemory(infos, stored, out);
+    PackInfo merged = Compactor.mergeInMemory(infos, stored, out);
     assertEquals(r.ids().size() + 1, merged.objects());
     // and the merged pack merges again with a pack that holds that object once more
     ByteArrayOutputStream again = new ByteArrayOutputStream();
-    PackInfo twice = PackMerges.inMemory(List.of(merged, infos.get(4)), List.of(out.toByteArray(), stored.get(4)), again);
+    PackInfo twice = Compactor.mergeInMemory(List.of(merged, infos.get(4)), List.of(out.toByteArray(), stored.get(4)), again);
     assertEquals(r.ids().size() + 1, twice.objects());
   }
 
@@ -120,7 +120,7 @@ class MemoryMergeTest {
     byte[] damaged = r.stored().get(2);
     damaged[(int) r.infos().get(2).bytes() / 2] ^= 0x40;
     BranchworkException e = assertThrows(BranchworkException.class,
-        () -> PackMerges.inMemory(r.infos(), r.stored(), new ByteArrayOutputStream()));
+        () -> Compactor.mergeInMemory(r.infos(), r.stored(), new ByteArrayOutputStream()));
     assertEquals(ErrorCode.INTERNAL, e.code());
     assertTrue(e.getMessage().contains("pack " + r.infos().get(2).id()), e.getMessage());
   }

@@ -75,7 +75,7 @@ class PackDeltasTest {
     Files.move(searchedFile, stored);
     try (Repository packed = Repos.initBare(dir.resolve("packed.git")); RevWalk walk = new RevWalk(packed)) {
       PackFiles.installStored(packed, stored, searched.bytes(), "pack " + searched.id());
-      PackInfo kept = PackFiles.writeObjects(packed, PackMerges.everyPackedObject(packed, walk).iterator(), dir.resolve("kept.pack"),
+      PackInfo kept = PackFiles.writeObjects(packed, Compactor.everyPackedObject(packed, walk).iterator(), dir.resolve("kept.pack"),
           false);
       assertTrue(kept.bytes() <= searched.bytes() + 64,
           "kept " + kept.bytes() + " bytes, the deltified pack " + searched.bytes());
