@@ -101,20 +101,10 @@ public final class Compactor {
   /** Fetches the packs into memory, merges them there, and swaps them for the merged pack. */
   private Future<Boolean> mergeInMemory(String project, List<PackInfo> packs) {
     return fetchAll(project, packs, 0, new ArrayList<>())
-        .compose(stored -> vertx.executeBlocking(() -> {
-          PackOut out = new PackOut(tmpRoot);
-          try (out) {
-            return new Merged(mergeInMemory(packs, stored, out), out);
-          } catch (Exception e) {
-            out.discard();
-            throw e;
-          }
-        }, false))
+        .compose(stored -> vertx.executeBlocking(() -> PackOut.write(tmpRoot,
+            out -> new Merged(mergeInMemory(packs, stored, out), out)), false))
         .compose(m -> store.replacePacks(project, m.info(), m.out().content(), ids(packs))
-            .eventually(() -> m.out().spilled() ? vertx.executeBlocking(() -> {
-              m.out().discard();
-              return null;
-            }, false) : Future.succeededFuture()));
+            .eventually(() -> m.out().discard(vertx)));
   }
 
   private record Merged(PackInfo info, PackOut out) {}

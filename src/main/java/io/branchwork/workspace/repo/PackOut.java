@@ -1,6 +1,8 @@
 package io.branchwork.workspace.repo;
 
 import io.branchwork.store.Content;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,6 +25,7 @@ final class PackOut extends OutputStream {
   private final Bytes memory = new Bytes();
   private Path file;
   private OutputStream fileOut;
+  private boolean closed;
 
   PackOut(Path tmpDir) {
     this(tmpDir, IN_MEMORY_MAX);
@@ -63,7 +66,8 @@ final class PackOut extends OutputStream {
   /** Ends the writing: the file, if any, is complete. */
   @Override
   public void close() throws IOException {
-    if (fileOut != null) {
+    if (fileOut != null && !closed) {
+      closed = true;
       fileOut.close();
     }
   }
@@ -80,9 +84,41 @@ final class PackOut extends OutputStream {
 
   /** Drops the temporary file, if any. Blocking. */
   void discard() throws IOException {
-    close();
+    try {
+      close();
+    } catch (IOException e) {
+      // dropped anyway
+    }
     if (file != null) {
       Files.deleteIfExists(file);
+    }
+  }
+
+  /** {@link #discard} off the event loop, when there is a file to delete. */
+  Future<Void> discard(Vertx vertx) {
+    return file == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+      discard();
+      return null;
+    }, false);
+  }
+
+  /** What a write into a {@link PackOut} makes. */
+  @FunctionalInterface
+  interface Writing<T> {
+    T write(PackOut out) throws Exception;
+  }
+
+  /**
+   * Runs {@code writing} into a new {@link PackOut} under {@code tmpDir} and closes it; on
+   * failure, drops what it wrote. Blocking.
+   */
+  static <T> T write(Path tmpDir, Writing<T> writing) throws Exception {
+    PackOut out = new PackOut(tmpDir);
+    try (out) {
+      return writing.write(out);
+    } catch (Exception e) {
+      out.discard();
+      throw e;
     }
   }
 

@@ -52,15 +52,8 @@ final class StorePacks {
    */
   Future<PackInfo> send(List<ObjectId> wants, List<RefUpdate> updates, List<String> replaced) {
     Set<ObjectId> known = Set.copyOf(haves);
-    return vertx.executeBlocking(() -> {
-      PackOut out = new PackOut(tmpRoot);
-      try (out) {
-        return new Prepared(PackFiles.write(repo, wants, known, out), out);
-      } catch (Exception e) {
-        out.discard();
-        throw e;
-      }
-    }, false).compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.out().content(), updates)
+    return vertx.executeBlocking(() -> PackOut.write(tmpRoot,
+        out -> new Prepared(PackFiles.write(repo, wants, known, out), out)), false).compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.out().content(), updates)
         .map(v -> {
           for (String id : replaced) {
             if (id != null) {
@@ -70,10 +63,7 @@ final class StorePacks {
           haves.addAll(wants);
           return p.pack();
         })
-        .eventually(() -> p.out().spilled() ? vertx.executeBlocking(() -> {
-          p.out().discard();
-          return null;
-        }, false) : Future.succeededFuture()));
+        .eventually(() -> p.out().discard(vertx)));
   }
 
   private record Prepared(PackInfo pack, PackOut out) {}
