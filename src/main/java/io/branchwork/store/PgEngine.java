@@ -2,12 +2,9 @@ package io.branchwork.store;
 
 import io.branchwork.core.BranchworkException;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.file.AsyncFile;
-import io.vertx.core.file.OpenOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgException;
@@ -33,8 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * PostgreSQL through the reactive Vert.x PG client, pooled. A lost database fails ops with
- * {@code overloaded}; the pool reconnects by itself when it is back. Files stream into and out of
- * chunk rows one chunk at a time, so memory stays at one chunk whatever their size.
+ * {@code overloaded}; the pool reconnects by itself when it is back. Chunk rows are copied by
+ * {@link PgChunks}.
  */
 final class PgEngine implements SqlEngine {
 
@@ -49,12 +46,14 @@ final class PgEngine implements SqlEngine {
   private final String schema;
   private final String where;
   private final Map<String, String> numbered = new ConcurrentHashMap<>();
+  private final PgChunks chunks;
 
   private PgEngine(Vertx vertx, Pool pool, String schema, String where) {
     this.vertx = vertx;
     this.pool = pool;
     this.schema = schema;
     this.where = where;
+    this.chunks = new PgChunks(vertx, pool);
   }
 
   /** host:port/database, for messages. */
@@ -171,7 +170,7 @@ final class PgEngine implements SqlEngine {
     });
   }
 
-  private static Tuple tuple(Object... args) {
+  static Tuple tuple(Object... args) {
     Tuple t = Tuple.tuple();
     for (Object a : args) {
       t.addValue(a instanceof byte[] b ? Buffer.buffer(b) : a);
@@ -181,82 +180,18 @@ final class PgEngine implements SqlEngine {
 
   @Override
   public Future<Copied> insertChunks(SqlTx tx, Content content, int chunkBytes, String insert, Object... keyArgs) {
-    SqlClient c = ((Tx) tx).client;
-    if (content instanceof Content.InMemory m) {
-      // In memory already: each chunk is a slice of it, no file to open.
-      Promise<Copied> done = Promise.promise();
-      copyNext(c, (pos, n) -> Future.succeededFuture(Buffer.buffer(java.util.Arrays.copyOfRange(m.bytes(),
-          (int) pos, (int) Math.min(m.length(), pos + n)))), chunkBytes, numbered(insert), keyArgs, 0, 0L, done);
-      return done.future();
-    }
-    Path file = ((Content.InFile) content).path();
-    return vertx.fileSystem().open(file.toString(), new OpenOptions().setRead(true).setWrite(false))
-        .compose(in -> {
-          Promise<Copied> done = Promise.promise();
-          copyNext(c, (pos, n) -> in.read(Buffer.buffer(n), 0, pos, n), chunkBytes, numbered(insert), keyArgs, 0, 0L,
-              done);
-          return done.future().eventually(in::close);
-        });
-  }
-
-  /** Reads up to {@code n} bytes at {@code position}; an empty buffer at the end. */
-  @FunctionalInterface
-  private interface ChunkSource {
-    Future<Buffer> read(long position, int n);
-  }
-
-  /**
-   * Inserts chunk {@code seq} and then the next: a loop over one promise rather than a chain of
-   * composed futures, so that only the chunk in flight is referenced, never all of them.
-   */
-  private void copyNext(SqlClient c, ChunkSource in, int chunkBytes, String insert, Object[] keyArgs, int seq,
-      long position, Promise<Copied> done) {
-    in.read(position, chunkBytes)
-        .compose(chunk -> {
-          if (chunk.length() == 0) {
-            done.complete(new Copied(position, seq));
-            return Future.succeededFuture();
-          }
-          return c.preparedQuery(insert).execute(tuple(keyArgs).addInteger(seq).addBuffer(chunk))
-              .onSuccess(r -> copyNext(c, in, chunkBytes, insert, keyArgs, seq + 1, position + chunk.length(), done));
-        })
-        .onFailure(done::tryFail);
+    return chunks.insert(((Tx) tx).client, content, chunkBytes, numbered(insert), keyArgs);
   }
 
   @Override
   public Future<Void> readChunks(Path target, int count, String select, Supplier<RuntimeException> gone,
       Object... keyArgs) {
-    return vertx.fileSystem().open(target.toString(), new OpenOptions().setWrite(true).setCreate(true)
-            .setTruncateExisting(true))
-        .compose(out -> {
-          Promise<Void> done = Promise.promise();
-          readNext(out::write, count, numbered(select), gone, keyArgs, 0, done);
-          return guard(done.future()).eventually(out::close);
-        });
+    return guard(chunks.read(target, count, numbered(select), gone, keyArgs));
   }
 
   @Override
   public Future<byte[]> readChunks(int count, String select, Supplier<RuntimeException> gone, Object... keyArgs) {
-    Buffer all = Buffer.buffer();
-    Promise<Void> done = Promise.promise();
-    readNext(chunk -> {
-      all.appendBuffer(chunk);
-      return Future.succeededFuture();
-    }, count, numbered(select), gone, keyArgs, 0, done);
-    return guard(done.future()).map(v -> all.getBytes());
-  }
-
-  private void readNext(Function<Buffer, Future<Void>> out, int count, String select, Supplier<RuntimeException> gone,
-      Object[] keyArgs, int seq, Promise<Void> done) {
-    if (seq >= count) {
-      done.complete();
-      return;
-    }
-    pool.preparedQuery(select).execute(tuple(keyArgs).addInteger(seq))
-        .compose(rows -> rows.size() == 0 ? Future.failedFuture(gone.get())
-            : out.apply(rows.iterator().next().getBuffer(0)))
-        .onSuccess(v -> readNext(out, count, select, gone, keyArgs, seq + 1, done))
-        .onFailure(done::tryFail);
+    return guard(chunks.read(count, numbered(select), gone, keyArgs));
   }
 
   @Override
