@@ -134,7 +134,9 @@ final class JdbcEngine implements SqlEngine {
   public Future<Copied> insertChunks(SqlTx tx, Content content, int chunkBytes, String insert, Object... keyArgs) {
     Connection c = ((Tx) tx).connection;
     try (InputStream in = content.open(); PreparedStatement ps = c.prepareStatement(insert)) {
-      byte[] buf = new byte[chunkBytes];
+      // No bigger than the content in memory: a round's pack of a few KiB took a 1 MiB buffer.
+      byte[] buf = new byte[content instanceof Content.InMemory m ? Math.max(1, Math.min(chunkBytes, m.length()))
+          : chunkBytes];
       long bytes = 0;
       int seq = 0;
       int n;
