@@ -67,8 +67,11 @@ public final class Compactor {
       if (small.size() < 2) {
         return Future.succeededFuture(false);
       }
-      boolean inMemory = inMemory(small);
-      return (inMemory ? mergeInMemory(project, small) : mergeOnDisk(project, small))
+      boolean inMemory = inMemory(small) && IN_MEMORY.tryAcquire();
+      return (inMemory ? mergeInMemory(project, small).eventually(() -> {
+        IN_MEMORY.release();
+        return Future.succeededFuture();
+      }) : mergeOnDisk(project, small))
           .onSuccess(done -> {
             if (done) {
               LOG.info("compacted {} packs of project {} into one {} in {} ms", small.size(), project,
@@ -83,6 +86,11 @@ public final class Compactor {
 
   /** The most bytes a merge in memory fetches. */
   static final long IN_MEMORY_MAX_BYTES = 16L << 20;
+  /**
+   * Merges in memory at once on this node (each holds its fetched packs, their copy in the
+   * in-memory repository and up to 8 MiB of output: about 40 MiB at most); past that, on disk.
+   */
+  private static final java.util.concurrent.Semaphore IN_MEMORY = new java.util.concurrent.Semaphore(2);
 
   /**
    * Whether a merge runs in memory: the small merges, those that search for deltas (the frequent
