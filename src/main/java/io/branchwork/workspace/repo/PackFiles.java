@@ -39,8 +39,22 @@ public final class PackFiles {
    */
   public static void install(Repository repo, Path file, long packBytes, ObjectChecker checker, String what)
       throws IOException {
-    try (ObjectInserter ins = repo.newObjectInserter();
-         InputStream in = new Limited(Files.newInputStream(file), packBytes)) {
+    parse(repo, () -> new Limited(Files.newInputStream(file), packBytes), checker, what);
+  }
+
+  /** Opens the bytes of a pack to parse. */
+  @FunctionalInterface
+  private interface PackBytes {
+    InputStream open() throws IOException;
+  }
+
+  /**
+   * Parses the pack {@code bytes} opens into {@code repo}, every object's id recomputed and the
+   * pack's checksum checked (and, with {@code checker}, every object checked too): a failure is
+   * {@code bad_request} for a pack from outside (with a checker), else the stored pack is damaged.
+   */
+  private static void parse(Repository repo, PackBytes bytes, ObjectChecker checker, String what) throws IOException {
+    try (ObjectInserter ins = repo.newObjectInserter(); InputStream in = bytes.open()) {
       PackParser parser = ins.newPackParser(in);
       parser.setAllowThin(false);
       parser.setObjectChecker(checker);
@@ -102,14 +116,7 @@ public final class PackFiles {
     if (packBytes > stored.length) {
       throw damaged(what, "it is cut short");
     }
-    try (ObjectInserter ins = repo.newObjectInserter()) {
-      PackParser parser = ins.newPackParser(new java.io.ByteArrayInputStream(stored, 0, (int) packBytes));
-      parser.setAllowThin(false);
-      parser.parse(NullProgressMonitor.INSTANCE);
-      ins.flush();
-    } catch (IOException | RuntimeException e) {
-      throw damaged(what, e.getMessage());
-    }
+    parse(repo, () -> new java.io.ByteArrayInputStream(stored, 0, (int) packBytes), null, what);
   }
 
   private static final int CHECKSUM = 20;
@@ -209,14 +216,6 @@ public final class PackFiles {
    * Writes exactly {@code objects} (every object of some packs, for compaction) as one pack;
    * {@code deltas}: search for new deltas among them (existing deltas are kept either way).
    */
-  public static PackInfo writeObjects(Repository repo, Iterator<RevObject> objects, Path out, boolean deltas)
-      throws IOException {
-    try (OutputStream os = Files.newOutputStream(out)) {
-      return writeObjects(repo, objects, os, deltas);
-    }
-  }
-
-  /** {@link #writeObjects(Repository, Iterator, Path, boolean)} to a stream. */
   public static PackInfo writeObjects(Repository repo, Iterator<RevObject> objects, OutputStream out, boolean deltas)
       throws IOException {
     try (PackWriter pw = newWriter(repo, deltas)) {
