@@ -141,7 +141,7 @@ public final class Compactor {
           objects.add(walk.parseAny(e.toObjectId()));
         }
       }
-      return PackFiles.writeObjects(repo, objects.iterator(), out, objects.size() <= DELTA_SEARCH_MAX_OBJECTS);
+      return writeMerged(repo, objects, out);
     }
   }
 
@@ -212,9 +212,15 @@ public final class Compactor {
       for (RepoCheckout.StoredPack p : packs) {
         PackFiles.installStored(repo, p.file(), p.info().bytes(), "pack " + p.info().id());
       }
-      java.util.Collection<RevObject> objects = everyPackedObject(repo, walk);
-      return PackFiles.writeObjects(repo, objects.iterator(), dir.resolve("merged.pack"),
-          objects.size() <= DELTA_SEARCH_MAX_OBJECTS);
+      try (java.io.OutputStream out = Files.newOutputStream(dir.resolve("merged.pack"))) {
+        return writeMerged(repo, everyPackedObject(repo, walk), out);
+      }
     }
+  }
+
+  /** Writes a merge's objects as one pack, searching for deltas only in a small merge. */
+  private static PackInfo writeMerged(Repository repo, java.util.Collection<RevObject> objects, java.io.OutputStream out)
+      throws java.io.IOException {
+    return PackFiles.writeObjects(repo, objects.iterator(), out, objects.size() <= DELTA_SEARCH_MAX_OBJECTS);
   }
 }

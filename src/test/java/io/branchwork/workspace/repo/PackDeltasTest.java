@@ -45,6 +45,13 @@ class PackDeltasTest {
     return out;
   }
 
+  private static PackInfo write(Repository repo, java.util.Collection<RevObject> objects, Path file, boolean deltas)
+      throws Exception {
+    try (java.io.OutputStream out = Files.newOutputStream(file)) {
+      return PackFiles.writeObjects(repo, objects.iterator(), out, deltas);
+    }
+  }
+
   @Test
   @DisplayName("Verifies that a merge with the delta search stores versions of a file as deltas, and a merge without it keeps those deltas and every object")
   void deltasAreFoundThenKept() throws Exception {
@@ -64,8 +71,8 @@ class PackDeltasTest {
       for (ObjectId id : ids) {
         blobs.add(walk.parseAny(id));
       }
-      plain = PackFiles.writeObjects(loose, blobs.iterator(), dir.resolve("plain.pack"), false);
-      searched = PackFiles.writeObjects(loose, blobs.iterator(), searchedFile, true);
+      plain = write(loose, blobs, dir.resolve("plain.pack"), false);
+      searched = write(loose, blobs, searchedFile, true);
     }
     assertTrue(searched.bytes() * 5 < plain.bytes(),
         "with the search " + searched.bytes() + " bytes, without " + plain.bytes());
@@ -75,8 +82,7 @@ class PackDeltasTest {
     Files.move(searchedFile, stored);
     try (Repository packed = Repos.initBare(dir.resolve("packed.git")); RevWalk walk = new RevWalk(packed)) {
       PackFiles.installStored(packed, stored, searched.bytes(), "pack " + searched.id());
-      PackInfo kept = PackFiles.writeObjects(packed, Compactor.everyPackedObject(packed, walk).iterator(), dir.resolve("kept.pack"),
-          false);
+      PackInfo kept = write(packed, Compactor.everyPackedObject(packed, walk), dir.resolve("kept.pack"), false);
       assertTrue(kept.bytes() <= searched.bytes() + 64,
           "kept " + kept.bytes() + " bytes, the deltified pack " + searched.bytes());
       // Same objects, same pack name as the one it was merged from: another folder.
