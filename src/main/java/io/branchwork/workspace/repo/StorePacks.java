@@ -53,17 +53,18 @@ final class StorePacks {
   Future<PackInfo> send(List<ObjectId> wants, List<RefUpdate> updates, List<String> replaced) {
     Set<ObjectId> known = Set.copyOf(haves);
     return vertx.executeBlocking(() -> PackOut.write(tmpRoot,
-        out -> new Prepared(PackFiles.write(repo, wants, known, out), out)), false).compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.out().content(), updates)
-        .map(v -> {
-          for (String id : replaced) {
-            if (id != null) {
-              haves.remove(ObjectId.fromString(id));
-            }
-          }
-          haves.addAll(wants);
-          return p.pack();
-        })
-        .eventually(() -> p.out().discard(vertx)));
+        out -> new Prepared(PackFiles.write(repo, wants, known, out), out)), false)
+        .compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.out().content(), updates)
+            .map(v -> {
+              for (String id : replaced) {
+                if (id != null) {
+                  haves.remove(ObjectId.fromString(id));
+                }
+              }
+              haves.addAll(wants);
+              return p.pack();
+            })
+            .eventually(() -> p.out().discard(vertx)));
   }
 
   private record Prepared(PackInfo pack, PackOut out) {}
