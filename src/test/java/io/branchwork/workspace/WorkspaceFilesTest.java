@@ -208,6 +208,18 @@ class WorkspaceFilesTest {
   }
 
   @Test
+  @DisplayName("A write where a file stands in for a directory, or over a directory, is conflict and changes nothing")
+  void somethingInTheWay() {
+    String d = unique();
+    op("write", new JsonObject().put("path", d + "/file.txt").put("content", utf8("kept")));
+    assertEquals(ErrorCode.CONFLICT, fails("write", new JsonObject().put("path", d + "/file.txt/under.txt")
+        .put("content", utf8("x"))).code());
+    assertEquals(ErrorCode.CONFLICT, fails("write", new JsonObject().put("path", d).put("content", utf8("x"))).code());
+    assertEquals("kept", new String(op("read", new JsonObject().put("path", d + "/file.txt")).getBinary("content"),
+        StandardCharsets.UTF_8));
+  }
+
+  @Test
   @DisplayName("A file over limits.maxFileBytes is too_large")
   void fileLimit() {
     byte[] big = new byte[node.node.services().config().maxFileBytes + 1];

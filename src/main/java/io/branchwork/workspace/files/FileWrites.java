@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * How {@link WorkingCopy#write} puts a file's bytes on disk: in place when the file exists, else
@@ -16,6 +17,19 @@ import java.nio.file.StandardOpenOption;
 final class FileWrites {
 
   private FileWrites() {}
+
+  /**
+   * What is at {@code file}, links not followed; null when nothing can be read there (as
+   * {@link Files#exists} and {@link Files#isDirectory} answer false then: a file in place of a
+   * parent directory is then found by the write's parent check, with its own code).
+   */
+  static BasicFileAttributes attributesOrNull(Path file) {
+    try {
+      return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      return null;
+    }
+  }
 
   /** Past this size an existing file is replaced through a new file rather than rewritten in place. */
   static final int IN_PLACE_MAX_BYTES = 256 * 1024;

@@ -145,11 +145,13 @@ public final class WorkingCopy {
     }
     Path file = resolve(path);
     checkBase(path, file, base);
-    if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+    // One stat for what is there now (nothing, a file, a directory), not one per question.
+    BasicFileAttributes there = FileWrites.attributesOrNull(file);
+    if (there != null && there.isDirectory()) {
       throw BranchworkException.conflict("a directory is in the way: " + path);
     }
-    boolean regular = Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
-    long old = regular ? Files.size(file) : 0;
+    boolean regular = there != null && there.isRegularFile();
+    long old = regular ? there.size() : 0;
     if (treeBytes.get() - old + content.length > maxTreeBytes) {
       throw BranchworkException.tooLarge("the working copy would hold more than " + maxTreeBytes
           + " bytes (limits.maxSnapshotBytes), more than a save could store and a load unpack");
@@ -158,7 +160,7 @@ public final class WorkingCopy {
       FileWrites.overwrite(file, content);
     } else {
       createParents(file.getParent(), path);
-      FileWrites.replace(file, content, Files.exists(file, LinkOption.NOFOLLOW_LINKS));
+      FileWrites.replace(file, content, there != null);
     }
     treeBytes.addAndGet(content.length - old);
     return blobs.id(content);
