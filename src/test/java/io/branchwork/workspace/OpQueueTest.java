@@ -1,6 +1,7 @@
 package io.branchwork.workspace;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.branchwork.contract.ErrorCode;
@@ -9,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +49,23 @@ class OpQueueTest {
     Future<Object> refused = q.submit(() -> Future.succeededFuture());
     assertTrue(refused.failed());
     assertEquals(ErrorCode.OVERLOADED, ((BranchworkException) refused.cause()).code());
+  }
+
+  @Test
+  @DisplayName("Verifies that ops joining a waiting group count one by one against the limit: a flood of writes is still refused 'overloaded'")
+  void groupMembersCountAgainstTheLimit() {
+    OpQueue q = new OpQueue(2);
+    Promise<Object> blocker = Promise.promise();
+    q.submit(blocker::future);
+    Supplier<Future<Object>> group = () -> Future.succeededFuture();
+    q.submit(group);
+    assertTrue(q.joinTail(task -> task == group), "room for a second op");
+    assertFalse(q.joinTail(task -> task == group), "the limit reached: no more joins");
+    Future<Object> refused = q.submit(() -> Future.succeededFuture());
+    assertTrue(refused.failed());
+    assertEquals(ErrorCode.OVERLOADED, ((BranchworkException) refused.cause()).code());
+    blocker.complete();
+    assertTrue(q.submit(() -> Future.succeededFuture()).succeeded(), "once the group ran, there is room again");
   }
 
   @Test
