@@ -100,6 +100,25 @@ public final class WipTree {
       touched.clear();
       written.clear();
     }
+    try {
+      return capture(head, paths, known);
+    } catch (IOException | RuntimeException e) {
+      // The paths go back to the touched set: otherwise the retry of the failed round would store
+      // a tree without their changes, which no capture would look at again until an op touched
+      // them anew. What an op did to one of them meanwhile wins over what this capture took.
+      synchronized (this) {
+        for (String p : paths) {
+          if (touched.add(p) && known.containsKey(p)) {
+            written.put(p, known.get(p));
+          }
+        }
+      }
+      throw e;
+    }
+  }
+
+  private ObjectId capture(ObjectId head, List<String> paths, java.util.Map<String, DirCacheEntry> known)
+      throws IOException {
     try (ObjectInserter ins = repo.newObjectInserter(); RevWalk walk = new RevWalk(repo)) {
       if (!paths.isEmpty()) {
         // Every path is first removed (as a file and as a directory), then what is on disk now at
