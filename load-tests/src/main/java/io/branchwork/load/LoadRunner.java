@@ -318,9 +318,9 @@ public final class LoadRunner {
     });
   }
 
-  /** Cells to measure ({@code -Dload.only}, a regular expression on their names; all by default). */
   /** Seconds of writes before each write cell of {@code warmOps} (see there); -Dload.writeWarmupS. */
   private static final int WRITE_WARMUP_S = Integer.getInteger("load.writeWarmupS", 5);
+  /** Cells to measure ({@code -Dload.only}, a regular expression on their names; all by default). */
   private static final java.util.regex.Pattern ONLY = java.util.regex.Pattern.compile(System.getProperty("load.only", ""));
 
   Result keep(Result r) {

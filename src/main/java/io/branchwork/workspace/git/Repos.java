@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.Constants;
@@ -40,7 +40,7 @@ public final class Repos {
   }
 
   /** What git itself writes at the top of a {@code packed-refs} file; with no ref after it, the file lists none. */
-  static final String PACKED_REFS_HEADER = "# pack-refs with: peeled fully-peeled sorted \n";
+  private static final String PACKED_REFS_HEADER = "# pack-refs with: peeled fully-peeled sorted \n";
 
   /**
    * Gives the repository a {@code packed-refs} file (empty of refs) if it has none. Why: JGit
