@@ -3,7 +3,6 @@ package io.branchwork.workspace.git;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.eclipse.jgit.api.Git;
@@ -50,13 +49,12 @@ public final class Repos {
    * as of its last read until its stat changes, as git does.
    */
   private static void ensurePackedRefs(Path gitDir) throws IOException {
-    Path packed = gitDir.resolve(Constants.PACKED_REFS);
-    if (!Files.exists(packed, LinkOption.NOFOLLOW_LINKS)) {
-      try {
-        Files.writeString(packed, PACKED_REFS_HEADER, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      } catch (FileAlreadyExistsException raced) {
-        // written by JGit meanwhile (a ref pack): that one is the file
-      }
+    try {
+      // CREATE_NEW (O_EXCL) neither follows nor replaces whatever is at the path.
+      Files.writeString(gitDir.resolve(Constants.PACKED_REFS), PACKED_REFS_HEADER, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE);
+    } catch (FileAlreadyExistsException present) {
+      // the repository has one (git or JGit packed its refs): that one is the file
     }
   }
 
