@@ -138,6 +138,9 @@ public final class OpenScadCompiler implements Compiler {
           parses.put(path, new JsonObject().put("blob", src.blob()).put("parsed", parsed.toJson()));
           recompiled++;
         }
+        for (SyntaxCheck.Error e : parsed.errors()) {
+          diagnose(new Diagnostic(path, e.line(), "error", e.message()));
+        }
       }
       seen.put(path, parsed);
       return parsed;

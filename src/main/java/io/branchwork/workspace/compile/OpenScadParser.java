@@ -15,15 +15,18 @@ final class OpenScadParser {
   /** A run of text, or an include/use directive with the path in angle brackets and its line. */
   record Segment(String kind, String text, String path, int line) {}
 
-  /** A parsed file. */
-  record Parsed(List<Segment> segments, List<String> definitions) {
+  /** A parsed file: its segments, its definitions, and the syntax errors {@link SyntaxCheck} found. */
+  record Parsed(List<Segment> segments, List<String> definitions, List<SyntaxCheck.Error> errors) {
 
     JsonObject toJson() {
       JsonArray segs = new JsonArray();
       for (Segment s : segments) {
         segs.add(new JsonObject().put("k", s.kind()).put("t", s.text()).put("p", s.path()).put("l", s.line()));
       }
-      return new JsonObject().put("segments", segs).put("definitions", new JsonArray(List.copyOf(definitions)));
+      JsonArray errs = new JsonArray();
+      errors.forEach(e -> errs.add(new JsonObject().put("l", e.line()).put("m", e.message())));
+      return new JsonObject().put("segments", segs).put("definitions", new JsonArray(List.copyOf(definitions)))
+          .put("errors", errs);
     }
 
     static Parsed fromJson(JsonObject o) {
@@ -34,7 +37,12 @@ final class OpenScadParser {
       }
       List<String> defs = new ArrayList<>();
       o.getJsonArray("definitions").forEach(d -> defs.add((String) d));
-      return new Parsed(segs, defs);
+      List<SyntaxCheck.Error> errs = new ArrayList<>();
+      for (Object x : o.getJsonArray("errors", new JsonArray())) {
+        JsonObject e = (JsonObject) x;
+        errs.add(new SyntaxCheck.Error(e.getInteger("l", 0), e.getString("m")));
+      }
+      return new Parsed(segs, defs, errs);
     }
   }
 
@@ -61,7 +69,7 @@ final class OpenScadParser {
         definitions.addAll(definitions(s.text()));
       }
     }
-    return new Parsed(segments, definitions);
+    return new Parsed(segments, definitions, SyntaxCheck.check(src));
   }
 
   private List<Segment> segments() {

@@ -42,6 +42,31 @@ class OpenScadCompilerTest {
   }
 
   @Test
+  @DisplayName("Verifies that syntax errors OpenSCAD would refuse are diagnostics at their file and line: a ';' inside an open bracket, a wrong closer, an unclosed bracket, string or comment")
+  void syntaxErrors() throws Exception {
+    files.put("main.scad", "include <part.scad>\ncube([1, 2, 3];\nsphere(r = 2]);\n");
+    files.put("part.scad", "// ( in a comment, \"[\" in a string\nmodule p() {\n  cylinder(h = 1);\n");
+    JsonObject r = compile("main.scad", new JsonObject());
+    assertFalse(r.getBoolean("ok"), r::encode);
+    List<String> found = new ArrayList<>();
+    r.getJsonArray("diagnostics").forEach(d -> {
+      JsonObject o = (JsonObject) d;
+      found.add(o.getString("path") + ":" + o.getInteger("line") + " " + o.getString("message"));
+    });
+    assertEquals(List.of("main.scad:2 missing ')' before ';' (the '(' is on line 2)",
+        "main.scad:3 expected ')' (for the '(' on line 3), found ']'",
+        "part.scad:2 this '{' is never closed with '}'"), found);
+
+    files.put("main.scad", "cube([1, 2, 3]);\necho(\"a; (\"); /* ; [ */\nfor (i = [0:2]) { translate([i, 0, 0]) cube(1); }\n");
+    JsonObject fixed = compile("main.scad", new JsonObject());
+    assertTrue(fixed.getBoolean("ok"), fixed::encode);
+
+    files.put("main.scad", "echo(\"never closed);\n");
+    assertEquals("this string is never closed with \"", compile("main.scad", new JsonObject())
+        .getJsonArray("diagnostics").getJsonObject(0).getString("message"));
+  }
+
+  @Test
   @DisplayName("include inlines a file; use brings only its modules and functions; both resolve relative to the includer")
   void includeAndUse() throws Exception {
     files.put("main.scad", "include <lib/a.scad>\nuse <lib/b.scad>\ncube(s);\n");
