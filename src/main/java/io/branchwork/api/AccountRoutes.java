@@ -62,7 +62,7 @@ final class AccountRoutes {
 
   private void logout(RoutingContext ctx) {
     String token = ApiSupport.bearer(ctx);
-    Future<Void> f = auth.authenticate(token).compose(user -> auth.logout(token));
+    Future<Void> f = auth.authenticate(token).compose(who -> auth.logout(token));
     respond(ctx, f, v -> ApiSupport.noContent(ctx));
   }
 }

@@ -1,5 +1,6 @@
 package io.branchwork.api;
 
+import io.branchwork.auth.Principal;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
@@ -95,8 +96,13 @@ public final class ApiSupport {
     return remote == null ? null : remote.hostAddress();
   }
 
-  static String user(RoutingContext ctx) {
+  /** Who the request's token speaks for (set by the bearer check). */
+  static Principal principal(RoutingContext ctx) {
     return ctx.get(USER);
+  }
+
+  static String user(RoutingContext ctx) {
+    return principal(ctx).username();
   }
 
   /** Ends the request with {@code f}'s outcome: {@code onSuccess} writes the answer. */

@@ -1,6 +1,7 @@
 package io.branchwork.api;
 
 import io.branchwork.Services;
+import io.branchwork.auth.AccessTokens;
 import io.branchwork.gateway.EventBusBridge;
 import io.branchwork.gateway.Gateways;
 import io.branchwork.gateway.WebSocketGateway;
@@ -42,6 +43,8 @@ public final class HttpVerticle extends VerticleBase {
         SnapshotService.Settings.of(services.config()));
     AccountRoutes accounts = new AccountRoutes(services.auth(), services.config().openRegistration);
     accounts.mount(router, json);
+    new TokenRoutes(new AccessTokens(vertx, services.store(), services.config().accessTokenMaxDays))
+        .mount(router, json, accounts::authenticate);
     new ProjectRoutes(services.store(), services.auth(), snapshots).mount(router, json, accounts::authenticate);
     new SnapshotRoutes(vertx, services.auth(), services.store(), services.tmpRoot(), services.config().maxSnapshotBytes,
         snapshots).mount(router, accounts::authenticate);

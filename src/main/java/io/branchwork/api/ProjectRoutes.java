@@ -2,9 +2,11 @@ package io.branchwork.api;
 
 import static io.branchwork.api.ApiSupport.body;
 import static io.branchwork.api.ApiSupport.respond;
+import static io.branchwork.api.ApiSupport.principal;
 import static io.branchwork.api.ApiSupport.user;
 
 import io.branchwork.auth.AuthService;
+import io.branchwork.auth.Scope;
 import io.branchwork.contract.Addresses;
 import io.branchwork.contract.Role;
 import io.branchwork.core.Args;
@@ -58,13 +60,18 @@ final class ProjectRoutes {
     if (name.isBlank() || name.length() > MAX_NAME_LENGTH) {
       throw BranchworkException.badRequest("'name' must have 1 to " + MAX_NAME_LENGTH + " characters");
     }
+    if (principal(ctx).scope() == Scope.READ) {
+      throw BranchworkException.forbidden("this token is read-only; creating a project needs the write scope");
+    }
     String user = user(ctx);
     long t0 = System.nanoTime();
     Future<Void> created = store.createProject(id, name, user)
         .compose(v -> snapshots.createInitial(id, INITIAL_BRANCH, user)
             .recover(e -> store.deleteProject(id).transform(ar -> Future.failedFuture(e))))
-        .onSuccess(meta -> LOG.info("created project {} for {} in {} ms", id, user,
-            (System.nanoTime() - t0) / 1_000_000))
+        .onSuccess(meta -> {
+          LOG.info("created project {} for {} in {} ms", id, user, (System.nanoTime() - t0) / 1_000_000);
+          membershipChanged(ctx, id, user);
+        })
         .mapEmpty();
     respond(ctx, created, v -> ApiSupport.json(ctx, 201, new JsonObject().put("id", id)));
   }
@@ -93,16 +100,24 @@ final class ProjectRoutes {
     if (username.equals(user(ctx)) && role != Role.OWNER) {
       throw BranchworkException.conflict("an owner cannot demote themself");
     }
-    Future<Void> f = auth.requireRole(project, user(ctx), Role.OWNER)
-        .compose(r -> store.setMember(project, username, role))
-        .onSuccess(v -> ctx.vertx().eventBus().publish(Addresses.MEMBER_CHANGED,
-            new JsonObject().put("project", project).put("username", username)));
+    Future<Void> f = auth.requireRole(project, principal(ctx), Role.OWNER)
+        .compose(r -> store.findUser(username))
+        .compose(found -> found.isPresent() ? store.setMember(project, username, role)
+            : Future.failedFuture(BranchworkException.notFound("there is no user named " + username
+                + "; they must register before a project can be shared with them")))
+        .onSuccess(v -> membershipChanged(ctx, project, username));
     respond(ctx, f, v -> ApiSupport.noContent(ctx));
+  }
+
+  /** Tells every node that {@code username}'s role on {@code project} changed (their connections list projects again). */
+  private static void membershipChanged(RoutingContext ctx, String project, String username) {
+    ctx.vertx().eventBus().publish(Addresses.MEMBER_CHANGED,
+        new JsonObject().put("project", project).put("username", username));
   }
 
   private void branches(RoutingContext ctx) {
     String project = Identifiers.requireProjectId(ctx.pathParam("id"));
-    Future<java.util.List<BranchHead>> f = auth.requireRole(project, user(ctx), Role.READER)
+    Future<java.util.List<BranchHead>> f = auth.requireRole(project, principal(ctx), Role.READER)
         .compose(r -> store.listBranches(project));
     respond(ctx, f, list -> {
       JsonArray out = new JsonArray();

@@ -1,6 +1,7 @@
 package io.branchwork.api;
 
 import static io.branchwork.api.ApiSupport.respond;
+import static io.branchwork.api.ApiSupport.principal;
 import static io.branchwork.api.ApiSupport.user;
 
 import io.branchwork.auth.AuthService;
@@ -58,7 +59,7 @@ final class SnapshotRoutes {
     String asked = ctx.queryParams().get("branch");
     String branch = asked == null ? null : Identifiers.requireBranch(asked);
     long t0 = System.nanoTime();
-    Future<JsonObject> f = auth.requireRole(project, user(ctx), Role.OWNER)
+    Future<JsonObject> f = auth.requireRole(project, principal(ctx), Role.OWNER)
         .compose(r -> receive(ctx.request()))
         .compose(upload -> snapshots.importArchive(project, branch, upload)
             .eventually(() -> vertx.fileSystem().delete(upload.toString())))
@@ -82,7 +83,7 @@ final class SnapshotRoutes {
     String project = Identifiers.requireProjectId(ApiSupport.decodeSegment(ctx.pathParam("param0")));
     String branch = Identifiers.requireBranch(ApiSupport.decodeSegment(ctx.pathParam("param1")));
     WorkspaceKey key = new WorkspaceKey(project, branch);
-    Future<Path> f = auth.requireRole(project, user(ctx), Role.READER)
+    Future<Path> f = auth.requireRole(project, principal(ctx), Role.READER)
         .compose(r -> snapshots.export(key));
     respond(ctx, f, file -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/gzip")

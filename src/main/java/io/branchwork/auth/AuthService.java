@@ -5,7 +5,6 @@ import io.branchwork.contract.Addresses;
 import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
-import io.branchwork.store.Records.Token;
 import io.branchwork.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -125,13 +124,8 @@ public final class AuthService {
         });
   }
 
-  /** The user a live token belongs to; {@code unauthenticated} for a missing, dead or expired one. */
-  public Future<String> authenticate(String token) {
-    return session(token).map(Token::username);
-  }
-
-  /** Like {@link #authenticate}, with the token's expiry too (for connections that outlive a request). */
-  public Future<Token> session(String token) {
+  /** Who a live token speaks for; {@code unauthenticated} for a missing, dead or expired one. */
+  public Future<Principal> authenticate(String token) {
     if (token == null || token.isEmpty() || token.length() > 256) {
       return Future.failedFuture(BranchworkException.unauthenticated("a bearer token is required"));
     }
@@ -139,7 +133,11 @@ public final class AuthService {
       if (t.isEmpty() || t.get().expiresAt() <= System.currentTimeMillis()) {
         return Future.failedFuture(BranchworkException.unauthenticated("the token is not valid"));
       }
-      return Future.succeededFuture(t.get());
+      Scope scope = t.get().scope() == null ? Scope.SESSION : Scope.ofAccessToken(t.get().scope());
+      if (scope == null) {
+        return Future.failedFuture(BranchworkException.unauthenticated("the token is not valid"));
+      }
+      return Future.succeededFuture(new Principal(t.get().username(), scope, t.get().expiresAt()));
     });
   }
 
@@ -150,18 +148,23 @@ public final class AuthService {
         vertx.eventBus().publish(Addresses.TOKEN_REVOKED, new JsonObject().put("tokenHash", hash)));
   }
 
-  /** Succeeds with the user's role when it allows {@code needed}; {@code not_found}/{@code forbidden} otherwise. */
-  public Future<Role> requireRole(String project, String username, Role needed) {
-    return store.role(project, username).compose(role -> {
+  /**
+   * Succeeds with the role {@code who} acts with on {@code project} (the user's role, capped by
+   * the token's scope) when it allows {@code needed}; {@code not_found}/{@code forbidden} otherwise.
+   */
+  public Future<Role> requireRole(String project, Principal who, Role needed) {
+    return store.role(project, who.username()).compose(role -> {
       if (role.isEmpty()) {
         // Not a member: the project's existence is not revealed.
         return Future.failedFuture(BranchworkException.notFound("no such project"));
       }
-      if (!role.get().allows(needed)) {
-        return Future.failedFuture(BranchworkException.forbidden(
-            "this needs the " + needed.wire() + " role on " + project));
+      Role acting = who.scope().cap(role.get());
+      if (!acting.allows(needed)) {
+        return Future.failedFuture(BranchworkException.forbidden(acting == role.get()
+            ? "this needs the " + needed.wire() + " role on " + project
+            : "this token is read-only; " + needed.wire() + " needs a token with the write scope"));
       }
-      return Future.succeededFuture(role.get());
+      return Future.succeededFuture(acting);
     });
   }
 }

@@ -54,6 +54,7 @@ public final class Config {
   public final int maxJsonBodyBytes;
   public final boolean openRegistration;
   public final long tokenTtlMs;
+  public final long accessTokenMaxDays;
   public final int passwordIterations;
   public final int minPasswordLength;
   public final long authTimeoutMs;
@@ -131,6 +132,7 @@ public final class Config {
     maxJsonBodyBytes = (int) range("limits.maxJsonBodyBytes", 1024, 64L << 20);
     openRegistration = bool("auth.openRegistration");
     tokenTtlMs = range("auth.tokenTtlMs", 1000, Long.MAX_VALUE / 4);
+    accessTokenMaxDays = range("auth.accessTokenMaxDays", 1, 36500);
     passwordIterations = (int) range("auth.passwordIterations", 1, 100_000_000);
     minPasswordLength = (int) range("auth.minPasswordLength", 1, 1024);
     authTimeoutMs = range("auth.timeoutMs", 1, Integer.MAX_VALUE);

@@ -15,6 +15,11 @@ public final class Events {
   public static final String RENAMED = "renamed";
   public static final String LOCKED = "locked";
   public static final String UNLOCKED = "unlocked";
+  /**
+   * Not a workspace event: sent on {@code /ws} to every connection of a user whose membership
+   * changed (shared with them, role changed, project created), with the {@code project}; no seq.
+   */
+  public static final String PROJECTS = "projects";
 
   /** Field: the event's name. */
   public static final String FIELD_EVENT = "event";
@@ -22,6 +27,8 @@ public final class Events {
   public static final String FIELD_REASON = "reason";
   /** Field of {@code renamed} and of a rename's {@code closing}: the new branch name. */
   public static final String FIELD_BRANCH = "branch";
+  /** Field of {@code projects}: the project whose membership changed. */
+  public static final String FIELD_PROJECT = "project";
   /** Internal field: the holder whose request caused the push, so a gateway can skip its sender. */
   public static final String FIELD_ORIGIN = "origin";
   /** Of every workspace event but {@code closing}: its number, one more than the event before it. */

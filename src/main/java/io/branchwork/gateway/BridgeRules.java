@@ -1,5 +1,6 @@
 package io.branchwork.gateway;
 
+import io.branchwork.auth.Principal;
 import io.branchwork.auth.Tokens;
 import io.branchwork.contract.Addresses;
 import io.branchwork.contract.AllocatorClient;
@@ -129,7 +130,7 @@ public final class BridgeRules {
   /** A rule over a frame whose token checked out, for its user. */
   @FunctionalInterface
   private interface Rule {
-    Future<JsonObject> apply(BridgeSocket socket, JsonObject raw, String user);
+    Future<JsonObject> apply(BridgeSocket socket, JsonObject raw, Principal who);
   }
 
   private Future<JsonObject> check(Object key, JsonObject raw, Rule rule) {
@@ -140,7 +141,7 @@ public final class BridgeRules {
     if (!(tokenValue instanceof String token) || !(address instanceof String)) {
       return Future.failedFuture(BranchworkException.unauthenticated("no token header or no address"));
     }
-    return gateways.auth().session(token)
+    return gateways.auth().authenticate(token)
         .compose(session -> {
           // Looked up after the wait: a socket that closed meanwhile has given everything back.
           BridgeSocket state = sockets.get(key);
@@ -155,7 +156,7 @@ public final class BridgeRules {
             gateways.quotas().connect(session.username());
             state.user = session.username();
           }
-          return rule.apply(state, raw, session.username()).map(v -> {
+          return rule.apply(state, raw, session).map(v -> {
             state.tokens.add(Tokens.hash(token));
             state.expiresAt = Math.min(state.expiresAt, session.expiresAt());
             return v;
@@ -165,7 +166,8 @@ public final class BridgeRules {
   }
 
   /** A send to the allocator or a workspace: allowed op, right role, {@code user} set by us. */
-  private Future<JsonObject> inbound(BridgeSocket socket, JsonObject raw, String user) {
+  private Future<JsonObject> inbound(BridgeSocket socket, JsonObject raw, Principal who) {
+    String user = who.username();
     String address = raw.getString(ADDRESS);
     Object bodyValue = raw.getValue(BODY);
     if (!(bodyValue instanceof JsonObject body)) {
@@ -173,7 +175,7 @@ public final class BridgeRules {
     }
     String op = Args.string(body, AllocatorOps.FIELD_OP);
     if (address.equals(Addresses.ALLOCATOR)) {
-      return allocatorOp(socket, raw, body, op, user);
+      return allocatorOp(socket, raw, body, op, who);
     }
     WorkspaceKey key = WorkspaceKey.fromAddress(address);
     Role needed = ClientOps.workspaceRole(op);
@@ -184,7 +186,7 @@ public final class BridgeRules {
       return Future.failedFuture(BranchworkException.overloaded("this socket already works on "
           + socket.touched.size() + " workspaces (limits.maxReferencesPerSocket)"));
     }
-    return gateways.auth().requireRole(key.project(), user, needed).map(r -> {
+    return gateways.auth().requireRole(key.project(), who, needed).map(r -> {
       requireOpen(socket);
       socket.touched.add(key);
       body.put(WorkspaceOps.FIELD_USER, user).put(WorkspaceOps.FIELD_HOLDER, socket.holder);
@@ -193,7 +195,8 @@ public final class BridgeRules {
   }
 
   private Future<JsonObject> allocatorOp(BridgeSocket socket, JsonObject raw, JsonObject body, String op,
-      String user) {
+      Principal who) {
+    String user = who.username();
     if (!ALLOCATOR_OPS.contains(op)) {
       return Future.failedFuture(BranchworkException.forbidden("allocator op not allowed: " + op));
     }
@@ -202,7 +205,7 @@ public final class BridgeRules {
     // Holders are namespaced by socket, so a socket can neither drop nor fake another's reference.
     BridgeSocket.Reference ref = new BridgeSocket.Reference(key,
         socket.holder + ":" + body.getString(AllocatorOps.FIELD_HOLDER, "default"), user);
-    return gateways.auth().requireRole(key.project(), user, Role.READER).map(r -> {
+    return gateways.auth().requireRole(key.project(), who, Role.READER).map(r -> {
       requireOpen(socket);
       if (op.equals(AllocatorOps.REGISTER) && !socket.references.contains(ref)) {
         if (socket.references.size() >= gateways.limits().maxReferencesPerSocket()) {
@@ -233,13 +236,13 @@ public final class BridgeRules {
   }
 
   /** A subscription: only to event addresses of projects the user may read. */
-  private Future<JsonObject> register(BridgeSocket socket, JsonObject raw, String user) {
+  private Future<JsonObject> register(BridgeSocket socket, JsonObject raw, Principal who) {
     String address = raw.getString(ADDRESS);
     WorkspaceKey key = !address.startsWith(Addresses.EVENTS_PREFIX) ? null : WorkspaceKey.fromAddress(address);
     if (key == null) {
       return Future.failedFuture(BranchworkException.forbidden("not an event address"));
     }
-    return gateways.auth().requireRole(key.project(), user, Role.READER).map(r -> raw);
+    return gateways.auth().requireRole(key.project(), who, Role.READER).map(r -> raw);
   }
 
   /** The socket closed: its references, its lock and its user's slots go back. */

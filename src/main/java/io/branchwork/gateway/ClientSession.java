@@ -1,8 +1,10 @@
 package io.branchwork.gateway;
 
+import io.branchwork.auth.Principal;
 import io.branchwork.auth.Tokens;
 import io.branchwork.contract.ClientOps;
 import io.branchwork.contract.ErrorCode;
+import io.branchwork.contract.Events;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
@@ -33,9 +35,8 @@ final class ClientSession {
   private final String holder = "ws-" + UUID.randomUUID();
   private final Set<Long> inFlight = new HashSet<>();
 
-  private String user;
+  private Principal principal;
   private String tokenHash;
-  private long tokenExpiresAt = Long.MAX_VALUE;
   private long lastSeen = System.currentTimeMillis();
   private long authTimer = -1;
   private boolean closed;
@@ -52,7 +53,7 @@ final class ClientSession {
     this.gateways = gateways;
     this.ws = ws;
     this.gateway = gateway;
-    this.workspace = new SessionWorkspace(vertx, gateways, holder, () -> user, this::send, () -> closed);
+    this.workspace = new SessionWorkspace(vertx, gateways, holder, () -> principal, this::send, () -> closed);
   }
 
   /** Starts serving; {@code bearer} is the token the upgrade carried, or null. */
@@ -64,7 +65,7 @@ final class ClientSession {
     ws.closeHandler(v -> cleanUp());
     if (bearer == null) {
       authTimer = vertx.setTimer(gateways.limits().authTimeoutMs(), id -> {
-        if (this.user == null) {
+        if (this.principal == null) {
           ws.close((short) 1008, "authentication timeout");
         }
       });
@@ -94,7 +95,7 @@ final class ClientSession {
   }
 
   String user() {
-    return user;
+    return principal == null ? null : principal.username();
   }
 
   String tokenHash() {
@@ -114,7 +115,7 @@ final class ClientSession {
     long quiet = now - lastSeen;
     if (quiet > gateways.limits().idleTimeoutMs()) {
       ws.close((short) 1001, "idle");
-    } else if (user != null && now >= tokenExpiresAt) {
+    } else if (principal != null && now >= principal.expiresAt()) {
       ws.close((short) 1008, "token expired");
     } else if (quiet >= gateways.limits().pingIntervalMs()) {
       ws.writePing(Buffer.buffer());
@@ -130,10 +131,14 @@ final class ClientSession {
     workspace.refreshRole();
   }
 
-  private void authenticated(String user, String token, long expiresAt) {
-    this.user = user;
+  /** Tells the client that its user's projects or roles changed ({@code projects} event). */
+  void projectsChanged(String project) {
+    send(new JsonObject().put(Events.FIELD_EVENT, Events.PROJECTS).put(Events.FIELD_PROJECT, project));
+  }
+
+  private void authenticated(Principal who, String token) {
+    this.principal = who;
     this.tokenHash = Tokens.hash(token);
-    this.tokenExpiresAt = expiresAt;
     vertx.cancelTimer(authTimer);
   }
 
@@ -162,7 +167,7 @@ final class ClientSession {
           "more than " + gateways.limits().maxInFlight() + " requests in flight"));
       return;
     }
-    if (user != null && WorkspaceOps.READ.equals(req.getMap().get(ClientOps.FIELD_OP))) {
+    if (principal != null && WorkspaceOps.READ.equals(req.getMap().get(ClientOps.FIELD_OP))) {
       ReadView.File local = workspace.readLocally(req);
       if (local != null) {
         // The warm read: answered on this event loop, the frame written straight from the view.
@@ -194,7 +199,7 @@ final class ClientSession {
     if (op.equals(ClientOps.AUTH)) {
       return auth(Args.string(req, ClientOps.FIELD_TOKEN));
     }
-    if (user == null) {
+    if (principal == null) {
       throw BranchworkException.unauthenticated("the first request must be auth");
     }
     switch (op) {
@@ -217,20 +222,21 @@ final class ClientSession {
    * workspace and its role were checked for the first user, and must not pass to a second.
    */
   private Future<JsonObject> auth(String token) {
-    Future<JsonObject> next = authing.transform(ignored -> gateways.auth().session(token).map(t -> {
+    Future<JsonObject> next = authing.transform(ignored -> gateways.auth().authenticate(token).map(t -> {
       if (closed) {
         // cleanUp has run and given back what the session held: take nothing more
         throw BranchworkException.unauthenticated("the connection closed");
       }
-      if (user != null && !user.equals(t.username())) {
-        throw BranchworkException.forbidden("this connection is signed in as " + user
-            + "; open a new connection to act as another user");
+      if (principal != null && (!principal.username().equals(t.username()) || principal.scope() != t.scope())) {
+        // The open workspace and its role were checked for the first token's user and scope.
+        throw BranchworkException.forbidden("this connection is signed in as " + principal.username()
+            + " with a " + principal.scope().wire() + " token; open a new connection to act otherwise");
       }
       if (!counted) {
         gateways.quotas().connect(t.username());
         counted = true;
       }
-      authenticated(t.username(), token, t.expiresAt());
+      authenticated(t, token);
       return new JsonObject().put("user", t.username());
     }));
     authing = next;
@@ -245,7 +251,7 @@ final class ClientSession {
     vertx.cancelTimer(authTimer);
     gateway.closed(this);
     if (counted) {
-      gateways.quotas().disconnect(user);
+      gateways.quotas().disconnect(principal.username());
     }
     return workspace.close();
   }

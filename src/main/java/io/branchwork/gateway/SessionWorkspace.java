@@ -4,6 +4,7 @@ import io.branchwork.contract.AllocatorClient;
 import io.branchwork.contract.ClientOps;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.Events;
+import io.branchwork.auth.Principal;
 import io.branchwork.contract.Role;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
@@ -35,7 +36,7 @@ final class SessionWorkspace {
   private final Gateways gateways;
   private final AllocatorClient allocator;
   private final String holder;
-  private final Supplier<String> userOf;
+  private final Supplier<Principal> principal;
   private final Consumer<JsonObject> send;
   private final BooleanSupplier connectionClosed;
   private WorkspaceKey openKey;
@@ -47,13 +48,13 @@ final class SessionWorkspace {
   /** This session's mutating ops sent to the workspace and not answered yet. */
   private int changesInFlight;
 
-  SessionWorkspace(Vertx vertx, Gateways gateways, String holder, Supplier<String> user, Consumer<JsonObject> send,
+  SessionWorkspace(Vertx vertx, Gateways gateways, String holder, Supplier<Principal> principal, Consumer<JsonObject> send,
       BooleanSupplier connectionClosed) {
     this.vertx = vertx;
     this.gateways = gateways;
     this.allocator = new AllocatorClient(vertx, gateways.limits().requestTimeoutMs());
     this.holder = holder;
-    this.userOf = user;
+    this.principal = principal;
     this.send = send;
     this.connectionClosed = connectionClosed;
   }
@@ -111,7 +112,7 @@ final class SessionWorkspace {
         return;
       }
       if (r.isPresent()) {
-        role = r.get();
+        role = principal.get().scope().cap(r.get());
       } else {
         send.accept(new JsonObject().put(Events.FIELD_EVENT, Events.CLOSING)
             .put(Events.FIELD_REASON, Events.REASON_ACCESS_REVOKED));
@@ -121,7 +122,7 @@ final class SessionWorkspace {
   }
 
   private String user() {
-    return userOf.get();
+    return principal.get().username();
   }
 
   private Future<JsonObject> doForward(String op, JsonObject req) {
@@ -165,7 +166,7 @@ final class SessionWorkspace {
   }
 
   private Future<JsonObject> doOpen(WorkspaceKey key, Long since) {
-    return gateways.auth().requireRole(key.project(), user(), Role.READER).compose(r ->
+    return gateways.auth().requireRole(key.project(), principal.get(), Role.READER).compose(r ->
         leave().compose(v -> {
           gateways.quotas().hold(user(), key);
           MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(key.eventAddress(), m -> onEvent(key, m.body()));

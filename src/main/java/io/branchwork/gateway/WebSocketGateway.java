@@ -53,8 +53,12 @@ public final class WebSocketGateway {
       String project = m.body().getString("project");
       String username = m.body().getString("username");
       for (ClientSession s : sessions) {
-        if (username != null && username.equals(s.user()) && s.openKey() != null
-            && s.openKey().project().equals(project)) {
+        if (username == null || !username.equals(s.user())) {
+          continue;
+        }
+        // The user's project list changed: every page of theirs lists it again, without a reload.
+        s.projectsChanged(project);
+        if (s.openKey() != null && s.openKey().project().equals(project)) {
           s.refreshRole();
         }
       }

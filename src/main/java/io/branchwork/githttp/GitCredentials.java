@@ -1,6 +1,7 @@
 package io.branchwork.githttp;
 
 import io.branchwork.auth.AuthService;
+import io.branchwork.auth.Principal;
 import io.branchwork.core.BranchworkException;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
@@ -18,7 +19,7 @@ final class GitCredentials {
 
   private GitCredentials() {}
 
-  static Future<String> user(AuthService auth, HttpServerRequest req) {
+  static Future<Principal> user(AuthService auth, HttpServerRequest req) {
     String header = req.getHeader(HttpHeaders.AUTHORIZATION);
     if (header == null) {
       return Future.failedFuture(BranchworkException.unauthenticated("credentials are required"));
@@ -38,8 +39,8 @@ final class GitCredentials {
         return Future.failedFuture(BranchworkException.unauthenticated("malformed Basic credentials"));
       }
       String name = decoded.substring(0, colon);
-      return auth.authenticate(decoded.substring(colon + 1)).compose(user -> user.equals(name)
-          ? Future.succeededFuture(user)
+      return auth.authenticate(decoded.substring(colon + 1)).compose(who -> who.username().equals(name)
+          ? Future.succeededFuture(who)
           : Future.failedFuture(BranchworkException.unauthenticated("the token is not this user's")));
     }
     return Future.failedFuture(BranchworkException.unauthenticated("Basic or Bearer credentials are required"));

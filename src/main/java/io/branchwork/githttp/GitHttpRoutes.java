@@ -131,10 +131,10 @@ public final class GitHttpRoutes {
       return;
     }
     Future<Path> answered = GitCredentials.user(services.auth(), ctx.request())
-        .compose(user -> services.auth().requireRole(project, user, Role.WRITER)
+        .compose(who -> services.auth().requireRole(project, who, Role.WRITER)
             .compose(role -> Uploads.spool(vertx, ctx.request(), services.tmpRoot(),
                     config.maxPushBytes + COMMAND_BYTES, Uploads.OverLimit.CUT, "the push")
-                .compose(body -> receive(new Push(project, user, role, gzip, t0), body))));
+                .compose(body -> receive(new Push(project, who.username(), role, gzip, t0), body))));
     send(ctx, answered, "application/x-git-receive-pack-result");
   }
 
@@ -168,8 +168,8 @@ public final class GitHttpRoutes {
       return;
     }
     Future<Path> answered = GitCredentials.user(services.auth(), ctx.request())
-        .compose(user -> services.auth().requireRole(project, user, needed)
-            .compose(role -> exchanges.run(project, work.apply(user))));
+        .compose(who -> services.auth().requireRole(project, who, needed)
+            .compose(role -> exchanges.run(project, work.apply(who.username()))));
     send(ctx, answered, contentType);
   }
 

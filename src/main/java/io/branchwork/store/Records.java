@@ -9,7 +9,11 @@ public final class Records {
 
   public record User(String username, String passwordHash) {}
 
-  public record Token(String username, long expiresAt) {}
+  /** A live token's row: {@code scope} is null for a session, {@code read} or {@code write} for an access token. */
+  public record Token(String username, long expiresAt, String scope) {}
+
+  /** A personal access token as its owner sees it in a list (never the token itself). */
+  public record AccessToken(String id, String name, String scope, long expiresAt, long createdAt) {}
 
   public record ProjectRole(String id, String name, Role role) {}
 

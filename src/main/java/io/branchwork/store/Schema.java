@@ -76,6 +76,13 @@ final class Schema {
             + " branch VARCHAR(255) NOT NULL, version BIGINT NOT NULL, head CHAR(40) NOT NULL,"
             + " wip CHAR(40), created_at BIGINT NOT NULL, PRIMARY KEY (project_id, branch, version))"));
     v2.addAll(extra2);
-    return List.of(List.copyOf(v1), List.copyOf(v2));
+    // Version 3: personal access tokens share the tokens table (one lookup at every door). A
+    // session token has no id, name or scope; an access token has all three.
+    List<String> v3 = List.of(
+        "ALTER TABLE tokens ADD COLUMN token_id VARCHAR(32)",
+        "ALTER TABLE tokens ADD COLUMN name VARCHAR(64)",
+        "ALTER TABLE tokens ADD COLUMN scope VARCHAR(8)",
+        "CREATE INDEX tokens_user ON tokens(username)");
+    return List.of(List.copyOf(v1), List.copyOf(v2), v3);
   }
 }

@@ -2,6 +2,7 @@ package io.branchwork.store;
 
 import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.store.Records.AccessToken;
 import io.branchwork.store.Records.BranchHead;
 import io.branchwork.store.Records.Checkpoint;
 import io.branchwork.store.Records.PackInfo;
@@ -83,8 +84,29 @@ final class SqlStore implements Store {
 
   @Override
   public Future<Optional<Token>> findToken(String tokenHash) {
-    return engine.auto(tx -> tx.one("SELECT username, expires_at FROM tokens WHERE token_hash = ?",
-        r -> new Token(r.string(0), r.int64(1)), tokenHash));
+    return engine.auto(tx -> tx.one("SELECT username, expires_at, scope FROM tokens WHERE token_hash = ?",
+        r -> new Token(r.string(0), r.int64(1), r.string(2)), tokenHash));
+  }
+
+  @Override
+  public Future<Void> createAccessToken(String tokenHash, String username, AccessToken t) {
+    return update("INSERT INTO tokens(token_hash, username, expires_at, created_at, token_id, name, scope)"
+        + " VALUES (?,?,?,?,?,?,?)", tokenHash, username, t.expiresAt(), t.createdAt(), t.id(), t.name(), t.scope());
+  }
+
+  @Override
+  public Future<List<AccessToken>> listAccessTokens(String username) {
+    return engine.auto(tx -> tx.query("SELECT token_id, name, scope, expires_at, created_at FROM tokens"
+        + " WHERE username = ? AND token_id IS NOT NULL ORDER BY created_at DESC, token_id",
+        r -> new AccessToken(r.string(0), r.string(1), r.string(2), r.int64(3), r.int64(4)), username));
+  }
+
+  @Override
+  public Future<Optional<String>> deleteAccessToken(String username, String id) {
+    return engine.tx(tx -> tx.one("SELECT token_hash FROM tokens WHERE username = ? AND token_id = ?",
+            r -> r.string(0), username, id)
+        .compose(hash -> hash.isEmpty() ? Future.succeededFuture(hash)
+            : tx.update("DELETE FROM tokens WHERE token_hash = ?", hash.get()).map(n -> hash)));
   }
 
   @Override

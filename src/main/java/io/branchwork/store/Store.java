@@ -1,6 +1,7 @@
 package io.branchwork.store;
 
 import io.branchwork.contract.Role;
+import io.branchwork.store.Records.AccessToken;
 import io.branchwork.store.Records.BranchHead;
 import io.branchwork.store.Records.Checkpoint;
 import io.branchwork.store.Records.PackInfo;
@@ -34,6 +35,15 @@ public interface Store {
   Future<Void> createToken(String tokenHash, String username, long expiresAt);
 
   Future<Optional<Token>> findToken(String tokenHash);
+
+  /** Stores a personal access token of {@code username} by its hash. */
+  Future<Void> createAccessToken(String tokenHash, String username, AccessToken token);
+
+  /** The user's personal access tokens, newest first; expired ones included until purged. */
+  Future<List<AccessToken>> listAccessTokens(String username);
+
+  /** Deletes one of the user's access tokens; answers its hash (to drop live connections), empty when none. */
+  Future<Optional<String>> deleteAccessToken(String username, String id);
 
   Future<Void> deleteToken(String tokenHash);
 

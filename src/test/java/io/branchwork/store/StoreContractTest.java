@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.store.Records.AccessToken;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Records.RepoState;
@@ -89,6 +90,25 @@ public abstract class StoreContractTest {
     assertEquals(ErrorCode.CONFLICT, code(store.createUser("ann", "h2")));
     assertEquals("h1", await(store.findUser("ann")).orElseThrow().passwordHash());
     assertTrue(await(store.findUser("nobody")).isEmpty());
+  }
+
+  @Test
+  @DisplayName("Verifies that access tokens are found by hash with their scope, listed per user newest first, and deleted by id answering their hash")
+  void accessTokens() throws Exception {
+    await(store.createUser("ann", "h"));
+    await(store.createUser("bob", "h"));
+    await(store.createToken("s".repeat(64), "ann", Long.MAX_VALUE / 2));
+    await(store.createAccessToken("r".repeat(64), "ann", new AccessToken("id-r", "ci", "read", 5000, 1)));
+    await(store.createAccessToken("w".repeat(64), "ann", new AccessToken("id-w", "laptop", "write", 6000, 2)));
+    assertEquals(null, await(store.findToken("s".repeat(64))).orElseThrow().scope(), "a session has no scope");
+    assertEquals("read", await(store.findToken("r".repeat(64))).orElseThrow().scope());
+    assertEquals(List.of(new AccessToken("id-w", "laptop", "write", 6000, 2), new AccessToken("id-r", "ci", "read", 5000, 1)),
+        await(store.listAccessTokens("ann")));
+    assertTrue(await(store.listAccessTokens("bob")).isEmpty());
+    assertTrue(await(store.deleteAccessToken("bob", "id-r")).isEmpty(), "not bob's to delete");
+    assertEquals("r".repeat(64), await(store.deleteAccessToken("ann", "id-r")).orElseThrow());
+    assertTrue(await(store.findToken("r".repeat(64))).isEmpty());
+    assertTrue(await(store.deleteAccessToken("ann", "id-r")).isEmpty());
   }
 
   @Test
