@@ -4,6 +4,7 @@ import io.branchwork.cluster.ClusterSetup;
 import io.branchwork.config.Config;
 import io.branchwork.config.ConfigException;
 import io.branchwork.config.ConfigLoader;
+import io.branchwork.config.Help;
 import io.branchwork.metrics.BranchworkMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
@@ -14,12 +15,13 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code java -jar branchwork.jar [--conf FILE]}: one node (a cluster member when
+ * {@code java -jar branchwork.jar [--conf FILE] [--help]}: one node (a cluster member when
  * {@code cluster.enabled}), until the process is told to stop.
  */
 public final class Main {
@@ -31,6 +33,10 @@ public final class Main {
   public static void main(String[] args) {
     System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
     Logger log = LoggerFactory.getLogger(Main.class);
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      System.out.print(Help.text());
+      return;
+    }
     Config config;
     try {
       config = ConfigLoader.load(confFile(args), System.getenv());
@@ -103,7 +109,7 @@ public final class Main {
       if (args[i].startsWith("--conf=")) {
         return Path.of(args[i].substring("--conf=".length()));
       }
-      throw new IllegalArgumentException("unknown argument '" + args[i] + "'; usage: branchwork [--conf FILE]");
+      throw new IllegalArgumentException("unknown argument '" + args[i] + "'; usage: branchwork [--conf FILE] [--help]");
     }
     return null;
   }

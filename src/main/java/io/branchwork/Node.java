@@ -7,6 +7,8 @@ import io.branchwork.cluster.HazelcastOwnership;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.cluster.StandaloneOwnership;
 import io.branchwork.config.Config;
+import io.branchwork.core.DataDirLock;
+import io.branchwork.core.PortCheck;
 import io.branchwork.gateway.Gateways;
 import io.branchwork.gateway.TcpBridge;
 import io.branchwork.githttp.ProjectMirrors;
@@ -46,11 +48,14 @@ public final class Node {
   private final String allocatorId;
   private final String httpId;
   private final int port;
+  /** Held from before anything is created under {@code data.dir} until the store is closed. */
+  private final DataDirLock lock;
   /** The TCP bridge, when {@code bridge.tcp.port} is set: its deployment and port. */
   private String tcpBridgeId;
   private int tcpBridgePort;
 
-  private Node(Vertx vertx, Services services, String allocatorId, String httpId, int port) {
+  private Node(Vertx vertx, Services services, String allocatorId, String httpId, int port, DataDirLock lock) {
+    this.lock = lock;
     this.vertx = vertx;
     this.services = services;
     this.allocatorId = allocatorId;
@@ -77,7 +82,14 @@ public final class Node {
     AtomicReference<String> allocatorId = new AtomicReference<>();
     AtomicReference<HttpVerticle> firstHttp = new AtomicReference<>();
     AtomicReference<Workbench> workbench = new AtomicReference<>();
+    AtomicReference<DataDirLock> lock = new AtomicReference<>();
     return vertx.executeBlocking(() -> {
+          // Nothing is touched before it is known that this node can serve: its ports are free
+          // and no other node runs on its data directory.
+          PortCheck.requireFree("the HTTP", config.httpHost, config.httpPort, "http.port (BRANCHWORK_HTTP_PORT)");
+          PortCheck.requireFree("the TCP bridge", config.bridgeTcpHost, config.bridgeTcpPort,
+              "bridge.tcp.port (BRANCHWORK_BRIDGE_TCP_PORT)");
+          lock.set(DataDirLock.acquire(config.dataDir));
           // Working copies and temp files of a previous run are stale: the store has the truth.
           FileTrees.deleteRecursively(workRoot);
           FileTrees.deleteRecursively(tmpRoot);
@@ -123,7 +135,8 @@ public final class Node {
           }, new DeploymentOptions().setInstances(instances));
         })
         .compose(httpId -> {
-          Node node = new Node(vertx, services.get(), allocatorId.get(), httpId, firstHttp.get().actualPort());
+          Node node = new Node(vertx, services.get(), allocatorId.get(), httpId, firstHttp.get().actualPort(),
+              lock.get());
           if (config.bridgeTcpPort == 0) {
             return Future.succeededFuture(node);
           }
@@ -149,6 +162,11 @@ public final class Node {
           Services s = services.get();
           return undeployed
               .transform(ar -> s == null ? Future.<Void>succeededFuture() : s.store().close())
+              .andThen(ar -> {
+                if (lock.get() != null) {
+                  lock.get().close();
+                }
+              })
               .transform(ar -> Future.failedFuture(e));
         });
   }
@@ -200,6 +218,7 @@ public final class Node {
         .transform(ar -> vertx.undeploy(allocatorId))
         .andThen(ar -> services.mirrors().close())
         .transform(ar -> services.store().close())
+        .andThen(ar -> lock.close())
         .onComplete(ar -> LOG.info("node {} stopped in {} ms", services.config().nodeTag,
             (System.nanoTime() - t0) / 1_000_000));
   }

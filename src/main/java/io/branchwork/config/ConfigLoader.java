@@ -48,6 +48,7 @@ public final class ConfigLoader {
       merge(merged, fromFile, "");
     }
     applyEnv(merged, merged, "", env);
+    refuseUnknownEnv(merged, env);
     return new Config(merged);
   }
 
@@ -82,6 +83,31 @@ public final class ConfigLoader {
       String raw = env.get(envName(key));
       if (raw != null) {
         node.put(name, coerce(key, dflt, raw));
+      }
+    }
+  }
+
+  /**
+   * A {@code BRANCHWORK_} variable that names no key is a typo (or a setting of another version):
+   * start-up stops, as for an unknown key in a file, rather than run with a value the operator
+   * believes is set.
+   */
+  private static void refuseUnknownEnv(JsonObject config, Map<String, String> env) {
+    java.util.Set<String> known = new java.util.HashSet<>(Help.OTHER_ENV.keySet());
+    collectEnvNames(config, "", known);
+    for (String name : new java.util.TreeSet<>(env.keySet())) {
+      if (name.startsWith(ENV_PREFIX) && !known.contains(name)) {
+        throw ConfigException.unknownEnv(name);
+      }
+    }
+  }
+
+  private static void collectEnvNames(JsonObject node, String prefix, java.util.Set<String> out) {
+    for (String name : node.fieldNames()) {
+      if (node.getValue(name) instanceof JsonObject child) {
+        collectEnvNames(child, prefix + name + ".", out);
+      } else {
+        out.add(envName(prefix + name));
       }
     }
   }

@@ -162,8 +162,8 @@ class TcpBridgeTest extends BridgeRulesSuite {
     Path file = dir.resolve("session.py");
     Files.writeString(file, script);
     node.createProject(owner, "py");
-    Cli.Result r = Cli.exec(dir, "env", "BRANCHWORK_BRIDGE=127.0.0.1:" + node.node.tcpBridgePort(),
-        "BRANCHWORK_TOKEN=" + owner, "BRANCHWORK_PROJECT=py", "python3", file.toString());
+    Cli.Result r = Cli.exec(dir, "env", "BW_BRIDGE=127.0.0.1:" + node.node.tcpBridgePort(),
+        "BW_TOKEN=" + owner, "BW_PROJECT=py", "python3", file.toString());
     assertEquals(0, r.exit(), r.out());
     assertTrue(r.out().contains("hello.txt"), r.out());
     assertTrue(r.out().contains("changed"), r.out());
