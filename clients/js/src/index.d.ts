@@ -6,6 +6,8 @@ export type ErrorCode = 'bad_request' | 'unauthenticated' | 'forbidden' | 'not_f
 
 export class BranchworkError extends Error {
   readonly code: ErrorCode;
+  /** The server's reason, without the code (the message is `code: reason`). */
+  readonly reason: string;
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';

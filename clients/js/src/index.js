@@ -16,6 +16,8 @@ export class BranchworkError extends Error {
     super(`${code}: ${message}`);
     this.name = 'BranchworkError';
     this.code = code;
+    /** The server's reason alone, without the code. */
+    this.reason = message;
   }
 }
 

@@ -6,79 +6,14 @@
 // once, and its write is applied once. A page error or a console error fails the run.
 // Env: PORT, ARCHIVE (a tar.gz of a repository), WATCHER (a token of user "watcher"),
 // CHROMIUM, SCREENSHOT (optional: a PNG of page A at the end). Prints "ok" when every check passed.
-import net from 'node:net';
-import { chromium } from 'playwright-core';
 import { BranchworkClient } from '../../../clients/js/src/index.js';
+import { Failure, checkErrors, editorText, fail, launch, openFile, page as newPage, proxy, report, share as shareWith,
+  step, typeInto, waitText } from './pages.mjs';
 
 const { PORT, ARCHIVE, WATCHER, SCREENSHOT } = process.env;
-const pages = [];
-class Failure extends Error {}
-/** Fails the run from inside it (the report follows). */
-const fail = (why) => { throw new Failure(why); };
-/** Says why the run failed, what each page last noticed, and keeps screenshots (FAILSHOTS, a folder). */
-async function report(why) {
-  console.error(`FAILED: ${why}`);
-  for (const [name, tab] of pages) {
-    const notices = await tab.evaluate(() => document.querySelector('.notices')?.innerText ?? '').catch(() => '?');
-    console.error(`page ${name}: notices: ${notices}`);
-    if (process.env.FAILSHOTS) await tab.screenshot({ path: `${process.env.FAILSHOTS}/workbench-${name}.png` }).catch(() => {});
-  }
-  process.exit(1);
-}
 setTimeout(() => report('timed out'), 150000);
-const step = (what) => console.log(`- ${what}`);
-
-/**
- * A TCP proxy to the node, standing for the network between page B and the server: `swallow`
- * drops what the server sends (answers lost on the way), `holdUp` keeps what the page sends,
- * `hold` parks new connections (a reconnect waits, as on a slow network), `drop()` cuts every
- * connection as a server or network failure would.
- */
-function proxy() {
-  const p = { swallow: false, holdUp: false, hold: false, conns: new Set(), parked: [] };
-  const wire = (client, buffered) => {
-    const up = net.connect(Number(PORT), '127.0.0.1');
-    const conn = { client, up, pending: [] };
-    p.conns.add(conn);
-    for (const d of buffered) up.write(d);
-    client.on('data', (d) => (p.holdUp ? conn.pending.push(d) : up.write(d)));
-    up.on('data', (d) => { if (!p.swallow) client.write(d); });
-    const end = () => { client.destroy(); up.destroy(); p.conns.delete(conn); };
-    client.on('close', end).on('error', end);
-    up.on('close', end).on('error', end);
-  };
-  p.server = net.createServer((client) => {
-    if (!p.hold) {
-      wire(client, []);
-      return;
-    }
-    const buffered = [];
-    client.on('data', (d) => buffered.push(d));
-    p.parked.push(() => { client.removeAllListeners('data'); wire(client, buffered); });
-  });
-  p.drop = () => { for (const c of p.conns) { c.client.destroy(); c.up.destroy(); } };
-  p.release = () => { p.hold = false; for (const go of p.parked.splice(0)) go(); };
-  p.flushUp = () => { p.holdUp = false; for (const c of p.conns) for (const d of c.pending.splice(0)) c.up.write(d); };
-  return new Promise((r) => p.server.listen(0, '127.0.0.1', () => r(p)));
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run'],
-});
-const errors = [];
-async function page(name, port) {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 860 } });
-  const tab = await ctx.newPage();
-  tab.on('pageerror', (e) => errors.push(`${name}: page error: ${e.message}`));
-  tab.on('console', (m) => { if (m.type() === 'error') errors.push(`${name}: console error: ${m.text()}`); });
-  tab.setDefaultTimeout(15000);
-  pages.push([name, tab]);
-  await tab.goto(`http://127.0.0.1:${port}/`);
-  return tab;
-}
-const checkErrors = () => { if (errors.length) fail(errors.join('\n')); };
+const browser = await launch();
+const page = (name, port) => newPage(browser, name, `http://127.0.0.1:${port}/`);
 
 async function register(tab, user) {
   await tab.waitForSelector('body[data-ready]');
@@ -89,29 +24,13 @@ async function register(tab, user) {
   await tab.waitForSelector('.conn[data-state=open]');
 }
 
-/** Replaces the open file's text by typing, as a user would, then saves with Ctrl+S. */
-async function typeInto(tab, text) {
-  await tab.click('.cm-content');
-  await tab.keyboard.press('Control+A');
-  await tab.keyboard.type(text);
-  await tab.keyboard.press('Control+S');
-}
-const editorText = (tab) => tab.evaluate(() => window.workbench.files.editor.text);
-const waitText = (tab, text) => tab.waitForFunction((t) => window.workbench?.files.editor.text === t, text);
-async function openFile(tab, path) {
-  await tab.click(`button.file[data-path="${path}"]`);
-  await tab.waitForFunction((p) => window.workbench.files.current?.path === p, path);
-}
 async function share(tab, user, role) {
-  await tab.click('text=Share');
-  await tab.fill('.dialog input[name=username]', user);
-  await tab.selectOption('.dialog select[name=role]', role);
-  await tab.click('.dialog button[type=submit]');
+  await shareWith(tab, user, role);
   await tab.waitForSelector(`.notice:has-text("${user} is a ${role}")`);
 }
 
 async function main() {
-  const proxyB = await proxy();
+  const proxyB = await proxy(PORT);
   const a = await page('A', PORT);
   const b = await page('B', proxyB.server.address().port);
 
@@ -163,7 +82,7 @@ async function main() {
   await a.waitForSelector('.save-state[data-state=saved]');
   await seen('main.scad', 2);
   proxyB.flushUp();
-  await b.waitForSelector('.banner:has-text("ana changed this file")');
+  await b.waitForSelector('.banner:has-text("ana changed the same lines")');
   if ((await editorText(b)) !== mine) fail('B lost its text on the conflict');
   await b.click('.banner button[data-choice=mine]');
   await b.waitForSelector('.save-state[data-state=saved]');

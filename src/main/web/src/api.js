@@ -41,6 +41,9 @@ export class Api {
   share(project, username, role) {
     return this.call('POST', `/api/projects/${encodeURIComponent(project)}/members`, { username, role });
   }
+  tokens() { return this.call('GET', '/api/tokens'); }
+  createToken(name, scope, expiresInDays) { return this.call('POST', '/api/tokens', { name, scope, expiresInDays }); }
+  revokeToken(id) { return this.call('DELETE', `/api/tokens/${encodeURIComponent(id)}`); }
   importArchive(project, file, branch) {
     const q = branch ? `?branch=${encodeURIComponent(branch)}` : '';
     return this.call('POST', `/api/projects/${encodeURIComponent(project)}/import${q}`, file, 'application/gzip');

@@ -11,10 +11,14 @@ import { searchKeymap, highlightSelectionMatches } from '@codemirror/search';
 const KEYWORDS = new Set(['module', 'function', 'if', 'else', 'for', 'intersection_for', 'let', 'each',
   'include', 'use', 'true', 'false', 'undef', 'assert', 'echo']);
 
-/** A line-by-line OpenSCAD tokenizer: comments, strings, numbers, keywords, $special variables. */
+/**
+ * A line-by-line OpenSCAD tokenizer: comments, strings, numbers, keywords, $special variables;
+ * it counts open brackets too, so a new line after `{` (or inside `(`/`[`) is indented one unit
+ * more, and a line starting with the closer one unit less.
+ */
 const openscad = StreamLanguage.define({
   name: 'openscad',
-  startState: () => ({ comment: false }),
+  startState: () => ({ comment: false, depth: 0 }),
   token(stream, state) {
     if (state.comment) {
       if (stream.skipTo('*/')) {
@@ -43,10 +47,15 @@ const openscad = StreamLanguage.define({
     if (stream.match(/^[A-Za-z_]\w*/)) {
       return KEYWORDS.has(stream.current()) ? 'keyword' : 'variableName';
     }
-    stream.next();
+    const c = stream.next();
+    if (c === '{' || c === '(' || c === '[') state.depth++;
+    else if ((c === '}' || c === ')' || c === ']') && state.depth > 0) state.depth--;
     return null;
   },
-  languageData: { commentTokens: { line: '//', block: { open: '/*', close: '*/' } } },
+  indent(state, textAfter, cx) {
+    return Math.max(0, state.depth - (/^\s*[}\])]/.test(textAfter) ? 1 : 0)) * cx.unit;
+  },
+  languageData: { commentTokens: { line: '//', block: { open: '/*', close: '*/' } }, indentOnInput: /^\s*[}\])]$/ },
 });
 
 const setMarks = StateEffect.define();
@@ -56,7 +65,8 @@ const marks = StateField.define({
     for (const e of tr.effects) {
       if (e.is(setMarks)) return e.value;
     }
-    return tr.docChanged ? value.map(tr.changes) : value;
+    // The marks are the last compile's: once the text changes they may point at the wrong line.
+    return tr.docChanged ? Decoration.none : value;
   },
   provide: (f) => EditorView.decorations.from(f),
 });
@@ -86,6 +96,11 @@ export class Editor {
 
   get text() {
     return this.view.state.doc.toString();
+  }
+
+  /** Makes the open text editable or read-only (a role that changed). */
+  setEditable(editable) {
+    this.view.dispatch({ effects: this.readOnly.reconfigure(EditorState.readOnly.of(!editable)) });
   }
 
   /** Shows another file: a fresh state, so undo does not cross into the file before. */

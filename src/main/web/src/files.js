@@ -1,8 +1,13 @@
-// The file tree and the editor of the open file: saves with `base` (the blob this user last saw),
-// so nobody's change is overwritten unseen; another user's change to the open file reloads it
-// when this user has not changed it, or asks whose version to keep.
+// The file tree and the editor of the open file. Every open file belongs to one (project, branch,
+// path) and one base blob: its saves go only to that workspace, with `base`, so nobody's change is
+// overwritten unseen. When someone else's change meets this user's unsaved edits, both are merged
+// line by line against the base (as git merges); edits that clash are shown side by side and the
+// user chooses, with every other change of both kept. What cannot be saved where it was typed is
+// kept as a draft for that branch (see drafts.js), never sent elsewhere.
 import { h, fill } from './dom.js';
 import { Editor } from './editor.js';
+import { Drafts } from './drafts.js';
+import { merge3 } from './merge3.js';
 import { ask, explain, notify } from './ui.js';
 
 const AUTOSAVE_MS = 800;
@@ -17,11 +22,14 @@ function text(bytes) {
   }
 }
 
+const sameFile = (a, b) => a && b && a.project === b.project && a.branch === b.branch && a.path === b.path;
+
 export class Files {
   constructor(bench) {
     this.bench = bench;
     this.client = bench.client;
-    this.current = undefined; // { path, blob, saved (the text as stored), binary }
+    this.drafts = new Drafts(bench.session.user);
+    this.current = undefined; // { project, branch, path, blob, saved (the text as stored), binary }
     this.queue = Promise.resolve(); // saves and reloads of the open file, one at a time
     this.conflict = undefined;
     this.timer = undefined;
@@ -52,13 +60,14 @@ export class Files {
     this.saveState.textContent = label;
   }
 
-  async load() {
+  /** Lists the open workspace's files; opens `prefer`, the open file's path, main.scad or the first file. */
+  async load(prefer = undefined) {
     const { entries } = await this.client.list('', { recursive: true });
     this.paths = new Set(entries.filter((e) => e.type === 'file').map((e) => e.path));
     fill(this.tree, this.renderTree(entries));
     if (this.current && !this.paths.has(this.current.path) && !this.dirty) this.closeFile();
     if (!this.current) {
-      const first = ['main.scad', ...[...this.paths].sort()].find((p) => this.paths.has(p));
+      const first = [prefer, 'main.scad', ...[...this.paths].sort()].find((p) => p && this.paths.has(p));
       if (first) await this.open(first);
     }
   }
@@ -92,10 +101,11 @@ export class Files {
     }
   }
 
-  /** Opens a file (saving the one open before, if it has changes). */
+  /** Opens a file of the open workspace (saving the one open before, if it has changes). */
   open(path) {
     return this.run(async () => {
-      if (this.current?.path === path) return;
+      const { project, branch } = this.bench;
+      if (sameFile(this.current, { project, branch, path })) return;
       if (this.dirty) await this.store();
       if (this.conflict) {
         notify(`Choose which version of ${this.current.path} to keep first.`, 'error');
@@ -103,14 +113,33 @@ export class Files {
       }
       const { content, blob } = await this.client.read(path);
       const t = text(content);
-      this.current = { path, blob, saved: t ?? '', binary: t === null };
+      this.current = { project, branch, path, blob, saved: t ?? '', binary: t === null };
       this.hideConflict();
       this.pathEl.textContent = path;
       this.editor.open(t ?? `(a binary file of ${content.length} bytes: not shown)`, t !== null && this.bench.writable);
       this.setSaveState('saved', this.bench.writable ? 'saved' : 'read-only');
       this.markCurrentInTree();
       this.bench.panels.fileOpened(path);
+      await this.restoreDraft();
     }).catch((e) => notify(explain(e), 'error'));
+  }
+
+  /** Text this user typed on this file of this branch and could not save then: back into the editor, merged. */
+  async restoreDraft() {
+    const draft = this.drafts.get(this.current);
+    if (!draft || this.current.binary || !this.bench.writable) return;
+    this.drafts.drop(this.current);
+    if (draft.text === this.current.saved) return;
+    const stored = { blob: this.current.blob, text: this.current.saved };
+    this.current.blob = draft.base;
+    this.current.saved = draft.baseText;
+    this.editor.replace(draft.text);
+    notify(`Your unsaved changes to ${this.current.path} on ${this.current.branch} are back.`, 'ok');
+    if (stored.blob === draft.base) {
+      this.edited();
+    } else {
+      this.mergeWith(stored.blob, stored.text, undefined);
+    }
   }
 
   closeFile() {
@@ -118,6 +147,7 @@ export class Files {
     this.pathEl.textContent = 'No file open';
     this.editor.open('', false);
     this.setSaveState('none', '');
+    this.hideConflict();
   }
 
   /** Runs a step on the open file after the steps before it: a save and a reload never interleave. */
@@ -142,74 +172,141 @@ export class Files {
     });
   }
 
-  /** Writes the editor's text if it changed, with `base` the blob it was made from. */
-  async store() {
-    if (!this.dirty || this.conflict || !this.bench.writable) return;
-    const { path, blob } = this.current;
-    const sent = this.editor.text;
-    this.setSaveState('saving', 'saving…');
-    try {
-      const result = await this.client.write(path, sent, { base: blob });
-      if (this.current?.path === path) {
-        this.current.blob = result.blob;
-        this.current.saved = sent;
-        this.setSaveState(this.dirty ? 'dirty' : 'saved', this.dirty ? 'unsaved' : 'saved');
-        if (this.dirty) this.timer = setTimeout(() => this.save(), AUTOSAVE_MS);
+  /**
+   * Before the workspace changes (another branch or project): what is typed is saved where it
+   * was typed, now; what cannot be (a conflict, an error) stays as a draft of that branch.
+   */
+  leave() {
+    clearTimeout(this.timer);
+    return this.run(async () => {
+      // Twice: a save that meets someone else's change merges, and the merge is saved next.
+      for (let i = 0; i < 2 && this.dirty && !this.conflict; i++) {
+        try {
+          await this.store();
+        } catch {
+          break; // kept below
+        }
       }
-    } catch (e) {
-      if (e.code !== 'conflict' || this.current?.path !== path) throw e;
-      await this.theirsChanged(undefined); // someone wrote first: show both
+      clearTimeout(this.timer);
+      this.keepDraft();
+      this.closeFile();
+    });
+  }
+
+  /** Keeps the open file's unsaved text as a draft of its own branch (on leaving, reloading, or a failed save). */
+  keepDraft() {
+    if (this.dirty && this.bench.writable) {
+      const { blob, saved } = this.current;
+      this.drafts.put(this.current, blob, saved, this.editor.text);
     }
   }
 
-  /** Another session changed a file: the tree follows, the open file reloads or asks. */
+  /** Writes the editor's text if it changed, with `base` the blob it was made from, to the file's own workspace. */
+  async store() {
+    if (!this.dirty || this.conflict || !this.bench.writable) return;
+    const file = this.current;
+    if (!this.bench.isOpen(file)) {
+      this.keepDraft(); // its workspace is not the open one (a switch is under way): never sent elsewhere
+      return;
+    }
+    const sent = this.editor.text;
+    this.setSaveState('saving', 'saving…');
+    try {
+      const result = await this.client.write(file.path, sent, { base: file.blob });
+      if (this.current === file) {
+        file.blob = result.blob;
+        file.saved = sent;
+        this.drafts.drop(file);
+        this.setSaveState(this.dirty ? 'dirty' : 'saved', this.dirty ? 'unsaved' : 'saved');
+        if (this.dirty) this.timer = setTimeout(() => this.save(), AUTOSAVE_MS);
+      }
+      this.bench.panels.onChanged();
+    } catch (e) {
+      if (e.code !== 'conflict' || this.current !== file) throw e;
+      await this.theirsChanged(undefined); // someone wrote first: merge, or show both
+    }
+  }
+
+  /** Another session changed a file: the tree follows, the open file reloads or merges. */
   onChanged(e) {
     if ((e.blob === null || e.blob === undefined) ? this.paths.has(e.path) : !this.paths.has(e.path)) {
       clearTimeout(this.treeTimer);
       this.treeTimer = setTimeout(() => this.load().catch(() => {}), 100);
     }
     if (e.path === this.current?.path && e.blob !== this.current.blob) {
-      this.run(() => this.theirsChanged(e.by)).catch((err) => notify(explain(err), 'error'));
+      const file = this.current;
+      this.run(() => (this.current === file ? this.theirsChanged(e.by) : undefined))
+        .catch((err) => notify(explain(err), 'error'));
     }
   }
 
-  /** Reads the open file again: takes the stored version if this user has no changes, or asks. */
+  /** Reads the open file again: takes the stored version if this user has no changes, or merges. */
   async theirsChanged(by) {
-    const { path } = this.current ?? {};
-    if (!path) return;
+    const file = this.current;
+    if (!file) return;
     let theirs;
     try {
-      theirs = await this.client.read(path);
+      theirs = await this.client.read(file.path);
     } catch (e) {
       if (e.code !== 'not_found') throw e;
       if (this.dirty) this.showConflict(by, null, null);
       else {
-        notify(`${by ?? 'Someone'} deleted ${path}`);
+        notify(`${by ?? 'Someone'} deleted ${file.path}`);
         this.closeFile();
       }
       return;
     }
-    if (this.current?.path !== path || theirs.blob === this.current.blob) return;
+    if (this.current !== file || theirs.blob === file.blob) return;
     const t = text(theirs.content);
-    if (!this.dirty || this.current.binary) {
-      this.current = { path, blob: theirs.blob, saved: t ?? '', binary: t === null };
+    if (!this.dirty || file.binary || t === null) {
+      if (this.dirty) notify(`${file.path} became a binary file; your text is kept as a draft.`, 'error');
+      this.keepDraft();
+      this.current = { ...file, blob: theirs.blob, saved: t ?? '', binary: t === null };
       this.editor.replace(t ?? `(a binary file of ${theirs.content.length} bytes: not shown)`);
       this.setSaveState('saved', by ? `updated by ${by}` : 'updated');
       return;
     }
-    this.showConflict(by, theirs.blob, t);
+    this.mergeWith(theirs.blob, t, by);
   }
 
-  showConflict(by, blob, theirs) {
+  /**
+   * This user's edits (on top of the file's base) and theirs (`blob`, `t`) together: merged and
+   * saved when no line clashes; otherwise both versions are shown and the user chooses.
+   */
+  mergeWith(blob, t, by) {
+    const base = this.current.saved;
+    const { text: merged, conflicts } = merge3(base, this.editor.text, t);
+    if (conflicts.length) {
+      this.showConflict(by, blob, t, conflicts);
+      return;
+    }
+    this.current.blob = blob;
+    this.current.saved = t;
+    this.editor.replace(merged);
+    notify(`${by ?? 'Someone'} changed ${this.current.path} too: their changes and yours are merged.`, 'ok');
+    if (this.dirty) this.edited();
+    else this.setSaveState('saved', 'saved');
+  }
+
+  showConflict(by, blob, theirs, conflicts = []) {
     clearTimeout(this.timer);
-    this.conflict = { blob, theirs };
+    this.conflict = { blob, theirs, by };
     this.setSaveState('conflict', 'conflict');
+    const who = by ?? 'Someone';
+    const deleted = blob === null;
+    const versions = conflicts.map((c, i) => h('div.versions', { dataset: { conflict: i } },
+      h('div', {}, h('div.muted', {}, `${who}'s version`), h('pre.theirs', {}, c.theirs || '(lines removed)')),
+      h('div', {}, h('div.muted', {}, 'Your version'), h('pre.mine', {}, c.mine || '(lines removed)'))));
     fill(this.banner,
-      h('span', {}, blob === null
-        ? `${by ?? 'Someone'} deleted this file while you were editing it.`
-        : `${by ?? 'Someone'} changed this file while you were editing it.`),
-      h('button', { dataset: { choice: 'theirs' }, onclick: () => this.keepTheirs() }, blob === null ? 'Close it' : 'Keep theirs'),
-      h('button.primary', { dataset: { choice: 'mine' }, onclick: () => this.keepMine() }, 'Keep mine'));
+      h('div.banner-text', {},
+        h('span', {}, deleted
+          ? `${who} deleted this file while you were editing it.`
+          : `${who} changed the same lines of this file as you. Their other changes are kept either way; for`
+            + ` ${conflicts.length === 1 ? 'these lines' : `these ${conflicts.length} places`}, keep which version?`),
+        versions),
+      h('div.row', {},
+        h('button', { dataset: { choice: 'theirs' }, onclick: () => this.keepTheirs() }, deleted ? 'Close it' : 'Keep theirs'),
+        h('button.primary', { dataset: { choice: 'mine' }, onclick: () => this.keepMine() }, 'Keep mine')));
     this.banner.hidden = false;
   }
 
@@ -218,29 +315,34 @@ export class Files {
     this.banner.hidden = true;
   }
 
-  keepTheirs() {
+  /** Resolves the conflict: the clashing lines from `prefer`'s side, every other change of both kept. */
+  resolve(prefer) {
     return this.run(async () => {
       const { blob, theirs } = this.conflict;
       this.hideConflict();
       if (blob === null) {
-        this.closeFile();
+        if (prefer === 'theirs') this.closeFile();
+        else {
+          this.current.blob = ''; // '' creates it again, unless someone did
+          await this.store();
+        }
         return;
       }
+      const { text: merged } = merge3(this.current.saved, this.editor.text, theirs, prefer);
       this.current.blob = blob;
       this.current.saved = theirs;
-      this.editor.replace(theirs);
-      this.setSaveState('saved', 'saved');
-    });
+      this.editor.replace(merged);
+      if (this.dirty) await this.store();
+      else this.setSaveState('saved', 'saved');
+    }).catch((e) => notify(explain(e), 'error'));
   }
 
-  /** Writes this user's text over theirs, with theirs as `base`: if it moved again, ask again. */
+  keepTheirs() {
+    return this.resolve('theirs');
+  }
+
   keepMine() {
-    return this.run(async () => {
-      const { blob } = this.conflict;
-      this.hideConflict();
-      this.current.blob = blob === null ? '' : blob; // '' creates it again, unless someone did
-      await this.store();
-    }).catch((e) => notify(explain(e), 'error'));
+    return this.resolve('mine');
   }
 
   /** After a resync: the tree again, and the open file as under `changed`. */
@@ -256,8 +358,9 @@ export class Files {
       await this.client.write(v.path, '', { base: '' });
       await this.load();
       await this.open(v.path);
+      this.bench.panels.onChanged();
     } catch (e) {
-      notify(e.code === 'conflict' ? `${v.path} exists already` : explain(e), 'error');
+      notify(e.code === 'conflict' ? `${v.path} exists already.` : explain(e), 'error');
     }
   }
 
@@ -268,6 +371,7 @@ export class Files {
       await this.run(() => this.client.delete(path, { base: blob }));
       this.closeFile();
       await this.load();
+      this.bench.panels.onChanged();
     } catch (e) {
       notify(explain(e), 'error');
     }

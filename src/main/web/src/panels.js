@@ -140,9 +140,13 @@ export class Panels {
     const entry = this.entry.value.trim() || this.bench.files.current?.path;
     if (!entry) return;
     try {
+      await this.bench.files.save(); // the compile reads what is stored: the text on screen first
       const r = await this.client.compile(entry);
       this.output.textContent = r.output ?? '';
-      this.compileInfo.textContent = `${r.diagnostics.length} diagnostic${r.diagnostics.length === 1 ? '' : 's'},`
+      const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
+      this.compileInfo.dataset.ok = String(r.ok);
+      this.compileInfo.textContent = `${r.ok ? 'No errors' : `${errors} error${errors === 1 ? '' : 's'}`}:`
+        + ` ${r.diagnostics.length} diagnostic${r.diagnostics.length === 1 ? '' : 's'},`
         + ` ${r.graph?.nodes?.length ?? 0} files, ${r.recompiled} parsed anew`;
       fill(this.diagnostics, r.diagnostics.map((d) => h('li', {},
         h('button.link', { dataset: { severity: d.severity }, onclick: () => this.bench.files.goTo(d.path, d.line) },

@@ -14,7 +14,16 @@ export function notify(message, kind = 'info') {
   setTimeout(() => n.remove(), kind === 'error' ? 8000 : 4000);
 }
 
-/** A readable sentence for a failed request. */
+/** Server reasons that name a rule in its own terms, said as a person would. */
+const REASONS = [
+  [/^project id must match/, 'A project id has 1 to 64 letters, digits, - or _ (no spaces or dots).'],
+  [/^not a valid branch name/, 'That is not a valid branch name: use letters, digits and - _ . /, without spaces, "..", or a "/" or ".lock" at the end.'],
+  [/^username must match/, 'A user name has 1 to 64 letters, digits, ".", "-" or "_".'],
+  [/^path /, 'That is not a valid file path: use names separated by /, without "..", a leading / or .git.'],
+  [/^'(\w+)' is required/, 'Something required is missing: $1.'],
+];
+
+/** A readable sentence for a failed request: what happened, in words, never a code or a pattern. */
 export function explain(e) {
   const why = {
     forbidden: 'Your role on this project does not allow that.',
@@ -24,8 +33,18 @@ export function explain(e) {
     overloaded: 'The server is busy; try again.',
     timeout: 'The server did not answer in time.',
     unavailable: 'The server cannot be reached.',
+    rate_limited: 'Too many attempts; wait a little and try again.',
+    unauthenticated: 'Your session has ended; sign in again.',
+    internal: 'Something went wrong on the server.',
   }[e?.code];
-  return why ? `${why} (${e.message})` : (e?.message ?? String(e));
+  const reason = String(e?.reason ?? e?.message ?? e ?? '').trim();
+  for (const [pattern, sentence] of REASONS) {
+    const m = reason.match(pattern);
+    if (m) return sentence.replace('$1', m[1] ?? '');
+  }
+  const said = reason && !/[[\]{}]/.test(reason) ? `${reason[0].toUpperCase()}${reason.slice(1)}${/[.!?]$/.test(reason) ? '' : '.'}` : '';
+  if (why && e.code === 'internal') return `${why} ${said}`.trim();
+  return why ? (said && e.code !== 'conflict' && e.code !== 'forbidden' ? `${why} ${said}` : why) : (said || 'That did not work.');
 }
 
 /**
@@ -43,7 +62,8 @@ export function ask(title, fields, submit = 'OK') {
       const input = f.options
         ? h('select', { name: f.name }, f.options.map((o) => h('option', { value: o, selected: o === f.value }, o)))
         : h('input', { name: f.name, type: f.type ?? 'text', value: f.value, required: f.required,
-          accept: f.accept, placeholder: f.placeholder, autocomplete: 'off' });
+          accept: f.accept, placeholder: f.placeholder, autocomplete: 'off', pattern: f.pattern, title: f.title,
+          min: f.min, max: f.max });
       inputs[f.name] = input;
       return h('label', {}, f.label, input);
     });
@@ -64,6 +84,18 @@ export function ask(title, fields, submit = 'OK') {
     document.body.append(overlay);
     Object.values(inputs)[0]?.focus();
   });
+}
+
+/** A modal panel of `children` with a Close button; answers a function that closes it. */
+export function dialog(title, ...children) {
+  const close = () => overlay.remove();
+  const box = h('div.dialog.wide', { onkeydown: (e) => { if (e.key === 'Escape') close(); } },
+    h('h2', {}, title), ...children,
+    h('div.row', {}, h('button', { type: 'button', dataset: { close: '' }, onclick: close }, 'Close')));
+  const overlay = h('div.overlay', { role: 'dialog', 'aria-modal': 'true', 'aria-label': title }, box);
+  document.body.append(overlay);
+  box.querySelector('input, button')?.focus();
+  return close;
 }
 
 /** A tab strip over panels: [{ id, label, panel }]; answers a function that shows one by id. */

@@ -5,6 +5,7 @@ import { h, fill } from './dom.js';
 import { Api } from './api.js';
 import { Files } from './files.js';
 import { Panels } from './panels.js';
+import { gitAccess } from './access.js';
 import { ask, explain, notify } from './ui.js';
 
 const STATES = { idle: 'offline', connecting: 'connecting…', open: 'connected', reconnecting: 'reconnecting…',
@@ -19,6 +20,8 @@ export class Workbench {
     this.projects = [];
     this.project = undefined;
     this.branch = undefined;
+    this.opened = undefined; // { project, branch } while that workspace is open and no switch is under way
+    this.switching = Promise.resolve();
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     this.client = new BranchworkClient({ url: `${scheme}://${location.host}/ws`, token: session.token });
   }
@@ -31,12 +34,26 @@ export class Workbench {
     return this.role !== 'reader';
   }
 
+  /** Whether `file`'s workspace is the open one (and no switch is under way): only then is it saved. */
+  isOpen(file) {
+    return this.opened !== undefined && file.project === this.opened.project && file.branch === this.opened.branch;
+  }
+
   async start() {
     this.layout();
     this.client.on('state', (e) => this.showState(e.state));
     this.client.on('error', () => this.signOut('Your session ended: sign in again.'));
     this.client.on('resync', () => this.reload());
     this.client.on('*', (e) => this.onEvent(e));
+    // Typing not yet saved when the page goes: kept as a draft of its branch, sent now if the
+    // connection allows, and the browser asks before leaving.
+    window.addEventListener('beforeunload', (e) => {
+      if (!this.files.dirty) return;
+      this.files.keepDraft();
+      this.files.save();
+      e.preventDefault();
+      e.returnValue = '';
+    });
     // The projects (HTTP) and the connection (WebSocket) load side by side; the workspace the
     // address names opens as soon as the connection is up.
     const listed = this.loadProjects();
@@ -68,7 +85,8 @@ export class Workbench {
         h('div.group', {}, this.projectSelect,
           h('button', { title: 'new project', onclick: () => this.newProject() }, '+ Project'),
           h('button', { title: 'import a tar.gz of a repository', onclick: () => this.importArchive() }, 'Import'),
-          h('button', { title: 'add a member', onclick: () => this.share() }, 'Share')),
+          h('button', { title: 'add a member', onclick: () => this.share() }, 'Share'),
+          h('button', { title: 'clone URL and access tokens for git', onclick: () => gitAccess(this) }, 'Git')),
         h('div.group', {}, this.branchSelect,
           h('button', { title: 'new branch from here', onclick: () => this.newBranch() }, '+ Branch')),
         h('div.spacer'),
@@ -81,6 +99,9 @@ export class Workbench {
   showState(state) {
     this.state.dataset.state = state;
     this.state.textContent = STATES[state] ?? state;
+    // Who is here is only known while connected: cleared at once, read again on reconnecting.
+    if (state !== 'open') fill(this.presence);
+    else if (this.opened) this.refreshWho().catch(() => {});
   }
 
   showEmpty() {
@@ -97,21 +118,42 @@ export class Workbench {
       p.name && p.name !== p.id ? `${p.id} (${p.name})` : p.id)));
   }
 
-  /** Opens a workspace and shows it (once `listed`, the projects and so the user's role, is in); answers whether it could. */
-  async openWorkspace(project, branch, listed = undefined) {
+  /**
+   * Opens a workspace and shows it (once `listed`, the projects and so the user's role, is in);
+   * answers whether it could. Switches run one at a time, and what is typed in the workspace
+   * being left is saved there first (or kept as its draft): nothing crosses to the next one.
+   */
+  openWorkspace(project, branch, listed = undefined) {
+    const next = this.switching.then(() => this.switchTo(project, branch, listed));
+    this.switching = next.catch(() => {});
+    return next;
+  }
+
+  async switchTo(project, branch, listed) {
+    const before = this.opened;
+    const path = this.files.current?.path;
+    await this.files.leave();
+    this.opened = undefined;
     try {
       const opened = await this.client.open(project, branch);
       await listed;
       this.project = project;
       this.branch = opened.branch ?? branch;
+      this.opened = { project, branch: this.branch };
       history.replaceState(null, '', `#/${encodeURIComponent(project)}/${encodeURIComponent(this.branch)}`);
       if (!this.main.contains(this.files.treeEl)) fill(this.main, this.files.treeEl, this.files.editorEl, this.panels.el);
       this.projectSelect.value = project;
       this.panels.clearActivity();
-      await Promise.all([this.files.load(), this.panels.refresh(), this.refreshWho(), this.refreshBranches()]);
+      await Promise.all([this.files.load(path), this.panels.refresh(), this.refreshWho(), this.refreshBranches()]);
       return true;
     } catch (e) {
-      notify(`Cannot open ${project} ${branch}: ${explain(e)}`, 'error');
+      notify(`Cannot open ${branch} of ${project}. ${explain(e)}`, 'error');
+      if (before && this.client.workspace?.project === before.project && this.client.workspace?.branch === before.branch) {
+        this.opened = before; // the server kept the one open before: show it again
+        await this.files.load(path).catch(() => {});
+      }
+      this.projectSelect.value = this.project ?? '';
+      this.branchSelect.value = this.branch ?? '';
       return false;
     }
   }
@@ -137,8 +179,11 @@ export class Workbench {
       case 'changed': this.files.onChanged(e); this.panels.onChanged(); break;
       case 'committed': this.panels.onCommitted(); break;
       case 'joined': case 'left': this.refreshWho().catch(() => {}); break;
+      case 'projects': this.projectsChanged().catch(() => {}); break;
       case 'renamed':
         this.branch = e.branch;
+        this.opened = this.opened && { ...this.opened, branch: e.branch };
+        if (this.files.current) this.files.current.branch = e.branch;
         history.replaceState(null, '', `#/${encodeURIComponent(this.project)}/${encodeURIComponent(e.branch)}`);
         this.refreshBranches().catch(() => {});
         break;
@@ -150,8 +195,37 @@ export class Workbench {
     this.panels.activity(e);
   }
 
-  async newProject() {
-    const v = await ask('New project', [{ name: 'id', label: 'Project id (letters, digits, - and _)', required: true }], 'Create');
+  /** Someone shared a project with this user, or changed their role: the list and the editor follow. */
+  async projectsChanged() {
+    const wasWritable = this.writable;
+    const known = new Set(this.projects.map((p) => p.id));
+    await this.loadProjects();
+    for (const p of this.projects) {
+      // A project this page is making itself is opened by that step; others are news.
+      if (!known.has(p.id) && !this.creating) notify(`You can now open ${p.id} (as ${p.role}).`, 'ok');
+    }
+    if (!this.projects.length) this.showEmpty();
+    else if (!this.project && !this.creating) await this.openWorkspace(this.projects[0].id, 'main');
+    else if (this.writable !== wasWritable) this.files.editor.setEditable(this.writable && !this.files.current?.binary);
+  }
+
+  /** Runs a step that makes a project (and opens it itself): no other project is opened meanwhile. */
+  async creatingProject(step) {
+    this.creating = true;
+    try {
+      await step();
+    } finally {
+      this.creating = false;
+    }
+  }
+
+  newProject() {
+    return this.creatingProject(() => this.askNewProject());
+  }
+
+  async askNewProject() {
+    const v = await ask('New project', [{ name: 'id', label: 'Project id (letters, digits, - and _)', required: true,
+      pattern: '[A-Za-z0-9_\\-]{1,64}', title: 'A project id has 1 to 64 letters, digits, - or _: no spaces or dots.' }], 'Create');
     if (!v) return;
     try {
       await this.api.createProject(v.id);
@@ -162,7 +236,11 @@ export class Workbench {
     }
   }
 
-  async importArchive() {
+  importArchive() {
+    return this.creatingProject(() => this.askImport());
+  }
+
+  async askImport() {
     const v = await ask('Import a repository', [
       { name: 'project', label: 'Into project (a new id, or one of yours whose branch is still empty)', value: this.project, required: true },
       { name: 'file', label: 'Archive (.tar.gz of a working copy with .git)', type: 'file', accept: '.tar.gz,.tgz,application/gzip', required: true },
@@ -189,7 +267,8 @@ export class Workbench {
       await this.api.share(this.project, v.username, v.role);
       notify(`${v.username} is a ${v.role} of ${this.project}`, 'ok');
     } catch (e) {
-      notify(explain(e), 'error');
+      notify(e.code === 'not_found' ? `There is no user named ${v.username}. They need to register first;`
+        + ' then share the project again.' : explain(e), 'error');
     }
   }
 

@@ -34,7 +34,7 @@ class WorkbenchTest {
   @Test
   @DisplayName("Verifies the workbench page with two users in Chromium: import, share, live edits, keep mine, commit and history, compile jump, a dropped connection resumed with nothing lost or applied twice")
   void twoUsersInChromium() throws Exception {
-    Path archive = repositoryArchive();
+    Path archive = repositoryArchive(dir);
     try (TestNode node = TestNode.start(dir.resolve("node"))) {
       Map<String, String> env = new HashMap<>(Map.of("PORT", String.valueOf(node.node.port()),
           "ARCHIVE", archive.toString(), "WATCHER", node.login("watcher"),
@@ -49,7 +49,7 @@ class WorkbenchTest {
   }
 
   /** A small OpenSCAD repository (one include that is missing), packed as a user would: tar -czf. */
-  private Path repositoryArchive() throws Exception {
+  static Path repositoryArchive(Path dir) throws Exception {
     Path repo = Files.createDirectories(dir.resolve("repo"));
     Files.createDirectories(repo.resolve("parts"));
     Files.writeString(repo.resolve("main.scad"),
