@@ -3,8 +3,11 @@
 // the result keeps both sides as a conflict for the user to choose. Myers' diff, with a bound on
 // its work so that a huge file cannot freeze the page (past it, the whole file is one conflict).
 
-/** Most (edit distance × total lines) a diff may cost before it gives up. */
-const MAX_COST = 20_000_000;
+/**
+ * Most (edit distance × total lines) a diff may cost before it gives up; it bounds the time, and
+ * the frontiers kept (edit distance² numbers) to some 16 MB.
+ */
+const MAX_COST = 4_000_000;
 
 /** A text's lines, each with its own line end (the last may have none). */
 export function splitLines(text) {
@@ -26,7 +29,7 @@ export function diff(a, b) {
   let done = false;
   for (let d = 0; d <= max && !done; d++) {
     if (d * (max + 1) > MAX_COST) return null;
-    trace.push(v.slice());
+    trace.push(v.slice(off - d - 1, off + d + 2)); // the frontier before step d: diagonals -d-1 .. d+1
     for (let k = -d; k <= d; k += 2) {
       let x = (k === -d || (k !== d && v[off + k - 1] < v[off + k + 1])) ? v[off + k + 1] : v[off + k - 1] + 1;
       let y = x - k;
@@ -40,10 +43,11 @@ export function diff(a, b) {
   let x = n;
   let y = m;
   for (let d = trace.length - 1; d >= 0; d--) {
-    const pv = trace[d];
+    const frontier = trace[d];
+    const at = (diagonal) => frontier[diagonal + d + 1];
     const k = x - y;
-    const prevK = (k === -d || (k !== d && pv[off + k - 1] < pv[off + k + 1])) ? k + 1 : k - 1;
-    const prevX = pv[off + prevK];
+    const prevK = (k === -d || (k !== d && at(k - 1) < at(k + 1))) ? k + 1 : k - 1;
+    const prevX = at(prevK);
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) { ops.push(['=', x - 1, y - 1]); x--; y--; }
     if (d > 0) {
