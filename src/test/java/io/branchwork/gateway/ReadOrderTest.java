@@ -196,7 +196,7 @@ class ReadOrderTest {
       writer.ok("write", "path", "p.txt", "content", text("acknowledged"));
       assertEquals("acknowledged", content(reader.ok("read", "path", "p.txt")));
 
-      Pool admin = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(Pg.URL)).using(schema.admin).build();
+      Pool admin = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(Pg.url())).using(schema.admin).build();
       SqlConnection lockHolder = admin.getConnection().await(30, TimeUnit.SECONDS);
       Transaction tx = lockHolder.begin().await(30, TimeUnit.SECONDS);
       lockHolder.query("LOCK TABLE " + schema.name + ".refs IN ACCESS EXCLUSIVE MODE").execute()

@@ -51,7 +51,7 @@ class LegacyUpgradeTest {
   @DisplayName("Verifies that a PostgreSQL store of schema version 1 is upgraded at start and loses nothing")
   void postgres() throws Exception {
     try (Pg.TestSchema schema = new Pg.TestSchema()) {
-      writeVersionOne(PgEngine.open(schema.admin, Pg.URL, schema.name, 2), Schema.POSTGRES);
+      writeVersionOne(PgEngine.open(schema.admin, Pg.url(), schema.name, 2), Schema.POSTGRES);
       try (TestNode node = TestNode.start(dir.resolve("data"), schema.nodeConfig())) {
         check(node);
         assertEquals(0L, schema.sql("SELECT count(*) FROM $schema.snapshot_chunks").iterator().next().getLong(0),

@@ -33,7 +33,7 @@ class PgStoreTest extends StoreContractTest {
       Pg.requireReachable(vertx);
       schema = Pg.newSchema();
     }
-    return PgStore.open(vertx, Pg.URL, schema, 4, CHUNK, KEEP);
+    return PgStore.open(vertx, Pg.url(), schema, 4, CHUNK, KEEP);
   }
 
   @AfterEach
@@ -53,9 +53,9 @@ class PgStoreTest extends StoreContractTest {
     String fresh = Pg.newSchema();
     try {
       List<Future<Store>> opens = List.of(
-          PgStore.open(vertx, Pg.URL, fresh, 2, CHUNK, KEEP),
-          PgStore.open(vertx, Pg.URL, fresh, 2, CHUNK, KEEP),
-          PgStore.open(vertx, Pg.URL, fresh, 2, CHUNK, KEEP));
+          PgStore.open(vertx, Pg.url(), fresh, 2, CHUNK, KEEP),
+          PgStore.open(vertx, Pg.url(), fresh, 2, CHUNK, KEEP),
+          PgStore.open(vertx, Pg.url(), fresh, 2, CHUNK, KEEP));
       Future.all(opens).await(60, TimeUnit.SECONDS);
       var rows = Pg.sql(vertx, "SELECT COUNT(*) FROM " + fresh + ".schema_version");
       assertEquals(Schema.POSTGRES.size(), rows.iterator().next().getLong(0).intValue());
@@ -70,7 +70,7 @@ class PgStoreTest extends StoreContractTest {
   @Test
   @DisplayName("Verifies that a connection dropped between chunks of a save leaves the previous version intact and readable")
   void crashMidSave() throws Exception {
-    Store big = await(PgStore.open(vertx, Pg.URL, schema, 2, 64 * 1024, KEEP));
+    Store big = await(PgStore.open(vertx, Pg.url(), schema, 2, 64 * 1024, KEEP));
     try {
       await(big.createUser("ann", "h"));
       await(big.createProject("p", "p", "ann"));
@@ -144,7 +144,7 @@ class PgStoreTest extends StoreContractTest {
   void bigSnapshotBoundedHeap() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String out = Cli.run(dir, java, "-Xmx96m", "-cp", System.getProperty("java.class.path"),
-        BigSnapshotCheck.class.getName(), Pg.URL, schema, String.valueOf(200L << 20), dir.toString());
+        BigSnapshotCheck.class.getName(), Pg.url(), schema, String.valueOf(200L << 20), dir.toString());
     assertTrue(out.contains("round trip ok"), out);
     long peak = Long.parseLong(out.replaceAll("(?s).*peakHeapBytes=(\\d+).*", "$1"));
     assertTrue(peak < 96L << 20, "peak heap " + peak);

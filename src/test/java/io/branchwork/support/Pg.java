@@ -12,13 +12,19 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The machine's PostgreSQL for tests: {@code PG_URL} (default the local test database). Each
- * test gets a schema of its own, so runs never collide. An unreachable server fails the test
- * with instructions, never skips it.
+ * PostgreSQL for tests: the server {@code PG_URL} names (CI points it at the machine's), or, when
+ * it is not set, an embedded one this JVM starts ({@link EmbeddedPg}). Each test gets a schema of
+ * its own, so runs never collide. An unreachable server fails the test with instructions, never
+ * skips it.
  */
 public final class Pg {
 
-  public static final String URL = System.getenv().getOrDefault("PG_URL", "postgresql://postgres@127.0.0.1:5432/test");
+  private static final String GIVEN = System.getenv("PG_URL");
+
+  /** The server's URL: {@code PG_URL}, or the embedded server's (started on first use). */
+  public static String url() {
+    return GIVEN != null && !GIVEN.isBlank() ? GIVEN : EmbeddedPg.url();
+  }
 
   private Pg() {}
 
@@ -29,12 +35,14 @@ public final class Pg {
 
   /** Runs {@code sql} on a short-lived connection; answers the rows. */
   public static RowSet<Row> sql(Vertx vertx, String sql) {
-    Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(URL)).using(vertx).build();
+    Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url())).using(vertx).build();
     try {
       return pool.query(sql).execute().await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
-      fail("PostgreSQL is not reachable at " + URL + " (" + e.getMessage() + "). Start it with "
-          + "'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start', or point PG_URL at one.");
+      fail("PostgreSQL is not reachable at " + url() + " (" + e.getMessage() + "). "
+          + (GIVEN != null ? "PG_URL names it: start that server (it needs the database in the URL and"
+              + " passwordless access for its user), point PG_URL at another, or unset PG_URL to run the tests on an"
+              + " embedded PostgreSQL." : "The embedded PostgreSQL did not answer; see its server.log."));
       throw new AssertionError(e);
     } finally {
       pool.close();
@@ -67,7 +75,7 @@ public final class Pg {
     /** Node configuration overrides for the PostgreSQL store on this schema. */
     public io.vertx.core.json.JsonObject nodeConfig() {
       return new io.vertx.core.json.JsonObject().put("store", "pg")
-          .put("pg", new io.vertx.core.json.JsonObject().put("url", URL).put("schema", name).put("poolSize", 4));
+          .put("pg", new io.vertx.core.json.JsonObject().put("url", url()).put("schema", name).put("poolSize", 4));
     }
 
     /** Runs {@code sql}, with {@code $schema} standing for this schema; answers the rows. */
