@@ -1,10 +1,10 @@
 package io.branchwork.gateway;
 
+import io.branchwork.auth.Principal;
 import io.branchwork.contract.AllocatorClient;
 import io.branchwork.contract.ClientOps;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.Events;
-import io.branchwork.auth.Principal;
 import io.branchwork.contract.Role;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;

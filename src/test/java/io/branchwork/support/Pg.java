@@ -40,9 +40,12 @@ public final class Pg {
       return pool.query(sql).execute().await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       fail("PostgreSQL is not reachable at " + url() + " (" + e.getMessage() + "). "
-          + (GIVEN != null ? "PG_URL names it: start that server (it needs the database in the URL and"
-              + " passwordless access for its user), point PG_URL at another, or unset PG_URL to run the tests on an"
-              + " embedded PostgreSQL." : "The embedded PostgreSQL did not answer; see its server.log."));
+          + (GIVEN == null ? "The embedded PostgreSQL did not answer; see its server.log."
+              : String.valueOf(e.getMessage()).contains("does not exist")
+              ? "The database PG_URL names does not exist: create it (e.g. createdb -h 127.0.0.1 -U postgres test),"
+                  + " or unset PG_URL to run the tests on an embedded PostgreSQL."
+              : "PG_URL names it: start that server (it needs passwordless access for the URL's user), point PG_URL"
+                  + " at another, or unset PG_URL to run the tests on an embedded PostgreSQL."));
       throw new AssertionError(e);
     } finally {
       pool.close();
