@@ -1,11 +1,9 @@
 package io.branchwork.contract;
 
-import java.util.Map;
-
 /**
- * The ops a client may send, and the role each needs on the open workspace's project. Ops
- * listed with a role are forwarded to the workspace; the rest are the gateway's own. Anything
- * not listed never reaches a workspace, so internal ops cannot be called from outside.
+ * The gateway's own ops and the fields of client requests. Workspace ops and the role each
+ * needs are in {@link WorkspaceOp}: only those with a role are forwarded to a workspace, so
+ * internal ops cannot be called from outside.
  */
 public final class ClientOps {
 
@@ -25,30 +23,11 @@ public final class ClientOps {
   /** Of a mutating request: its idempotency key (a repeat with the same key gets the first answer). */
   public static final String FIELD_KEY = "key";
 
-  private static final Map<String, Role> WORKSPACE_OPS = Map.ofEntries(
-      Map.entry(WorkspaceOps.LIST, Role.READER),
-      Map.entry(WorkspaceOps.READ, Role.READER),
-      Map.entry(WorkspaceOps.STATUS, Role.READER),
-      Map.entry(WorkspaceOps.DIFF, Role.READER),
-      Map.entry(WorkspaceOps.LOG, Role.READER),
-      Map.entry(WorkspaceOps.BRANCHES, Role.READER),
-      Map.entry(WorkspaceOps.COMPILE, Role.READER),
-      Map.entry(WorkspaceOps.WHO, Role.READER),
-      Map.entry(WorkspaceOps.WRITE, Role.WRITER),
-      Map.entry(WorkspaceOps.DELETE, Role.WRITER),
-      Map.entry(WorkspaceOps.MOVE, Role.WRITER),
-      Map.entry(WorkspaceOps.COMMIT, Role.WRITER),
-      Map.entry(WorkspaceOps.BRANCH_CREATE, Role.WRITER),
-      Map.entry(WorkspaceOps.LOCK, Role.WRITER),
-      Map.entry(WorkspaceOps.UNLOCK, Role.WRITER),
-      Map.entry(WorkspaceOps.SAVE, Role.WRITER),
-      Map.entry(WorkspaceOps.BRANCH_RENAME, Role.OWNER),
-      Map.entry(WorkspaceOps.BRANCH_DELETE, Role.OWNER));
-
   private ClientOps() {}
 
-  /** The role a workspace op needs, or {@code null} when it is not a workspace op. */
+  /** The role a workspace op needs, or {@code null} when it is not one a client may send (see {@link WorkspaceOp}). */
   public static Role workspaceRole(String op) {
-    return WORKSPACE_OPS.get(op);
+    WorkspaceOp spec = WorkspaceOp.of(op);
+    return spec == null ? null : spec.role();
   }
 }

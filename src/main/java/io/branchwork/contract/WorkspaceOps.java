@@ -1,6 +1,9 @@
 package io.branchwork.contract;
 
-/** The op names a workspace answers on its address, and the fields of its requests. */
+/**
+ * The op names a workspace answers on its address, and the fields of its requests. What each op
+ * needs and how it is run is in {@link WorkspaceOp}, the one table of them.
+ */
 public final class WorkspaceOps {
 
   public static final String LIST = "list";
@@ -35,10 +38,6 @@ public final class WorkspaceOps {
   /** Fields of {@link #RECEIVE}. */
   public static final String FIELD_OLD = "old";
   public static final String FIELD_NEW = "new";
-
-  /** Ops that change the working copy or the repository; they wait while another session holds the lock. */
-  public static final java.util.Set<String> MUTATING = java.util.Set.of(WRITE, DELETE, MOVE, COMMIT,
-      BRANCH_CREATE, BRANCH_RENAME, BRANCH_DELETE, SAVE, LOCK, RECEIVE);
 
   /** The request of {@link #RECEIVE}, done for {@code user}. */
   public static io.vertx.core.json.JsonObject receive(String user, String oldId, String newId) {

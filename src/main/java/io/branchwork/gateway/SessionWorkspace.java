@@ -6,6 +6,7 @@ import io.branchwork.contract.ClientOps;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.Events;
 import io.branchwork.contract.Role;
+import io.branchwork.contract.WorkspaceOp;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Bus;
@@ -139,7 +140,7 @@ final class SessionWorkspace {
     }
     req.remove(ClientOps.FIELD_ID);
     req.put(WorkspaceOps.FIELD_USER, user()).put(WorkspaceOps.FIELD_HOLDER, holder);
-    boolean change = WorkspaceOps.MUTATING.contains(op);
+    boolean change = WorkspaceOp.mutates(op);
     if (change) {
       changesInFlight++;
     }

@@ -72,15 +72,13 @@ final class BranchHandlers {
   private Future<JsonObject> branchCreate(Request r) {
     String name = Identifiers.requireBranch(Args.string(r.args(), "name"));
     String from = Args.optString(r.args(), "from");
-    // HEAD's commits must be in the store before a ref may name them.
-    return workspace.durable()
-        .compose(v -> blocking(() -> {
-          var at = refs.resolveCommit(from);
-          refs.requireCheckoutFits(at, settings.maxBytes(), settings.maxEntries());
-          requireOpens(at);
-          return at;
-        }))
-        .compose(at -> workspace.writeRef(Refs.head(name), null, at)
+    // HEAD's commits are in the store (SETTLED_FIRST in the op table): a ref may name them.
+    return blocking(() -> {
+      var at = refs.resolveCommit(from);
+      refs.requireCheckoutFits(at, settings.maxBytes(), settings.maxEntries());
+      requireOpens(at);
+      return at;
+    }).compose(at -> workspace.writeRef(Refs.head(name), null, at)
             .recover(e -> Failures.normalize(e).code() == ErrorCode.CONFLICT
                 ? Future.failedFuture(BranchworkException.conflict("branch " + name + " already exists"))
                 : Future.failedFuture(e))
@@ -125,15 +123,14 @@ final class BranchHandlers {
       throw BranchworkException.conflict("the branch is already called " + to);
     }
     WorkspaceKey target = new WorkspaceKey(from.project(), to);
-    return workspace.durable()
-        .compose(v -> blocking(() -> {
-          if (refs.hasBranch(to)) {
-            refs.deleteBranchRef(to); // a stale local copy: the store decides whether the name is free
-          }
-          refs.renameCurrent(to);
-          return null;
-        }))
-        .compose(v -> store.renameBranch(from.project(), from.branch(), to)
+    // Every change is in the store (SETTLED_FIRST in the op table) before git and the store move.
+    return blocking(() -> {
+      if (refs.hasBranch(to)) {
+        refs.deleteBranchRef(to); // a stale local copy: the store decides whether the name is free
+      }
+      refs.renameCurrent(to);
+      return null;
+    }).compose(v -> store.renameBranch(from.project(), from.branch(), to)
             .recover(e -> blocking(() -> {
               refs.renameCurrent(from.branch());
               return null;

@@ -40,8 +40,8 @@ final class CheckpointOps {
 
   private Future<JsonObject> save(Request r) {
     long t0 = System.nanoTime();
-    return persister.flush()
-        .compose(v -> store.checkpoint(key.project(), key.branch(), persister.durableHead(), persister.durableWip()))
+    // Every change before it is stored already (SETTLED_FIRST in the op table).
+    return store.checkpoint(key.project(), key.branch(), persister.durableHead(), persister.durableWip())
         .map(version -> {
           LOG.info("workspace {} checkpoint {} at {} in {} ms", key, version, persister.durableHead(),
               (System.nanoTime() - t0) / 1_000_000);

@@ -1,6 +1,6 @@
 package io.branchwork.workspace;
 
-import io.branchwork.contract.WorkspaceOps;
+import io.branchwork.contract.WorkspaceOp;
 import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -8,23 +8,18 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Runs each accepted op in its turn of the workspace's {@link OpQueue} and answers it: a mutating
- * op of a session that does not hold the lock is parked in the {@link LockGate}; a change is
- * answered once its {@link Persister} round has stored it; a read or list once the changes before
- * it are acknowledged (see {@code ReadView}). Ops with a {@link GroupOp} (writes) that wait in a
+ * Runs each accepted op in its turn of the workspace's {@link OpQueue} and answers it, as the op's
+ * line of {@link WorkspaceOp} says, so that no handler waits for the store on its own: a change of
+ * a session that does not hold the lock is parked in the {@link LockGate}; an op that needs
+ * everything stored first starts after a {@link Persister} round; a durable change is answered
+ * once its round has stored it; a settled read once the changes before it are acknowledged (see
+ * {@code ReadView}). Ops with a {@link GroupOp} (writes) that wait in a
  * row run as one group, in one turn, each still answered for itself.
  */
 final class Dispatcher {
-
-  /** The ops whose answer waits until their change is in the store. */
-  private static final Set<String> DURABLE = Set.of(WorkspaceOps.WRITE, WorkspaceOps.DELETE, WorkspaceOps.MOVE,
-      WorkspaceOps.COMMIT);
-  /** The reads whose answer waits until the changes before them are acknowledged (see {@code ReadView}). */
-  private static final Set<String> SETTLED_READS = Set.of(WorkspaceOps.READ, WorkspaceOps.LIST);
 
   /** The most ops one group runs: bounds a group's blocking task and the memory its ops hold. */
   static final int MAX_GROUP = 64;
@@ -123,14 +118,22 @@ final class Dispatcher {
    * in the gate instead, and comes back through {@link #accept} when the lock is gone.
    */
   private boolean mayRun(Accepted a) {
-    if (WorkspaceOps.MUTATING.contains(a.r().op()) && lock.blocks(a.r().holder())) {
+    if (a.r().spec().waitsForLock() && lock.blocks(a.r().holder())) {
       lock.park(a.seq(), () -> accept(a.r(), a.op(), a.seq(), a.reply()), a.reply());
       return false;
     }
     return true;
   }
 
-  private static Future<JsonObject> run(Request r, Op op) {
+  private Future<JsonObject> run(Request r, Op op) {
+    if (r.spec().has(WorkspaceOp.Trait.SETTLED_FIRST)) {
+      // A round now, inside this turn: one queued behind the running op would wait for it forever.
+      return persister.flush().compose(v -> call(r, op));
+    }
+    return call(r, op);
+  }
+
+  private static Future<JsonObject> call(Request r, Op op) {
     try {
       return op.run(r);
     } catch (RuntimeException e) {
@@ -141,7 +144,7 @@ final class Dispatcher {
   private void answer(Request r, JsonObject result, Throwable failure, Promise<JsonObject> reply) {
     if (failure != null) {
       reply.tryFail(failure);
-    } else if (DURABLE.contains(r.op())) {
+    } else if (r.spec().has(WorkspaceOp.Trait.DURABLE)) {
       // The mailbox has moved on; the answer waits for the round that stores this change.
       persister.durable().onComplete(d -> {
         if (d.succeeded()) {
@@ -150,7 +153,7 @@ final class Dispatcher {
           reply.tryFail(d.cause());
         }
       });
-    } else if (SETTLED_READS.contains(r.op()) && !persister.fenced()) {
+    } else if (r.spec().has(WorkspaceOp.Trait.SETTLED_READ) && !persister.fenced()) {
       // Never shows a change before it is acknowledged: waits for the round of any change the
       // mailbox ran before it (at once when nothing is in flight), as the read view does. A
       // fenced workspace answers at once: nothing of it will be acknowledged, and it closes soon.

@@ -2,7 +2,7 @@ package io.branchwork.workspace;
 
 import io.branchwork.contract.ClientOps;
 import io.branchwork.contract.ErrorCode;
-import io.branchwork.contract.WorkspaceOps;
+import io.branchwork.contract.WorkspaceOp;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.vertx.core.Future;
@@ -48,7 +48,7 @@ final class Idempotency {
    */
   Future<JsonObject> repeat(Request r, Future<JsonObject> answer) {
     Object value = r.args().getValue(ClientOps.FIELD_KEY);
-    if (value == null || !WorkspaceOps.MUTATING.contains(r.op())) {
+    if (value == null || !WorkspaceOp.mutates(r.op())) {
       return null;
     }
     if (!(value instanceof String key) || key.isEmpty() || key.length() > MAX_KEY_CHARS) {

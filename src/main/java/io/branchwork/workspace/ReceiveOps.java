@@ -80,19 +80,17 @@ final class ReceiveOps {
     String branch = workspace.key().branch();
     ObjectId expected = id(r.args(), WorkspaceOps.FIELD_OLD);
     ObjectId next = id(r.args(), WorkspaceOps.FIELD_NEW);
-    // Everything acknowledged so far is durable first: then "no work-in-progress ref" means clean.
-    return persister.flush()
-        .compose(v -> {
-          if (persister.durableWip() != null) {
-            return Future.failedFuture(BranchworkException.conflict("branch " + branch
-                + " has uncommitted changes in Branchwork; commit or discard them there, then push again"));
-          }
-          if (!Objects.equals(expected.name(), persister.durableHead())) {
-            return Future.failedFuture(BranchworkException.conflict("branch " + branch + " moved to "
-                + persister.durableHead() + " meanwhile; fetch first"));
-          }
-          return vertx.executeBlocking(() -> PackCatchUp.has(repo, next), false);
-        })
+    // Everything acknowledged so far is durable first (SETTLED_FIRST in the op table): then "no
+    // work-in-progress ref" means clean.
+    if (persister.durableWip() != null) {
+      return Future.failedFuture(BranchworkException.conflict("branch " + branch
+          + " has uncommitted changes in Branchwork; commit or discard them there, then push again"));
+    }
+    if (!Objects.equals(expected.name(), persister.durableHead())) {
+      return Future.failedFuture(BranchworkException.conflict("branch " + branch + " moved to "
+          + persister.durableHead() + " meanwhile; fetch first"));
+    }
+    return vertx.executeBlocking(() -> PackCatchUp.has(repo, next), false)
         .compose(has -> has ? Future.succeededFuture()
             : PackCatchUp.run(vertx, store, workspace.key().project(), repo, settings.tmpRoot()))
         .compose(v -> vertx.executeBlocking(() -> checkOut(expected, next), false))
@@ -108,8 +106,8 @@ final class ReceiveOps {
           for (Change c : changes) {
             events.changed(c.path(), c.blob(), r);
           }
-          return persister.flush().map(x -> new JsonObject().put("commit", next.name())
-              .put("changed", changes.size()));
+          // Answered once the move is stored (DURABLE in the op table).
+          return Future.succeededFuture(new JsonObject().put("commit", next.name()).put("changed", changes.size()));
         });
   }
 

@@ -3,6 +3,7 @@ package io.branchwork.workspace;
 import io.branchwork.core.WorkspaceKey;
 import io.vertx.core.Future;
 import java.nio.file.Path;
+import org.eclipse.jgit.lib.ObjectId;
 
 /** What an op handler may ask of the workspace it serves, so handlers need not know the verticle. */
 interface Workspace {
@@ -14,14 +15,11 @@ interface Workspace {
   /** HEAD moved to {@code commit}. */
   void committed(String commit);
 
-  /** Makes every change so far durable now, from inside a running op; answers once it is in the store. */
-  Future<Void> durable();
-
   /**
    * Makes {@code commit} (with what it reaches) durable as ref {@code name}, by compare-and-set
    * from {@code expected} (null: the ref must not exist yet).
    */
-  Future<Void> writeRef(String name, String expected, org.eclipse.jgit.lib.ObjectId commit);
+  Future<Void> writeRef(String name, String expected, ObjectId commit);
 
   /** The branch now lives at {@code target}: refuse every op and never save here again. */
   void retire(WorkspaceKey target);

@@ -1,7 +1,7 @@
 package io.branchwork.workspace;
 
 import io.branchwork.contract.Events;
-import io.branchwork.contract.WorkspaceOps;
+import io.branchwork.contract.WorkspaceOp;
 import io.branchwork.core.WorkspaceKey;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
@@ -94,7 +94,7 @@ public final class WorkspaceEvents {
    * event up to that number has reached the session before this answer does.
    */
   public JsonObject stamp(Request r, JsonObject result) {
-    Long last = r.holder() == null || !WorkspaceOps.MUTATING.contains(r.op()) ? null : lastCaused.get(r.holder());
+    Long last = r.holder() == null || !WorkspaceOp.mutates(r.op()) ? null : lastCaused.get(r.holder());
     return last == null || result == null ? result : result.copy().put(Events.FIELD_SEQ, last);
   }
 

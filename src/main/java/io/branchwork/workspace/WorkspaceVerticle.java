@@ -4,6 +4,7 @@ import io.branchwork.Services;
 import io.branchwork.config.Config;
 import io.branchwork.contract.AllocatorClient;
 import io.branchwork.contract.ErrorCode;
+import io.branchwork.contract.WorkspaceOp;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
@@ -212,7 +213,8 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
           + retiredTo.branch() + "; open that"));
       return;
     }
-    Op op = opName instanceof String s ? ops.get(s) : null;
+    WorkspaceOp spec = opName instanceof String s ? WorkspaceOp.of(s) : null;
+    Op op = spec == null ? null : ops.get(spec.wire());
     if (op == null) {
       Failures.reply(msg, BranchworkException.badRequest("unknown op '" + opName + "'"));
       return;
@@ -222,7 +224,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
       Failures.reply(msg, BranchworkException.badRequest("'user' is required"));
       return;
     }
-    Request request = new Request((String) opName, body, user, body.getString(WorkspaceOps.FIELD_HOLDER));
+    Request request = new Request(spec, body, user, body.getString(WorkspaceOps.FIELD_HOLDER));
     Promise<JsonObject> reply = Promise.promise();
     reply.future().onComplete(ar -> {
       services.metrics().op(request.op(), System.nanoTime() - t0);
@@ -268,11 +270,6 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   public void committed(String commit) {
     head = commit;
     persister.headMoved();
-  }
-
-  @Override
-  public Future<Void> durable() {
-    return persister.flush();
   }
 
   @Override

@@ -41,7 +41,7 @@ class LockGateTest {
   }
 
   private JsonObject run(String op, String holder, JsonObject args) throws Exception {
-    return ops.get(op).run(new Request(op, args, holder.toLowerCase(), holder)).await(5, TimeUnit.SECONDS);
+    return ops.get(op).run(new Request(io.branchwork.contract.WorkspaceOp.of(op), args, holder.toLowerCase(), holder)).await(5, TimeUnit.SECONDS);
   }
 
   @Test
