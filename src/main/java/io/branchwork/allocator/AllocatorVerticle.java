@@ -1,6 +1,5 @@
 package io.branchwork.allocator;
 
-import io.branchwork.Services;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.contract.Addresses;
 import io.branchwork.contract.AllocatorOps;
@@ -9,6 +8,7 @@ import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.services.Services;
 import io.branchwork.workspace.WorkspaceVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

@@ -1,5 +1,6 @@
 package io.branchwork.allocator;
 
+import io.branchwork.client.AllocatorRequests;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.contract.Addresses;
 import io.branchwork.contract.AllocatorOps;
@@ -31,7 +32,7 @@ final class ClusterStats {
     List<Future<JsonObject>> parts = new ArrayList<>();
     for (String node : ownership.liveNodes()) {
       parts.add(node.equals(ownership.self()) ? Future.succeededFuture(local.stats())
-          : vertx.eventBus().<JsonObject>request(Addresses.allocatorOf(node), AllocatorOps.stats(),
+          : vertx.eventBus().<JsonObject>request(Addresses.allocatorOf(node), AllocatorRequests.stats(),
               new DeliveryOptions().setSendTimeout(timeoutMs)).map(Message::body));
     }
     return Future.join(parts).transform(ar -> {

@@ -1,5 +1,6 @@
 package io.branchwork.allocator;
 
+import io.branchwork.client.AllocatorRequests;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.contract.Addresses;
 import io.branchwork.contract.AllocatorOps;
@@ -53,7 +54,7 @@ final class HandOver {
     holders.forEach((h, o) -> refs.add(o.into(new JsonObject().put(AllocatorOps.FIELD_HOLDER, h))));
     long t0 = System.nanoTime();
     return local.close(key, Events.REASON_HANDOVER, Close.QUIET)
-        .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.allocatorOf(heir), AllocatorOps.adopt(key, refs),
+        .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.allocatorOf(heir), AllocatorRequests.adopt(key, refs),
             new DeliveryOptions().setSendTimeout(loadTimeoutMs)))
         .onSuccess(m -> LOG.info("handed workspace {} over with {} references in {} ms", key, refs.size(),
             (System.nanoTime() - t0) / 1_000_000))
@@ -70,7 +71,7 @@ final class HandOver {
     for (Object o : body.getJsonArray(AllocatorOps.FIELD_HOLDERS, new JsonArray())) {
       JsonObject ref = (JsonObject) o;
       String holder = ref.getString(AllocatorOps.FIELD_HOLDER);
-      registered.add(router.register(new AllocatorRequest(AllocatorOps.REGISTER, AllocatorOps.register(key, holder),
+      registered.add(router.register(new AllocatorRequest(AllocatorOps.REGISTER, AllocatorRequests.register(key, holder),
           key, holder, Via.of(ref, ownership.selfTag()))));
     }
     return Future.all(registered).map(new JsonObject());

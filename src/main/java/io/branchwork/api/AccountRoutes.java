@@ -1,12 +1,13 @@
 package io.branchwork.api;
 
-import static io.branchwork.api.ApiSupport.body;
-import static io.branchwork.api.ApiSupport.respond;
+import static io.branchwork.http.HttpSupport.body;
+import static io.branchwork.http.HttpSupport.respond;
 
 import io.branchwork.auth.AuthService;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.http.HttpSupport;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -32,37 +33,37 @@ final class AccountRoutes {
 
   /** A route handler that lets only requests with a live bearer token through. */
   void authenticate(RoutingContext ctx) {
-    auth.authenticate(ApiSupport.bearer(ctx)).onComplete(ar -> {
+    auth.authenticate(HttpSupport.bearer(ctx)).onComplete(ar -> {
       if (ar.succeeded()) {
-        ctx.put(ApiSupport.USER, ar.result());
+        ctx.put(HttpSupport.USER, ar.result());
         ctx.next();
       } else {
-        ApiSupport.error(ctx, ar.cause());
+        HttpSupport.error(ctx, ar.cause());
       }
     });
   }
 
   private void register(RoutingContext ctx) {
     if (!openRegistration) {
-      ApiSupport.error(ctx, new BranchworkException(ErrorCode.FORBIDDEN, "registration is closed"));
+      HttpSupport.error(ctx, new BranchworkException(ErrorCode.FORBIDDEN, "registration is closed"));
       return;
     }
     JsonObject b = body(ctx);
     String username = Args.string(b, "username");
-    respond(ctx, auth.register(username, Args.string(b, "password"), ApiSupport.clientAddress(ctx)),
-        v -> ApiSupport.json(ctx, 201, new JsonObject().put("username", username)));
+    respond(ctx, auth.register(username, Args.string(b, "password"), HttpSupport.clientAddress(ctx)),
+        v -> HttpSupport.json(ctx, 201, new JsonObject().put("username", username)));
   }
 
   private void login(RoutingContext ctx) {
     JsonObject b = body(ctx);
-    respond(ctx, auth.login(Args.string(b, "username"), Args.string(b, "password"), ApiSupport.clientAddress(ctx)),
-        login -> ApiSupport.json(ctx, 200,
+    respond(ctx, auth.login(Args.string(b, "username"), Args.string(b, "password"), HttpSupport.clientAddress(ctx)),
+        login -> HttpSupport.json(ctx, 200,
             new JsonObject().put("token", login.token()).put("expiresAt", login.expiresAt())));
   }
 
   private void logout(RoutingContext ctx) {
-    String token = ApiSupport.bearer(ctx);
+    String token = HttpSupport.bearer(ctx);
     Future<Void> f = auth.authenticate(token).compose(who -> auth.logout(token));
-    respond(ctx, f, v -> ApiSupport.noContent(ctx));
+    respond(ctx, f, v -> HttpSupport.noContent(ctx));
   }
 }

@@ -1,8 +1,9 @@
 package io.branchwork.api;
 
+import io.branchwork.client.AllocatorClient;
 import io.branchwork.cluster.Ownership;
-import io.branchwork.contract.AllocatorClient;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.http.HttpSupport;
 import io.branchwork.metrics.BranchworkMetrics;
 import io.branchwork.store.Store;
 import io.vertx.core.Future;
@@ -45,12 +46,12 @@ final class OpsRoutes {
   /** With {@code metrics.token} set, a scrape must bring it as a bearer token (compared in constant time). */
   private void metricsAccess(RoutingContext ctx) {
     String expected = metricsToken;
-    String given = ApiSupport.bearer(ctx);
+    String given = HttpSupport.bearer(ctx);
     if (expected.isEmpty() || given != null && MessageDigest.isEqual(
         expected.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8))) {
       ctx.next();
     } else {
-      ApiSupport.error(ctx, BranchworkException.unauthenticated("/metrics needs the metrics token as a bearer token"));
+      HttpSupport.error(ctx, BranchworkException.unauthenticated("/metrics needs the metrics token as a bearer token"));
     }
   }
 
@@ -71,7 +72,7 @@ final class OpsRoutes {
         body.put("cluster", new JsonObject().put("member", ownership.self())
             .put("members", ownership.liveNodes().size()));
       }
-      ApiSupport.json(ctx, up ? 200 : 503, body);
+      HttpSupport.json(ctx, up ? 200 : 503, body);
     });
   }
 }

@@ -1,9 +1,9 @@
 package io.branchwork.api;
 
-import static io.branchwork.api.ApiSupport.body;
-import static io.branchwork.api.ApiSupport.respond;
-import static io.branchwork.api.ApiSupport.principal;
-import static io.branchwork.api.ApiSupport.user;
+import static io.branchwork.http.HttpSupport.body;
+import static io.branchwork.http.HttpSupport.respond;
+import static io.branchwork.http.HttpSupport.principal;
+import static io.branchwork.http.HttpSupport.user;
 
 import io.branchwork.auth.AuthService;
 import io.branchwork.auth.Scope;
@@ -12,6 +12,7 @@ import io.branchwork.contract.Role;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
+import io.branchwork.http.HttpSupport;
 import io.branchwork.store.Records.BranchHead;
 import io.branchwork.store.Records.ProjectRole;
 import io.branchwork.store.Store;
@@ -73,7 +74,7 @@ final class ProjectRoutes {
           membershipChanged(ctx, id, user);
         })
         .mapEmpty();
-    respond(ctx, created, v -> ApiSupport.json(ctx, 201, new JsonObject().put("id", id)));
+    respond(ctx, created, v -> HttpSupport.json(ctx, 201, new JsonObject().put("id", id)));
   }
 
   private void list(RoutingContext ctx) {
@@ -82,7 +83,7 @@ final class ProjectRoutes {
       for (ProjectRole p : projects) {
         out.add(new JsonObject().put("id", p.id()).put("name", p.name()).put("role", p.role().wire()));
       }
-      ApiSupport.json(ctx, 200, out);
+      HttpSupport.json(ctx, 200, out);
     });
   }
 
@@ -106,7 +107,7 @@ final class ProjectRoutes {
             : Future.failedFuture(BranchworkException.notFound("there is no user named " + username
                 + "; they must register before a project can be shared with them")))
         .onSuccess(v -> membershipChanged(ctx, project, username));
-    respond(ctx, f, v -> ApiSupport.noContent(ctx));
+    respond(ctx, f, v -> HttpSupport.noContent(ctx));
   }
 
   /** Tells every node that {@code username}'s role on {@code project} changed (their connections list projects again). */
@@ -124,7 +125,7 @@ final class ProjectRoutes {
       for (BranchHead b : list) {
         out.add(new JsonObject().put("name", b.name()).put("head", b.head()));
       }
-      ApiSupport.json(ctx, 200, out);
+      HttpSupport.json(ctx, 200, out);
     });
   }
 }

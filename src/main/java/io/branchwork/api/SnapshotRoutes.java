@@ -1,13 +1,15 @@
 package io.branchwork.api;
 
-import static io.branchwork.api.ApiSupport.respond;
-import static io.branchwork.api.ApiSupport.principal;
-import static io.branchwork.api.ApiSupport.user;
+import static io.branchwork.http.HttpSupport.respond;
+import static io.branchwork.http.HttpSupport.principal;
+import static io.branchwork.http.HttpSupport.user;
 
 import io.branchwork.auth.AuthService;
 import io.branchwork.contract.Role;
 import io.branchwork.core.Identifiers;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.http.HttpSupport;
+import io.branchwork.http.Uploads;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
@@ -70,7 +72,7 @@ final class SnapshotRoutes {
               .put("head", imported.head()).put("branches", new io.vertx.core.json.JsonArray(imported.added()))
               .put("skipped", new io.vertx.core.json.JsonArray(imported.skipped()));
         });
-    respond(ctx, f, body -> ApiSupport.json(ctx, 201, body));
+    respond(ctx, f, body -> HttpSupport.json(ctx, 201, body));
   }
 
   /** Streams the request body into a temporary file, refusing more than the snapshot limit. */
@@ -80,8 +82,8 @@ final class SnapshotRoutes {
   }
 
   private void download(RoutingContext ctx) {
-    String project = Identifiers.requireProjectId(ApiSupport.decodeSegment(ctx.pathParam("param0")));
-    String branch = Identifiers.requireBranch(ApiSupport.decodeSegment(ctx.pathParam("param1")));
+    String project = Identifiers.requireProjectId(HttpSupport.decodeSegment(ctx.pathParam("param0")));
+    String branch = Identifiers.requireBranch(HttpSupport.decodeSegment(ctx.pathParam("param1")));
     WorkspaceKey key = new WorkspaceKey(project, branch);
     Future<Path> f = auth.requireRole(project, principal(ctx), Role.READER)
         .compose(r -> snapshots.export(key));

@@ -1,11 +1,12 @@
 package io.branchwork.api;
 
-import static io.branchwork.api.ApiSupport.body;
-import static io.branchwork.api.ApiSupport.principal;
-import static io.branchwork.api.ApiSupport.respond;
+import static io.branchwork.http.HttpSupport.body;
+import static io.branchwork.http.HttpSupport.principal;
+import static io.branchwork.http.HttpSupport.respond;
 
 import io.branchwork.auth.AccessTokens;
 import io.branchwork.core.Args;
+import io.branchwork.http.HttpSupport;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
@@ -38,18 +39,18 @@ final class TokenRoutes {
     var b = body(ctx);
     long days = Args.optLong(b, "expiresInDays", DEFAULT_DAYS, 1, Long.MAX_VALUE);
     respond(ctx, tokens.create(principal(ctx), Args.string(b, "name"), Args.string(b, "scope"), days),
-        made -> ApiSupport.json(ctx, 201, AccessTokens.toJson(made.row()).put("token", made.token())));
+        made -> HttpSupport.json(ctx, 201, AccessTokens.toJson(made.row()).put("token", made.token())));
   }
 
   private void list(RoutingContext ctx) {
     respond(ctx, tokens.list(principal(ctx)), rows -> {
       JsonArray out = new JsonArray();
       rows.forEach(t -> out.add(AccessTokens.toJson(t)));
-      ApiSupport.json(ctx, 200, out);
+      HttpSupport.json(ctx, 200, out);
     });
   }
 
   private void revoke(RoutingContext ctx) {
-    respond(ctx, tokens.revoke(principal(ctx), ctx.pathParam("id")), v -> ApiSupport.noContent(ctx));
+    respond(ctx, tokens.revoke(principal(ctx), ctx.pathParam("id")), v -> HttpSupport.noContent(ctx));
   }
 }

@@ -1,13 +1,9 @@
 package io.branchwork.contract;
 
-import io.branchwork.core.WorkspaceKey;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-
 /**
  * The ops the allocator answers at {@link Addresses#ALLOCATOR} (and this node's
- * {@link Addresses#ALLOCATOR_LOCAL}), their fields, and a factory for each request, so that no
- * request is built by hand anywhere else. {@link AllocatorClient} sends them.
+ * {@link Addresses#ALLOCATOR_LOCAL}) and their fields. {@code client.AllocatorRequests} builds
+ * each request and {@code client.AllocatorClient} sends them, so none is built by hand elsewhere.
  */
 public final class AllocatorOps {
 
@@ -36,41 +32,4 @@ public final class AllocatorOps {
   public static final String FIELD_VIA_TAG = "viaTag";
 
   private AllocatorOps() {}
-
-  /** {@code {"op", "project", "branch"}}: the part every keyed request shares. */
-  public static JsonObject request(String op, WorkspaceKey key) {
-    return new JsonObject().put(FIELD_OP, op).put(FIELD_PROJECT, key.project()).put(FIELD_BRANCH, key.branch());
-  }
-
-  /** Counts {@code holder} as one reference on {@code key}, loading the workspace on the first. */
-  public static JsonObject register(WorkspaceKey key, String holder) {
-    return request(REGISTER, key).put(FIELD_HOLDER, holder);
-  }
-
-  /** Drops {@code holder}'s reference on {@code key}. */
-  public static JsonObject deregister(WorkspaceKey key, String holder) {
-    return request(DEREGISTER, key).put(FIELD_HOLDER, holder);
-  }
-
-  public static JsonObject lookup(WorkspaceKey key) {
-    return request(LOOKUP, key);
-  }
-
-  public static JsonObject kill(WorkspaceKey key) {
-    return request(KILL, key);
-  }
-
-  public static JsonObject stats() {
-    return new JsonObject().put(FIELD_OP, STATS);
-  }
-
-  /** The workspace of {@code from} saved itself under its new name and told its sessions: close it quietly. */
-  public static JsonObject rename(WorkspaceKey from) {
-    return request(RENAME, from);
-  }
-
-  /** Hands {@code key} and its references to the node this is sent to. */
-  public static JsonObject adopt(WorkspaceKey key, JsonArray holders) {
-    return request(ADOPT, key).put(FIELD_HOLDERS, holders);
-  }
 }

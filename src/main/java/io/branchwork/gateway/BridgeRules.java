@@ -2,8 +2,8 @@ package io.branchwork.gateway;
 
 import io.branchwork.auth.Principal;
 import io.branchwork.auth.Tokens;
+import io.branchwork.client.AllocatorClient;
 import io.branchwork.contract.Addresses;
-import io.branchwork.contract.AllocatorClient;
 import io.branchwork.contract.AllocatorOps;
 import io.branchwork.contract.ClientOps;
 import io.branchwork.contract.Role;

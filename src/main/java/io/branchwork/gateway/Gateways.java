@@ -16,7 +16,7 @@ public record Gateways(AuthService auth, Store store, UserQuotas quotas, Connect
     Ownership ownership, ReadViews views, Limits limits) {
 
   /** The front doors' share of {@code services}: what they use of the node, and their limits as values. */
-  public static Gateways of(io.branchwork.Services services) {
+  public static Gateways of(io.branchwork.services.Services services) {
     var c = services.config();
     return new Gateways(services.auth(), services.store(), services.quotas(), services.connections(),
         services.ownership(), services.views(), new Limits(c.authTimeoutMs, c.maxFrameBytes, c.wsIdleTimeoutMs,

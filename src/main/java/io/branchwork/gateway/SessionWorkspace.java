@@ -1,7 +1,7 @@
 package io.branchwork.gateway;
 
 import io.branchwork.auth.Principal;
-import io.branchwork.contract.AllocatorClient;
+import io.branchwork.client.AllocatorClient;
 import io.branchwork.contract.ClientOps;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.Events;

@@ -1,13 +1,13 @@
 package io.branchwork.githttp;
 
-import io.branchwork.Services;
-import io.branchwork.api.ApiSupport;
-import io.branchwork.api.Uploads;
+import io.branchwork.client.AllocatorClient;
 import io.branchwork.config.Config;
-import io.branchwork.contract.AllocatorClient;
 import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
+import io.branchwork.http.HttpSupport;
+import io.branchwork.http.Uploads;
+import io.branchwork.services.Services;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -56,14 +56,14 @@ public final class GitHttpRoutes {
   private final AllocatorClient allocator;
   private final Exchanges exchanges;
 
-  public GitHttpRoutes(Vertx vertx, Services services) {
+  public GitHttpRoutes(Vertx vertx, Services services, ProjectMirrors mirrors) {
     this.vertx = vertx;
     this.services = services;
     this.config = services.config();
     this.allocator = new AllocatorClient(vertx, config.requestTimeoutMs);
     // A clone or push of a big project may take minutes: only past that is a thread reported stuck.
     WorkerExecutor pool = vertx.createSharedWorkerExecutor("branchwork-git", config.gitThreads, 10, TimeUnit.MINUTES);
-    this.exchanges = new Exchanges(vertx, services.mirrors(), pool, services.tmpRoot());
+    this.exchanges = new Exchanges(vertx, mirrors, pool, services.tmpRoot());
   }
 
   public void mount(Router router) {
@@ -235,7 +235,7 @@ public final class GitHttpRoutes {
         default -> { }
       }
     }
-    ApiSupport.error(ctx, cause);
+    HttpSupport.error(ctx, cause);
   }
 
   /** A plain-text error, which git shows to its user. */

@@ -1,10 +1,10 @@
 package io.branchwork.githttp;
 
-import io.branchwork.contract.AllocatorClient;
+import io.branchwork.client.AllocatorClient;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.WorkspaceOps;
-import io.branchwork.core.Bus;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.core.Bus;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.store.Records.RefUpdate;

@@ -1,6 +1,6 @@
 package io.branchwork.workspace;
 
-import io.branchwork.contract.AllocatorClient;
+import io.branchwork.client.AllocatorClient;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.Events;
 import io.branchwork.contract.WorkspaceOps;

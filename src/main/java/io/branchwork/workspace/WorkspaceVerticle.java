@@ -1,14 +1,14 @@
 package io.branchwork.workspace;
 
-import io.branchwork.Services;
+import io.branchwork.client.AllocatorClient;
 import io.branchwork.config.Config;
-import io.branchwork.contract.AllocatorClient;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.WorkspaceOp;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.services.Services;
 import io.branchwork.views.ReadView;
 import io.branchwork.workspace.compile.CompileHandler;
 import io.branchwork.workspace.compile.Compiler;

@@ -1,4 +1,4 @@
-package io.branchwork.api;
+package io.branchwork.http;
 
 import io.branchwork.core.BranchworkException;
 import io.vertx.core.Future;

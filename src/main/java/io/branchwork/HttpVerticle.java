@@ -1,66 +1,59 @@
-package io.branchwork.api;
+package io.branchwork;
 
-import io.branchwork.Services;
-import io.branchwork.auth.AccessTokens;
+import io.branchwork.api.Api;
 import io.branchwork.gateway.EventBusBridge;
 import io.branchwork.gateway.Gateways;
 import io.branchwork.gateway.WebSocketGateway;
 import io.branchwork.githttp.GitHttpRoutes;
+import io.branchwork.githttp.ProjectMirrors;
+import io.branchwork.http.HttpSupport;
+import io.branchwork.services.Services;
 import io.branchwork.web.WorkbenchRoutes;
-import io.branchwork.workspace.snapshot.SnapshotService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One HTTP server instance (deployed once per event loop, all sharing the port): the workbench page, the REST API,
- * {@code /health}, {@code /metrics}, the {@code /ws} WebSocket gateway and the {@code /eventbus}
- * SockJS bridge. Starts only once the server is listening.
+ * One HTTP server instance (deployed once per event loop, all sharing the port): the wiring of
+ * every door onto one router (the REST API, git over HTTP, the workbench page, the {@code /ws}
+ * WebSocket gateway and the {@code /eventbus} SockJS bridge). Starts only once the server is
+ * listening.
  */
 public final class HttpVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
 
   private final Services services;
+  /** The projects' repositories git over HTTP serves, shared by every instance of the node. */
+  private final ProjectMirrors mirrors;
   private HttpServer server;
   private WebSocketGateway gateway;
   private EventBusBridge bridge;
 
-  public HttpVerticle(Services services) {
+  public HttpVerticle(Services services, ProjectMirrors mirrors) {
     this.services = services;
+    this.mirrors = mirrors;
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    BodyHandler json = BodyHandler.create(false).setBodyLimit(services.config().maxJsonBodyBytes);
-    SnapshotService snapshots = new SnapshotService(vertx, services.store(), services.tmpRoot(),
-        SnapshotService.Settings.of(services.config()));
-    AccountRoutes accounts = new AccountRoutes(services.auth(), services.config().openRegistration);
-    accounts.mount(router, json);
-    new TokenRoutes(new AccessTokens(vertx, services.store(), services.config().accessTokenMaxDays))
-        .mount(router, json, accounts::authenticate);
-    new ProjectRoutes(services.store(), services.auth(), snapshots).mount(router, json, accounts::authenticate);
-    new SnapshotRoutes(vertx, services.auth(), services.store(), services.tmpRoot(), services.config().maxSnapshotBytes,
-        snapshots).mount(router, accounts::authenticate);
-    new GitHttpRoutes(vertx, services).mount(router);
+    Api.mount(router, vertx, services);
+    new GitHttpRoutes(vertx, services, mirrors).mount(router);
     new WorkbenchRoutes(services.workbench()).mount(router);
-    new OpsRoutes(vertx, services.store(), services.ownership(), services.metrics(), services.config().nodeTag,
-        services.config().metricsToken).mount(router);
     Gateways doors = Gateways.of(services);
     gateway = new WebSocketGateway(vertx, doors);
     gateway.mount(router);
     bridge = new EventBusBridge(vertx, doors);
     bridge.mount(router);
-    router.route().failureHandler(ApiSupport::failureHandler);
+    router.route().failureHandler(HttpSupport::failureHandler);
     // No route at all (404) or none for the method (405): the same JSON error body.
-    router.errorHandler(404, ApiSupport::failureHandler);
-    router.errorHandler(405, ApiSupport::failureHandler);
+    router.errorHandler(404, HttpSupport::failureHandler);
+    router.errorHandler(405, HttpSupport::failureHandler);
 
     HttpServerOptions options = new HttpServerOptions()
         .setHost(services.config().httpHost)

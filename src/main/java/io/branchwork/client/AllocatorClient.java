@@ -1,5 +1,7 @@
-package io.branchwork.contract;
+package io.branchwork.client;
 
+import io.branchwork.contract.Addresses;
+import io.branchwork.contract.AllocatorOps;
 import io.branchwork.core.Bus;
 import io.branchwork.core.WorkspaceKey;
 import io.vertx.core.Future;
@@ -24,27 +26,27 @@ public final class AllocatorClient {
 
   /** Counts {@code holder} on {@code key}, loading it if needed (within {@code loadTimeoutMs}); answers its address. */
   public Future<String> register(WorkspaceKey key, String holder, long loadTimeoutMs) {
-    return Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, AllocatorOps.register(key, holder), loadTimeoutMs)
+    return Bus.request(vertx, Addresses.ALLOCATOR_LOCAL, AllocatorRequests.register(key, holder), loadTimeoutMs)
         .map(reply -> reply.getString(AllocatorOps.FIELD_ADDRESS));
   }
 
   public Future<Void> deregister(WorkspaceKey key, String holder) {
-    return send(AllocatorOps.deregister(key, holder)).mapEmpty();
+    return send(AllocatorRequests.deregister(key, holder)).mapEmpty();
   }
 
   /** The workspace's description; {@code not_found} when it is not open anywhere. */
   public Future<JsonObject> lookup(WorkspaceKey key) {
-    return send(AllocatorOps.lookup(key));
+    return send(AllocatorRequests.lookup(key));
   }
 
   /** This node's table: {@code {"count","holders","workspaces","node"}}. */
   public Future<JsonObject> stats() {
-    return send(AllocatorOps.stats());
+    return send(AllocatorRequests.stats());
   }
 
   /** Tells the allocator that the workspace of {@code from} was renamed and is to be closed quietly. */
   public Future<Void> renamed(WorkspaceKey from) {
-    return send(AllocatorOps.rename(from)).mapEmpty();
+    return send(AllocatorRequests.rename(from)).mapEmpty();
   }
 
   private Future<JsonObject> send(JsonObject request) {

@@ -1,4 +1,4 @@
-package io.branchwork.api;
+package io.branchwork.http;
 
 import io.branchwork.auth.Principal;
 import io.branchwork.contract.ErrorCode;
@@ -13,20 +13,23 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
-/** Small helpers the route classes share: JSON in and out, the error body, the bearer token. */
-public final class ApiSupport {
+/**
+ * What every HTTP route of the node shares (the API, git over HTTP, the pages): JSON in and out,
+ * the contract's error body, the bearer token and who it speaks for.
+ */
+public final class HttpSupport {
 
-  static final String USER = "branchwork.user";
+  public static final String USER = "branchwork.user";
 
-  private ApiSupport() {}
+  private HttpSupport() {}
 
-  static void json(RoutingContext ctx, int status, Object body) {
+  public static void json(RoutingContext ctx, int status, Object body) {
     ctx.response().setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end(io.vertx.core.json.Json.encode(body));
   }
 
-  static void noContent(RoutingContext ctx) {
+  public static void noContent(RoutingContext ctx) {
     ctx.response().setStatusCode(204).end();
   }
 
@@ -44,7 +47,7 @@ public final class ApiSupport {
   }
 
   /** Failure handler for the router: also covers what Vert.x Web itself refuses. */
-  static void failureHandler(RoutingContext ctx) {
+  public static void failureHandler(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     if (failure == null || failure instanceof io.vertx.ext.web.handler.HttpException) {
       int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
@@ -70,7 +73,7 @@ public final class ApiSupport {
   }
 
   /** The JSON object body, or {@code bad_request}. */
-  static JsonObject body(RoutingContext ctx) {
+  public static JsonObject body(RoutingContext ctx) {
     try {
       JsonObject o = ctx.body().asJsonObject();
       if (o == null) {
@@ -82,7 +85,7 @@ public final class ApiSupport {
     }
   }
 
-  static String bearer(RoutingContext ctx) {
+  public static String bearer(RoutingContext ctx) {
     String h = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
     if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return null;
@@ -91,22 +94,22 @@ public final class ApiSupport {
   }
 
   /** The client's address (the TCP peer; a proxy's headers are not trusted), or null. */
-  static String clientAddress(RoutingContext ctx) {
+  public static String clientAddress(RoutingContext ctx) {
     var remote = ctx.request().remoteAddress();
     return remote == null ? null : remote.hostAddress();
   }
 
   /** Who the request's token speaks for (set by the bearer check). */
-  static Principal principal(RoutingContext ctx) {
+  public static Principal principal(RoutingContext ctx) {
     return ctx.get(USER);
   }
 
-  static String user(RoutingContext ctx) {
+  public static String user(RoutingContext ctx) {
     return principal(ctx).username();
   }
 
   /** Ends the request with {@code f}'s outcome: {@code onSuccess} writes the answer. */
-  static <T> void respond(RoutingContext ctx, Future<T> f, java.util.function.Consumer<T> onSuccess) {
+  public static <T> void respond(RoutingContext ctx, Future<T> f, java.util.function.Consumer<T> onSuccess) {
     f.onComplete(ar -> {
       if (ar.succeeded()) {
         onSuccess.accept(ar.result());
@@ -117,7 +120,7 @@ public final class ApiSupport {
   }
 
   /** Percent-decodes one path segment (where '+' is a plus, not a space). */
-  static String decodeSegment(String s) {
+  public static String decodeSegment(String s) {
     if (s.indexOf('%') < 0) {
       return s;
     }
