@@ -1,8 +1,8 @@
 package io.branchwork.allocator;
 
+import io.branchwork.client.WorkspaceClient;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.contract.Events;
-import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
@@ -144,7 +144,7 @@ final class LocalWorkspaces {
     book.released(key, holder, a.holders.size(), a.timeZeroed);
     if (a.state == State.LIVE) {
       // A lock dies with its holder's reference (for holders that never joined as a session).
-      vertx.eventBus().send(key.address(), WorkspaceOps.holderReleased(holder));
+      WorkspaceClient.holderReleased(vertx, key, holder);
     }
   }
 

@@ -32,18 +32,12 @@ public final class WorkspaceOps {
    * Internal: a {@code git push} over HTTP moves the open branch from {@code old} to {@code new}
    * (commit ids; the objects are in the store already). Refused unless the working tree is clean
    * and the branch is still at {@code old}; answers once the move is durable. Sent by the git
-   * HTTP door only, never by a client (it is not in {@link ClientOps}).
+   * HTTP door only, never by a client (it has no role in {@link WorkspaceOp}).
    */
   public static final String RECEIVE = "git.receive";
   /** Fields of {@link #RECEIVE}. */
   public static final String FIELD_OLD = "old";
   public static final String FIELD_NEW = "new";
-
-  /** The request of {@link #RECEIVE}, done for {@code user}. */
-  public static io.vertx.core.json.JsonObject receive(String user, String oldId, String newId) {
-    return new io.vertx.core.json.JsonObject().put(FIELD_OP, RECEIVE).put(FIELD_USER, user).put(FIELD_OLD, oldId)
-        .put(FIELD_NEW, newId);
-  }
 
   /** Internal: a gateway session joined (pushes {@code joined}); not a client op. */
   public static final String SESSION_JOIN = "session.join";
@@ -59,28 +53,6 @@ public final class WorkspaceOps {
 
   /** Who the server itself sends internal ops as. */
   public static final String SYSTEM_USER = "branchwork";
-
-  /** A gateway session of {@code user} under {@code holder} joins the workspace (feeds {@code who}, pushes {@code joined}). */
-  public static io.vertx.core.json.JsonObject sessionJoin(String user, String holder) {
-    return new io.vertx.core.json.JsonObject().put(FIELD_OP, SESSION_JOIN).put(FIELD_USER, user).put(FIELD_HOLDER, holder);
-  }
-
-  /** As {@link #sessionJoin}, resuming after {@code since}: the answer carries the missed events or {@code resync}. */
-  public static io.vertx.core.json.JsonObject sessionJoin(String user, String holder, Long since) {
-    io.vertx.core.json.JsonObject join = sessionJoin(user, holder);
-    return since == null ? join : join.put(Events.FIELD_SINCE, since);
-  }
-
-  /** That session leaves (pushes {@code left}). */
-  public static io.vertx.core.json.JsonObject sessionLeave(String user, String holder) {
-    return new io.vertx.core.json.JsonObject().put(FIELD_OP, SESSION_LEAVE).put(FIELD_USER, user).put(FIELD_HOLDER, holder);
-  }
-
-  /** The internal request telling a workspace that {@code holder} is gone, so its lock goes too. */
-  public static io.vertx.core.json.JsonObject holderReleased(String holder) {
-    return new io.vertx.core.json.JsonObject().put(FIELD_OP, HOLDER_RELEASED).put(FIELD_USER, SYSTEM_USER)
-        .put(FIELD_HOLDER, holder);
-  }
 
   private WorkspaceOps() {}
 }

@@ -3,6 +3,7 @@ package io.branchwork.gateway;
 import io.branchwork.auth.Principal;
 import io.branchwork.auth.Tokens;
 import io.branchwork.client.AllocatorClient;
+import io.branchwork.client.WorkspaceClient;
 import io.branchwork.contract.Addresses;
 import io.branchwork.contract.AllocatorOps;
 import io.branchwork.contract.ClientOps;
@@ -189,7 +190,7 @@ public final class BridgeRules {
     return gateways.auth().requireRole(key.project(), who, needed).map(r -> {
       requireOpen(socket);
       socket.touched.add(key);
-      body.put(WorkspaceOps.FIELD_USER, user).put(WorkspaceOps.FIELD_HOLDER, socket.holder);
+      WorkspaceClient.stamp(body, user, socket.holder);
       return raw.put(BODY, body);
     });
   }
@@ -259,7 +260,7 @@ public final class BridgeRules {
     }
     for (WorkspaceKey key : state.touched) {
       // Ops went out in the socket's name; a lock it took ends with it, as the contract says.
-      vertx.eventBus().send(key.address(), WorkspaceOps.holderReleased(state.holder));
+      WorkspaceClient.holderReleased(vertx, key, state.holder);
     }
     if (state.user != null) {
       gateways.quotas().disconnect(state.user);

@@ -2,6 +2,7 @@ package io.branchwork.gateway;
 
 import io.branchwork.auth.Principal;
 import io.branchwork.client.AllocatorClient;
+import io.branchwork.client.WorkspaceClient;
 import io.branchwork.contract.ClientOps;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.Events;
@@ -9,7 +10,6 @@ import io.branchwork.contract.Role;
 import io.branchwork.contract.WorkspaceOp;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.Bus;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.views.ReadView;
 import io.vertx.core.Future;
@@ -36,6 +36,7 @@ final class SessionWorkspace {
   private final Vertx vertx;
   private final Gateways gateways;
   private final AllocatorClient allocator;
+  private final WorkspaceClient workspaces;
   private final String holder;
   private final Supplier<Principal> principal;
   private final Consumer<JsonObject> send;
@@ -54,6 +55,7 @@ final class SessionWorkspace {
     this.vertx = vertx;
     this.gateways = gateways;
     this.allocator = new AllocatorClient(vertx, gateways.limits().requestTimeoutMs());
+    this.workspaces = new WorkspaceClient(vertx, gateways.limits().requestTimeoutMs());
     this.holder = holder;
     this.principal = principal;
     this.send = send;
@@ -139,12 +141,11 @@ final class SessionWorkspace {
       throw BranchworkException.forbidden(op + " needs the " + needed.wire() + " role");
     }
     req.remove(ClientOps.FIELD_ID);
-    req.put(WorkspaceOps.FIELD_USER, user()).put(WorkspaceOps.FIELD_HOLDER, holder);
     boolean change = WorkspaceOp.mutates(op);
     if (change) {
       changesInFlight++;
     }
-    Future<JsonObject> answer = Bus.request(vertx, key.address(), req, gateways.limits().requestTimeoutMs());
+    Future<JsonObject> answer = workspaces.op(key, req, user(), holder);
     if (change) {
       answer = answer.andThen(ar -> changesInFlight--);
     }
@@ -173,8 +174,7 @@ final class SessionWorkspace {
           MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(key.eventAddress(), m -> onEvent(key, m.body()));
           return consumer.completion()
               .compose(x -> allocator.register(key, holder, gateways.limits().loadTimeoutMs()))
-              .compose(registered -> Bus.request(vertx, key.address(), WorkspaceOps.sessionJoin(user(), holder, since),
-                  gateways.limits().requestTimeoutMs())
+              .compose(registered -> workspaces.join(key, user(), holder, since)
                   .map(joined -> {
                     if (connectionClosed.getAsBoolean()) {
                       throw new BranchworkException(ErrorCode.NO_WORKSPACE, "the connection closed");
@@ -216,8 +216,7 @@ final class SessionWorkspace {
       return Future.succeededFuture();
     }
     forget(key);
-    return Bus.request(vertx, key.address(), WorkspaceOps.sessionLeave(user(), holder), gateways.limits().requestTimeoutMs())
-        .transform(ar -> deregister(key));
+    return workspaces.leave(key, user(), holder).transform(ar -> deregister(key));
   }
 
   private Future<Void> deregister(WorkspaceKey key) {

@@ -1,7 +1,7 @@
 package io.branchwork.githttp;
 
 import io.branchwork.core.BranchworkException;
-import io.branchwork.workspace.files.FileTrees;
+import io.branchwork.core.FileTrees;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;

@@ -1,13 +1,13 @@
 package io.branchwork.githttp;
 
 import io.branchwork.core.BranchworkException;
+import io.branchwork.core.FileTrees;
+import io.branchwork.gitstore.PackCatchUp;
+import io.branchwork.gitstore.RepoLoader;
+import io.branchwork.gitstore.Repos;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Records.RepoState;
 import io.branchwork.store.Store;
-import io.branchwork.workspace.files.FileTrees;
-import io.branchwork.workspace.git.Repos;
-import io.branchwork.workspace.repo.PackCatchUp;
-import io.branchwork.workspace.repo.RepoLoader;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;

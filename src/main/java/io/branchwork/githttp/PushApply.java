@@ -1,12 +1,13 @@
 package io.branchwork.githttp;
 
 import io.branchwork.client.AllocatorClient;
+import io.branchwork.client.WorkspaceClient;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.Bus;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
+import io.branchwork.gitstore.Uncommitted;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Refs;
 import io.branchwork.store.Store;
@@ -35,7 +36,7 @@ final class PushApply {
   private final AllocatorClient allocator;
   private final String project;
   private final String user;
-  private final long timeoutMs;
+  private final WorkspaceClient workspaces;
 
   PushApply(Vertx vertx, Store store, AllocatorClient allocator, String project, String user, long timeoutMs) {
     this.vertx = vertx;
@@ -43,7 +44,7 @@ final class PushApply {
     this.allocator = allocator;
     this.project = project;
     this.user = user;
-    this.timeoutMs = timeoutMs;
+    this.workspaces = new WorkspaceClient(vertx, timeoutMs);
   }
 
   /** Applies {@code commands} in order; each ends with a result (never fails as a whole). */
@@ -94,7 +95,7 @@ final class PushApply {
    * meanwhile), the branch moves in the store like any closed one.
    */
   private Future<Void> throughWorkspace(WorkspaceKey key, String oldId, String newId, int retries) {
-    return Bus.request(vertx, key.address(), WorkspaceOps.receive(user, oldId, newId), timeoutMs)
+    return workspaces.receive(key, user, oldId, newId)
         .<Void>mapEmpty()
         .recover(e -> {
           if (Failures.normalize(e).code() != ErrorCode.NO_WORKSPACE || retries == 0) {
@@ -116,10 +117,10 @@ final class PushApply {
    * work-in-progress ref), which the push would leave behind on the old head.
    */
   private Future<Void> updateClosed(WorkspaceKey key, String oldId, String newId) {
-    return store.repoState(project).compose(state -> state.refs().containsKey(Refs.wip(key.branch()))
-        ? Future.failedFuture(BranchworkException.conflict("branch " + key.branch()
-            + " has uncommitted changes in Branchwork; commit or discard them there, then push again"))
-        : cas(Refs.head(key.branch()), oldId, newId));
+    return store.repoState(project).compose(state -> {
+      Uncommitted.requireNone(key.branch(), state.refs().get(Refs.wip(key.branch())));
+      return cas(Refs.head(key.branch()), oldId, newId);
+    });
   }
 
   private Future<Void> deleteClosed(WorkspaceKey key, String oldId) {

@@ -2,11 +2,11 @@ package io.branchwork.githttp;
 
 import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.core.FileTrees;
 import io.branchwork.core.Identifiers;
-import io.branchwork.workspace.files.FileTrees;
-import io.branchwork.workspace.files.TreeGuard;
-import io.branchwork.workspace.files.WorkspacePaths;
-import io.branchwork.workspace.git.GitBranches;
+import io.branchwork.gitstore.GitBranches;
+import io.branchwork.gitstore.TreeGuard;
+import io.branchwork.gitstore.WorkspacePaths;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

@@ -1,11 +1,11 @@
 package io.branchwork.githttp;
 
 import io.branchwork.core.BranchworkException;
+import io.branchwork.gitstore.PackFiles;
+import io.branchwork.gitstore.Repos;
 import io.branchwork.store.Content;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Store;
-import io.branchwork.workspace.git.Repos;
-import io.branchwork.workspace.repo.PackFiles;
 import io.vertx.core.Future;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jgit.errors.UnpackException;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.ObjectId;
@@ -29,7 +30,6 @@ import org.eclipse.jgit.transport.PreReceiveHook;
 import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.transport.ReceivePack;
 import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
-import org.eclipse.jgit.errors.UnpackException;
 
 /**
  * Git's side of one {@code git-receive-pack} request (blocking, on the git pool). JGit's

@@ -2,8 +2,8 @@ package io.branchwork.workspace;
 
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
+import io.branchwork.gitstore.WorkspacePaths;
 import io.branchwork.workspace.compile.CompileHandler;
-import io.branchwork.workspace.files.WorkspacePaths;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;

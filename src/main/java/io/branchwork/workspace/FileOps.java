@@ -2,11 +2,11 @@ package io.branchwork.workspace;
 
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
+import io.branchwork.gitstore.WorkspacePaths;
 import io.branchwork.views.ReadView;
-import io.branchwork.workspace.repo.Persister;
 import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.WorkingCopy;
-import io.branchwork.workspace.files.WorkspacePaths;
+import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

@@ -4,12 +4,13 @@ import io.branchwork.contract.Events;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.gitstore.GitBranches;
+import io.branchwork.gitstore.PackCatchUp;
+import io.branchwork.gitstore.Uncommitted;
 import io.branchwork.store.Store;
 import io.branchwork.views.ReadView;
 import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.WorkingCopy;
-import io.branchwork.workspace.git.GitBranches;
-import io.branchwork.workspace.repo.PackCatchUp;
 import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -82,10 +83,7 @@ final class ReceiveOps {
     ObjectId next = id(r.args(), WorkspaceOps.FIELD_NEW);
     // Everything acknowledged so far is durable first (SETTLED_FIRST in the op table): then "no
     // work-in-progress ref" means clean.
-    if (persister.durableWip() != null) {
-      return Future.failedFuture(BranchworkException.conflict("branch " + branch
-          + " has uncommitted changes in Branchwork; commit or discard them there, then push again"));
-    }
+    Uncommitted.requireNone(branch, persister.durableWip());
     if (!Objects.equals(expected.name(), persister.durableHead())) {
       return Future.failedFuture(BranchworkException.conflict("branch " + branch + " moved to "
           + persister.durableHead() + " meanwhile; fetch first"));

@@ -1,6 +1,6 @@
 package io.branchwork.load;
 
-import io.branchwork.workspace.files.FileTrees;
+import io.branchwork.core.FileTrees;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;

@@ -1,8 +1,8 @@
 package io.branchwork.load;
 
+import io.branchwork.core.FileTrees;
 import io.branchwork.store.EmbeddedStore;
 import io.branchwork.store.Store;
-import io.branchwork.workspace.files.FileTrees;
 import io.branchwork.workspace.snapshot.SnapshotPacker;
 import io.branchwork.workspace.snapshot.SnapshotUnpacker;
 import io.vertx.core.Future;

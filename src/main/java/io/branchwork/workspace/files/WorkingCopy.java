@@ -1,6 +1,7 @@
 package io.branchwork.workspace.files;
 
 import io.branchwork.core.BranchworkException;
+import io.branchwork.gitstore.WorkspacePaths;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;

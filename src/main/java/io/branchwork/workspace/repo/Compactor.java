@@ -1,10 +1,13 @@
 package io.branchwork.workspace.repo;
 
+import io.branchwork.core.FileTrees;
+import io.branchwork.gitstore.PackFiles;
+import io.branchwork.gitstore.RepoCheckout;
+import io.branchwork.gitstore.RepoLoader;
+import io.branchwork.gitstore.Repos;
 import io.branchwork.store.Content;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Store;
-import io.branchwork.workspace.files.FileTrees;
-import io.branchwork.workspace.git.Repos;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;

@@ -3,6 +3,7 @@ package io.branchwork.workspace.repo;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
+import io.branchwork.gitstore.WipTree;
 import io.branchwork.metrics.BranchworkMetrics;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Refs;

@@ -1,5 +1,6 @@
 package io.branchwork.workspace.repo;
 
+import io.branchwork.gitstore.PackFiles;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Store;

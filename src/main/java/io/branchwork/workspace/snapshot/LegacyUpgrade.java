@@ -2,12 +2,12 @@ package io.branchwork.workspace.snapshot;
 
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.Failures;
+import io.branchwork.core.FileTrees;
 import io.branchwork.store.Content;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Records.SnapshotMeta;
 import io.branchwork.store.Refs;
 import io.branchwork.store.Store;
-import io.branchwork.workspace.files.FileTrees;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;

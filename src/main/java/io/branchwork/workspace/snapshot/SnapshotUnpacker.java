@@ -1,9 +1,9 @@
 package io.branchwork.workspace.snapshot;
 
 import io.branchwork.core.BranchworkException;
-import io.branchwork.workspace.files.FileTrees;
-import io.branchwork.workspace.files.TreeGuard;
-import io.branchwork.workspace.files.WorkspacePaths;
+import io.branchwork.core.FileTrees;
+import io.branchwork.gitstore.TreeGuard;
+import io.branchwork.gitstore.WorkspacePaths;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,14 +1,14 @@
 package io.branchwork.workspace.snapshot;
 
 import io.branchwork.core.BranchworkException;
+import io.branchwork.core.FileTrees;
+import io.branchwork.gitstore.GitBranches;
+import io.branchwork.gitstore.PackFiles;
+import io.branchwork.gitstore.Repos;
+import io.branchwork.gitstore.WipTree;
+import io.branchwork.gitstore.WorkspacePaths;
 import io.branchwork.store.Records.PackInfo;
-import io.branchwork.workspace.files.FileTrees;
-import io.branchwork.workspace.files.WorkspacePaths;
-import io.branchwork.workspace.git.GitBranches;
 import io.branchwork.workspace.git.GitOps;
-import io.branchwork.workspace.git.Repos;
-import io.branchwork.workspace.repo.PackFiles;
-import io.branchwork.workspace.repo.WipTree;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

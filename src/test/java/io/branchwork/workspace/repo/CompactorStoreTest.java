@@ -1,15 +1,18 @@
 package io.branchwork.workspace.repo;
 
+import io.branchwork.gitstore.PackFiles;
+import io.branchwork.gitstore.RepoCheckout;
+import io.branchwork.gitstore.RepoLoader;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.branchwork.gitstore.Repos;
 import io.branchwork.store.Content;
 import io.branchwork.store.EmbeddedStore;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Store;
-import io.branchwork.workspace.git.Repos;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

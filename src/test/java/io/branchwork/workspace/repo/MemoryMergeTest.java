@@ -1,5 +1,6 @@
 package io.branchwork.workspace.repo;
 
+import io.branchwork.gitstore.PackFiles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.gitstore.Repos;
 import io.branchwork.store.Content;
 import io.branchwork.store.Records.PackInfo;
-import io.branchwork.workspace.git.Repos;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,10 +1,11 @@
 package io.branchwork.workspace.repo;
 
+import io.branchwork.gitstore.PackFiles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.branchwork.gitstore.Repos;
 import io.branchwork.store.Records.PackInfo;
-import io.branchwork.workspace.git.Repos;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -173,7 +173,7 @@ class SnapshotUnpackerTest {
     byte[] a = archive(file("orig.txt", "same"), new Object[] {"copy.txt", TarConstants.LF_LINK, "orig.txt"});
     new SnapshotUnpacker(1 << 20, 1000).unpack(new ByteArrayInputStream(a), target);
     assertEquals("same", Files.readString(target.resolve("copy.txt")));
-    io.branchwork.workspace.files.FileTrees.deleteRecursively(target);
+    io.branchwork.core.FileTrees.deleteRecursively(target);
     refused(archive(new Object[] {"evil", TarConstants.LF_LINK, "../../../outside"}), 1 << 20);
   }
 

@@ -1,4 +1,4 @@
-package io.branchwork.workspace.files;
+package io.branchwork.gitstore;
 
 import io.branchwork.core.BranchworkException;
 import java.io.IOException;

@@ -1,7 +1,7 @@
-package io.branchwork.workspace.git;
+package io.branchwork.gitstore;
 
 import io.branchwork.core.BranchworkException;
-import io.branchwork.workspace.files.WorkspacePaths;
+import io.branchwork.gitstore.WorkspacePaths;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.branchwork.workspace.git;
+package io.branchwork.gitstore;
 
 import java.io.File;
 import org.eclipse.jgit.lib.Config;

@@ -1,11 +1,10 @@
-package io.branchwork.workspace.repo;
+package io.branchwork.gitstore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.branchwork.support.Cli;
-import io.branchwork.workspace.git.Repos;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.eclipse.jgit.lib.Constants;

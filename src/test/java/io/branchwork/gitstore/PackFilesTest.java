@@ -1,4 +1,4 @@
-package io.branchwork.workspace.repo;
+package io.branchwork.gitstore;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,7 +9,6 @@ import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.support.Cli;
-import io.branchwork.workspace.git.Repos;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

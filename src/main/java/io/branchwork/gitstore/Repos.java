@@ -1,4 +1,4 @@
-package io.branchwork.workspace.git;
+package io.branchwork.gitstore;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;

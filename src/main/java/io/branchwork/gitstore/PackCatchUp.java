@@ -1,8 +1,8 @@
-package io.branchwork.workspace.repo;
+package io.branchwork.gitstore;
 
+import io.branchwork.core.FileTrees;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Store;
-import io.branchwork.workspace.files.FileTrees;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;

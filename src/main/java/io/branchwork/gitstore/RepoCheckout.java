@@ -1,10 +1,10 @@
-package io.branchwork.workspace.repo;
+package io.branchwork.gitstore;
 
 import io.branchwork.core.BranchworkException;
+import io.branchwork.gitstore.GitBranches;
+import io.branchwork.gitstore.Repos;
+import io.branchwork.gitstore.TreeGuard;
 import io.branchwork.store.Refs;
-import io.branchwork.workspace.files.TreeGuard;
-import io.branchwork.workspace.git.GitBranches;
-import io.branchwork.workspace.git.Repos;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

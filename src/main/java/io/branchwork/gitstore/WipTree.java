@@ -1,4 +1,4 @@
-package io.branchwork.workspace.repo;
+package io.branchwork.gitstore;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.branchwork.workspace.files;
+package io.branchwork.core;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

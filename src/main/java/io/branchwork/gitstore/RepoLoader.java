@@ -1,12 +1,12 @@
-package io.branchwork.workspace.repo;
+package io.branchwork.gitstore;
 
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.core.FileTrees;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Records.RepoState;
 import io.branchwork.store.Store;
-import io.branchwork.workspace.files.FileTrees;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
-package io.branchwork.workspace.git;
+package io.branchwork.gitstore;
 
 import io.branchwork.core.BranchworkException;
+import io.branchwork.core.FileTrees;
 import io.branchwork.core.Identifiers;
-import io.branchwork.workspace.files.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
