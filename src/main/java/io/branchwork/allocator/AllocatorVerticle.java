@@ -9,6 +9,7 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.services.Services;
+import io.branchwork.workspace.WorkspaceSettings;
 import io.branchwork.workspace.WorkspaceVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -62,8 +63,9 @@ public final class AllocatorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     var config = services.config();
+    WorkspaceSettings settings = WorkspaceSettings.of(config, services.tmpRoot());
     local = new LocalWorkspaces(vertx, services.store(), ownership, services.metrics(),
-        (key, saveOnStop) -> new WorkspaceVerticle(key, services, saveOnStop), config.clusterFailureTimeoutMs);
+        (key, saveOnStop) -> new WorkspaceVerticle(key, services, settings, saveOnStop), config.clusterFailureTimeoutMs);
     housekeeping = new ClusterHousekeeping(vertx, services.store(), ownership, local);
     router = new OwnerRouter(vertx, ownership, local, config.loadTimeoutMs, config.requestTimeoutMs,
         config.clusterFailureTimeoutMs, housekeeping::lost);

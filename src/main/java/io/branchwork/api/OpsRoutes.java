@@ -14,6 +14,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.concurrent.TimeUnit;
 
 /** {@code /health} and {@code /metrics}. */
 final class OpsRoutes {
@@ -56,7 +57,7 @@ final class OpsRoutes {
   }
 
   private void health(RoutingContext ctx) {
-    Future<Void> storeUp = store.ping().timeout(CHECK_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    Future<Void> storeUp = store.ping().timeout(CHECK_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     Future<JsonObject> allocator = new AllocatorClient(vertx, CHECK_TIMEOUT_MS).stats();
     Future.join(storeUp, allocator).onComplete(ar -> {
       boolean up = storeUp.succeeded() && allocator.succeeded();

@@ -1,5 +1,6 @@
 package io.branchwork.api;
 
+import java.util.List;
 import static io.branchwork.http.HttpSupport.body;
 import static io.branchwork.http.HttpSupport.respond;
 import static io.branchwork.http.HttpSupport.principal;
@@ -118,7 +119,7 @@ final class ProjectRoutes {
 
   private void branches(RoutingContext ctx) {
     String project = Identifiers.requireProjectId(ctx.pathParam("id"));
-    Future<java.util.List<BranchHead>> f = auth.requireRole(project, principal(ctx), Role.READER)
+    Future<List<BranchHead>> f = auth.requireRole(project, principal(ctx), Role.READER)
         .compose(r -> store.listBranches(project));
     respond(ctx, f, list -> {
       JsonArray out = new JsonArray();

@@ -1,5 +1,6 @@
 package io.branchwork.api;
 
+import io.vertx.core.json.JsonArray;
 import static io.branchwork.http.HttpSupport.respond;
 import static io.branchwork.http.HttpSupport.principal;
 import static io.branchwork.http.HttpSupport.user;
@@ -69,8 +70,8 @@ final class SnapshotRoutes {
           LOG.info("imported {}/{} at {} in {} ms", project, imported.branch(), imported.head(),
               (System.nanoTime() - t0) / 1_000_000);
           return new JsonObject().put("project", project).put("branch", imported.branch())
-              .put("head", imported.head()).put("branches", new io.vertx.core.json.JsonArray(imported.added()))
-              .put("skipped", new io.vertx.core.json.JsonArray(imported.skipped()));
+              .put("head", imported.head()).put("branches", new JsonArray(imported.added()))
+              .put("skipped", new JsonArray(imported.skipped()));
         });
     respond(ctx, f, body -> HttpSupport.json(ctx, 201, body));
   }

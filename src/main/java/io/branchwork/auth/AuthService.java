@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Users, logins, tokens and roles, on top of the store. Shared by the HTTP API and the gateways. */
@@ -45,7 +46,7 @@ public final class AuthService {
   }
 
   /** Runs {@code work} on the hashing pool, or fails {@code overloaded} when too much is waiting for it. */
-  private <T> Future<T> hashing(java.util.concurrent.Callable<T> work) {
+  private <T> Future<T> hashing(Callable<T> work) {
     if (pendingHashes.incrementAndGet() > config.maxPendingHashes) {
       pendingHashes.decrementAndGet();
       return Future.failedFuture(BranchworkException.overloaded("too many logins are being checked; try again"));

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -200,7 +201,7 @@ public final class HazelcastOwnership implements Ownership {
   @Override
   public Runnable onMembershipChange(Runnable action) {
     Context context = Vertx.currentContext();
-    java.util.UUID id = hazelcast().getCluster().addMembershipListener(new MembershipListener() {
+    UUID id = hazelcast().getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
         LOG.info("node {} joined the cluster ({} members)", describe(event.getMember()), event.getMembers().size());

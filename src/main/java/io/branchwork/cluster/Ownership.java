@@ -2,6 +2,7 @@ package io.branchwork.cluster;
 
 import io.branchwork.core.WorkspaceKey;
 import io.vertx.core.Future;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -57,7 +58,7 @@ public interface Ownership {
   boolean isLeader();
 
   /** Removes claims of nodes that are gone; answers the keys they owned. */
-  Future<java.util.List<WorkspaceKey>> dropDeadClaims();
+  Future<List<WorkspaceKey>> dropDeadClaims();
 
   /**
    * Runs {@code action} on the caller's context whenever a member joins or leaves; answers

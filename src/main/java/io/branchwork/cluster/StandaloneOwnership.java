@@ -2,6 +2,7 @@ package io.branchwork.cluster;
 
 import io.branchwork.core.WorkspaceKey;
 import io.vertx.core.Future;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -66,8 +67,8 @@ public final class StandaloneOwnership implements Ownership {
   }
 
   @Override
-  public Future<java.util.List<WorkspaceKey>> dropDeadClaims() {
-    return Future.succeededFuture(java.util.List.of());
+  public Future<List<WorkspaceKey>> dropDeadClaims() {
+    return Future.succeededFuture(List.of());
   }
 
   @Override

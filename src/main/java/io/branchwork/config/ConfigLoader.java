@@ -7,7 +7,10 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Builds the effective configuration in three layers: {@code conf/default.json} from the jar, an
@@ -93,16 +96,16 @@ public final class ConfigLoader {
    * believes is set.
    */
   private static void refuseUnknownEnv(JsonObject config, Map<String, String> env) {
-    java.util.Set<String> known = new java.util.HashSet<>(Help.OTHER_ENV.keySet());
+    Set<String> known = new HashSet<>(Help.OTHER_ENV.keySet());
     collectEnvNames(config, "", known);
-    for (String name : new java.util.TreeSet<>(env.keySet())) {
+    for (String name : new TreeSet<>(env.keySet())) {
       if (name.startsWith(ENV_PREFIX) && !known.contains(name)) {
         throw ConfigException.unknownEnv(name);
       }
     }
   }
 
-  private static void collectEnvNames(JsonObject node, String prefix, java.util.Set<String> out) {
+  private static void collectEnvNames(JsonObject node, String prefix, Set<String> out) {
     for (String name : node.fieldNames()) {
       if (node.getValue(name) instanceof JsonObject child) {
         collectEnvNames(child, prefix + name + ".", out);

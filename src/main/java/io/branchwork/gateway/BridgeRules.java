@@ -18,6 +18,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -105,7 +106,7 @@ public final class BridgeRules {
       case SEND -> check(socket, raw, this::inbound);
       case REGISTER -> check(socket, raw, this::register);
       case UNREGISTER -> Future.succeededFuture(raw);
-      default -> Future.failedFuture(BranchworkException.forbidden(type.name().toLowerCase(java.util.Locale.ROOT)
+      default -> Future.failedFuture(BranchworkException.forbidden(type.name().toLowerCase(Locale.ROOT)
           + " is not allowed"));
     };
   }

@@ -3,6 +3,7 @@ package io.branchwork.gateway;
 import io.branchwork.core.WorkspaceKey;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.UUID;
 
 /** What a bridge keeps per open socket: its holder name, references, workspaces, tokens, and how to close it. */
 final class BridgeSocket {
@@ -26,7 +27,7 @@ final class BridgeSocket {
   boolean closed;
 
   BridgeSocket(String door, Runnable close) {
-    this.holder = door + "-" + java.util.UUID.randomUUID();
+    this.holder = door + "-" + UUID.randomUUID();
     this.close = close;
   }
 }

@@ -4,6 +4,7 @@ import io.branchwork.auth.AuthService;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.limits.ConnectionLimiter;
 import io.branchwork.limits.UserQuotas;
+import io.branchwork.services.Services;
 import io.branchwork.store.Store;
 import io.branchwork.views.ReadViews;
 
@@ -16,7 +17,7 @@ public record Gateways(AuthService auth, Store store, UserQuotas quotas, Connect
     Ownership ownership, ReadViews views, Limits limits) {
 
   /** The front doors' share of {@code services}: what they use of the node, and their limits as values. */
-  public static Gateways of(io.branchwork.services.Services services) {
+  public static Gateways of(Services services) {
     var c = services.config();
     return new Gateways(services.auth(), services.store(), services.quotas(), services.connections(),
         services.ownership(), services.views(), new Limits(c.authTimeoutMs, c.maxFrameBytes, c.wsIdleTimeoutMs,

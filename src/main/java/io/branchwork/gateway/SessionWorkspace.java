@@ -161,7 +161,7 @@ final class SessionWorkspace {
     });
   }
 
-  private <T> Future<T> serialized(java.util.function.Supplier<Future<T>> step) {
+  private <T> Future<T> serialized(Supplier<Future<T>> step) {
     Future<T> next = switching.transform(ar -> step.get());
     switching = next;
     return next;

@@ -2,6 +2,7 @@ package io.branchwork.gateway;
 
 import io.branchwork.core.BranchworkException;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -78,6 +79,6 @@ public final class WireCodec {
    * (Vert.x writes an unreleasable slice of it, so the array is never given back to a pool).
    */
   private static Buffer wrap(byte[] frame) {
-    return io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(frame));
+    return BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(frame));
   }
 }

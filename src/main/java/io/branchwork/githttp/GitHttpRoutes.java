@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.zip.GZIPInputStream;
 import org.eclipse.jgit.transport.PacketLineOut;
 import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
@@ -162,7 +163,7 @@ public final class GitHttpRoutes {
   }
 
   private void serve(RoutingContext ctx, Role needed, String contentType,
-      java.util.function.Function<String, Exchanges.Work> work) {
+      Function<String, Exchanges.Work> work) {
     String project = project(ctx);
     if (project == null) {
       return;

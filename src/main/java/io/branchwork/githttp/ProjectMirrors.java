@@ -12,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
@@ -184,7 +186,7 @@ public final class ProjectMirrors {
     Map<String, Ref> refs = new LinkedHashMap<>();
     Ref main = null;
     Ref first = null;
-    for (Map.Entry<String, String> e : new java.util.TreeMap<>(state.refs()).entrySet()) {
+    for (Map.Entry<String, String> e : new TreeMap<>(state.refs()).entrySet()) {
       String name = e.getKey();
       if (!name.startsWith(Constants.R_HEADS) && !name.startsWith(Constants.R_TAGS)) {
         continue; // the hidden refs (work in progress, markers) stay in the store
@@ -215,7 +217,7 @@ public final class ProjectMirrors {
   /** Out of the table; deleted once its last request is done. Called holding the lock. */
   private void retire(Mirror m) {
     LOG.info("git mirror of {} dropped ({} pack(s), idle since {})", m.project, m.packs.size(),
-        java.time.Instant.ofEpochMilli(m.lastUsed));
+        Instant.ofEpochMilli(m.lastUsed));
     if (mirrors.get(m.project) == m) {
       mirrors.remove(m.project);
     }

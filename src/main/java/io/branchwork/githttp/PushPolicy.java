@@ -9,8 +9,11 @@ import io.branchwork.gitstore.TreeGuard;
 import io.branchwork.gitstore.WorkspacePaths;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import org.eclipse.jgit.errors.LargeObjectException;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
@@ -103,7 +106,7 @@ final class PushPolicy {
         Files.createDirectories(p.getParent());
         if (tw.getFileMode(0) == FileMode.SYMLINK) {
           byte[] target = tw.getObjectReader().open(tw.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes(4096);
-          Files.createSymbolicLink(p, Path.of(new String(target, java.nio.charset.StandardCharsets.UTF_8)));
+          Files.createSymbolicLink(p, Path.of(new String(target, StandardCharsets.UTF_8)));
         } else if (tw.getFileMode(0).getObjectType() == Constants.OBJ_BLOB) {
           try (OutputStream out = Files.newOutputStream(p)) {
             out.flush();
@@ -113,9 +116,9 @@ final class PushPolicy {
         }
       }
       TreeGuard.verifyWorkTree(dir.toRealPath());
-    } catch (org.eclipse.jgit.errors.LargeObjectException e) {
+    } catch (LargeObjectException e) {
       throw BranchworkException.badRequest("commit " + tip.name() + " holds a link target longer than 4096 bytes");
-    } catch (java.nio.file.InvalidPathException e) {
+    } catch (InvalidPathException e) {
       throw BranchworkException.badRequest("commit " + tip.name() + " holds a link Branchwork cannot write");
     } finally {
       FileTrees.deleteQuietly(dir);

@@ -5,6 +5,7 @@ import io.branchwork.core.FileTrees;
 import io.branchwork.core.Identifiers;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.regex.Pattern;
@@ -127,9 +128,9 @@ public final class GitBranches {
     try (Stream<Path> all = Files.walk(src)) {
       for (Path p : (Iterable<Path>) all::iterator) {
         Path to = dst.resolve(src.relativize(p).toString());
-        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
           Files.createDirectories(to);
-        } else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
           Files.copy(p, to, StandardCopyOption.COPY_ATTRIBUTES);
         }
       }

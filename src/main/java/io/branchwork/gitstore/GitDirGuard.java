@@ -4,6 +4,7 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.gitstore.WorkspacePaths;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.eclipse.jgit.errors.ConfigInvalidException;
 import org.eclipse.jgit.lib.Config;
@@ -83,7 +85,7 @@ public final class GitDirGuard {
     try {
       original = Files.readString(file, StandardCharsets.UTF_8);
       in.fromText(original);
-    } catch (ConfigInvalidException | java.nio.charset.MalformedInputException e) {
+    } catch (ConfigInvalidException | MalformedInputException e) {
       throw BranchworkException.badRequest(".git/config cannot be parsed: " + WorkspacePaths.printable(
           String.valueOf(e.getMessage())));
     }
@@ -110,7 +112,7 @@ public final class GitDirGuard {
 
   private static void copy(Config in, Config out, String section, String sub, Set<String> keys) {
     for (String key : in.getNames(section, sub)) {
-      if (keys.contains(key.toLowerCase(java.util.Locale.ROOT))) {
+      if (keys.contains(key.toLowerCase(Locale.ROOT))) {
         out.setStringList(section, sub, key, List.of(in.getStringList(section, sub, key)));
       }
     }

@@ -1,6 +1,7 @@
 package io.branchwork.gitstore;
 
 import java.io.File;
+import java.nio.file.Path;
 import org.eclipse.jgit.lib.Config;
 import org.eclipse.jgit.storage.file.FileBasedConfig;
 import org.eclipse.jgit.util.FS;
@@ -19,7 +20,7 @@ public final class GitEnvironment {
 
   private GitEnvironment() {}
 
-  public static synchronized void isolate(java.nio.file.Path jgitConfig) {
+  public static synchronized void isolate(Path jgitConfig) {
     if (installed) {
       return;
     }
@@ -48,7 +49,7 @@ public final class GitEnvironment {
    * holds {@code dir}, before any repository needs it; JGit would otherwise do it on first use
    * inside some repository. Blocking: call it before the node serves.
    */
-  public static FS.FileStoreAttributes measure(java.nio.file.Path dir) {
+  public static FS.FileStoreAttributes measure(Path dir) {
     return FS.FileStoreAttributes.get(dir);
   }
 

@@ -5,6 +5,7 @@ import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -74,7 +75,7 @@ public final class PackCatchUp {
   }
 
   /** Whether {@code repo} has {@code id} (blocking). */
-  public static boolean has(Repository repo, ObjectId id) throws java.io.IOException {
+  public static boolean has(Repository repo, ObjectId id) throws IOException {
     return repo.getObjectDatabase().has(id);
   }
 

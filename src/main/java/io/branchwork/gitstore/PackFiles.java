@@ -3,15 +3,23 @@ package io.branchwork.gitstore;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.store.Records.PackInfo;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.Set;
 import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
 import org.eclipse.jgit.internal.storage.pack.PackWriter;
+import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.ObjectId;
@@ -20,6 +28,7 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevObject;
 import org.eclipse.jgit.storage.pack.PackConfig;
 import org.eclipse.jgit.transport.PackParser;
+import org.eclipse.jgit.util.io.CountingOutputStream;
 
 /**
  * Packs in and out of a local repository. Blocking. A pack is stored with its index behind it
@@ -92,11 +101,11 @@ public final class PackFiles {
       byte[] packSum = copyChecked(in, packBytes, pack, what);
       byte[] idxTail = new byte[2 * CHECKSUM];
       copyChecked(in, size - packBytes, idx, what + " (its index)");
-      try (var raf = new java.io.RandomAccessFile(idx.toFile(), "r")) {
+      try (var raf = new RandomAccessFile(idx.toFile(), "r")) {
         raf.seek(size - packBytes - 2L * CHECKSUM);
         raf.readFully(idxTail);
       }
-      if (!java.util.Arrays.equals(packSum, 0, CHECKSUM, idxTail, 0, CHECKSUM)) {
+      if (!Arrays.equals(packSum, 0, CHECKSUM, idxTail, 0, CHECKSUM)) {
         throw damaged(what, "its index names another pack");
       }
     } catch (BranchworkException e) {
@@ -116,7 +125,7 @@ public final class PackFiles {
     if (packBytes > stored.length) {
       throw damaged(what, "it is cut short");
     }
-    parse(repo, () -> new java.io.ByteArrayInputStream(stored, 0, (int) packBytes), null, what);
+    parse(repo, () -> new ByteArrayInputStream(stored, 0, (int) packBytes), null, what);
   }
 
   private static final int CHECKSUM = 20;
@@ -126,7 +135,7 @@ public final class PackFiles {
    * must be that hash (git's trailing checksum of packs and indexes); answers it.
    */
   private static byte[] copyChecked(InputStream in, long length, Path to, String what) throws IOException {
-    java.security.MessageDigest sha1 = org.eclipse.jgit.lib.Constants.newMessageDigest();
+    MessageDigest sha1 = Constants.newMessageDigest();
     byte[] buf = new byte[64 * 1024];
     byte[] trailer = new byte[CHECKSUM];
     long left = length;
@@ -148,7 +157,7 @@ public final class PackFiles {
       }
     }
     byte[] computed = sha1.digest();
-    if (!java.util.Arrays.equals(computed, trailer)) {
+    if (!Arrays.equals(computed, trailer)) {
       throw damaged(what, "its checksum does not match its bytes");
     }
     return trailer;
@@ -159,7 +168,7 @@ public final class PackFiles {
   }
 
   /** At most {@code left} bytes of a stream: the pack part of a stored pack and index. */
-  private static final class Limited extends java.io.FilterInputStream {
+  private static final class Limited extends FilterInputStream {
     private long left;
 
     Limited(InputStream in, long left) {
@@ -207,7 +216,7 @@ public final class PackFiles {
   public static PackInfo write(Repository repo, Collection<ObjectId> wants, Collection<ObjectId> haves,
       OutputStream out) throws IOException {
     try (PackWriter pw = newWriter(repo, false)) {
-      pw.preparePack(NullProgressMonitor.INSTANCE, java.util.Set.copyOf(wants), java.util.Set.copyOf(haves));
+      pw.preparePack(NullProgressMonitor.INSTANCE, Set.copyOf(wants), Set.copyOf(haves));
       return finish(pw, out);
     }
   }
@@ -246,8 +255,8 @@ public final class PackFiles {
     if (count == 0) {
       return null;
     }
-    org.eclipse.jgit.util.io.CountingOutputStream counted = new org.eclipse.jgit.util.io.CountingOutputStream(
-        new java.io.BufferedOutputStream(out, 64 * 1024));
+    CountingOutputStream counted = new CountingOutputStream(
+        new BufferedOutputStream(out, 64 * 1024));
     pw.writePack(NullProgressMonitor.INSTANCE, NullProgressMonitor.INSTANCE, counted);
     long packBytes = counted.getCount();
     pw.writeIndex(counted);

@@ -4,6 +4,7 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.gitstore.GitBranches;
 import io.branchwork.gitstore.Repos;
 import io.branchwork.gitstore.TreeGuard;
+import io.branchwork.store.Records;
 import io.branchwork.store.Refs;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ public final class RepoCheckout {
   public record Result(Repository repo, Path workTree, WipTree wip, ObjectId head, long bytes) {}
 
   /** A pack fetched from the store into a file: the pack, then its index. */
-  public record StoredPack(io.branchwork.store.Records.PackInfo info, Path file) {}
+  public record StoredPack(Records.PackInfo info, Path file) {}
 
   private RepoCheckout() {}
 

@@ -7,8 +7,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.eclipse.jgit.dircache.DirCache;
@@ -44,7 +48,7 @@ public final class WipTree {
    * them as they are, without reading and hashing the file again. Any other change of a path
    * (a delete, a move, a checkout) touches it without one and drops it.
    */
-  private final java.util.Map<String, DirCacheEntry> written = new java.util.HashMap<>();
+  private final Map<String, DirCacheEntry> written = new HashMap<>();
   /** The last capture: its tree, the head it was on, and the commit made for them. */
   private ObjectId lastTree;
   private ObjectId lastHead;
@@ -93,10 +97,10 @@ public final class WipTree {
    */
   public ObjectId capture(ObjectId head) throws IOException {
     List<String> paths;
-    java.util.Map<String, DirCacheEntry> known;
+    Map<String, DirCacheEntry> known;
     synchronized (this) {
       paths = new ArrayList<>(touched);
-      known = new java.util.HashMap<>(written);
+      known = new HashMap<>(written);
       touched.clear();
       written.clear();
     }
@@ -117,14 +121,14 @@ public final class WipTree {
     }
   }
 
-  private ObjectId capture(ObjectId head, List<String> paths, java.util.Map<String, DirCacheEntry> known)
+  private ObjectId capture(ObjectId head, List<String> paths, Map<String, DirCacheEntry> known)
       throws IOException {
     try (ObjectInserter ins = repo.newObjectInserter(); RevWalk walk = new RevWalk(repo)) {
       if (!paths.isEmpty()) {
         // Every path is first removed (as a file and as a directory), then what is on disk now at
         // or under it is added back; the editor applies edits in path order, removals first.
         DirCacheEditor editor = index.editor();
-        java.util.TreeMap<String, Path> present = new java.util.TreeMap<>();
+        TreeMap<String, Path> present = new TreeMap<>();
         for (String p : paths) {
           editor.add(new DirCacheEditor.DeleteTree(p));
           editor.add(new DirCacheEditor.DeletePath(p));
@@ -158,7 +162,7 @@ public final class WipTree {
         ins.flush();
         return null;
       }
-      if (tree.equals(lastTree) && java.util.Objects.equals(head, lastHead)) {
+      if (tree.equals(lastTree) && Objects.equals(head, lastHead)) {
         // Nothing moved since the last capture: the same commit, not a new one with a new date.
         return lastCommit;
       }

@@ -8,10 +8,13 @@ import io.branchwork.core.RateLimited;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
 /**
  * What every HTTP route of the node shares (the API, git over HTTP, the pages): JSON in and out,
@@ -26,7 +29,7 @@ public final class HttpSupport {
   public static void json(RoutingContext ctx, int status, Object body) {
     ctx.response().setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(io.vertx.core.json.Json.encode(body));
+        .end(Json.encode(body));
   }
 
   public static void noContent(RoutingContext ctx) {
@@ -49,7 +52,7 @@ public final class HttpSupport {
   /** Failure handler for the router: also covers what Vert.x Web itself refuses. */
   public static void failureHandler(RoutingContext ctx) {
     Throwable failure = ctx.failure();
-    if (failure == null || failure instanceof io.vertx.ext.web.handler.HttpException) {
+    if (failure == null || failure instanceof HttpException) {
       int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
       ErrorCode code = switch (status) {
         case 413 -> ErrorCode.TOO_LARGE;
@@ -109,7 +112,7 @@ public final class HttpSupport {
   }
 
   /** Ends the request with {@code f}'s outcome: {@code onSuccess} writes the answer. */
-  public static <T> void respond(RoutingContext ctx, Future<T> f, java.util.function.Consumer<T> onSuccess) {
+  public static <T> void respond(RoutingContext ctx, Future<T> f, Consumer<T> onSuccess) {
     f.onComplete(ar -> {
       if (ar.succeeded()) {
         onSuccess.accept(ar.result());

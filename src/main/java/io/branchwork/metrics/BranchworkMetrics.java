@@ -5,8 +5,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -17,7 +20,7 @@ import java.util.function.Supplier;
  */
 public final class BranchworkMetrics {
 
-  private final java.util.Map<String, Counter> closes = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Counter> closes = new ConcurrentHashMap<>();
   private final PrometheusMeterRegistry registry;
   private final Counter deploys;
   private final Counter evictions;
@@ -34,8 +37,8 @@ public final class BranchworkMetrics {
   public BranchworkMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
     // JVM figures (heap by pool, GC, threads), for operators and for the load tests' heap readings.
-    new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
-    new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
     deploys = Counter.builder("branchwork.workspace.deploys").description("Workspaces deployed").register(registry);
     evictions = Counter.builder("branchwork.workspace.evictions")
         .description("Workspaces the GC undeployed: nobody held them for gc.graceMs").register(registry);

@@ -3,6 +3,7 @@ package io.branchwork.store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -115,7 +117,7 @@ final class JdbcEngine implements SqlEngine {
     List<String> all = new ArrayList<>(keys);
     all.addAll(columns);
     return "MERGE INTO " + table + "(" + String.join(", ", all) + ") KEY (" + String.join(", ", keys)
-        + ") VALUES (" + String.join(",", java.util.Collections.nCopies(all.size(), "?")) + ")";
+        + ") VALUES (" + String.join(",", Collections.nCopies(all.size(), "?")) + ")";
   }
 
   @Override
@@ -169,7 +171,7 @@ final class JdbcEngine implements SqlEngine {
   @Override
   public Future<byte[]> readChunks(int count, String select, Supplier<RuntimeException> gone, Object... keyArgs) {
     return worker.executeBlocking(() -> {
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
       copyChunks(out, count, select, gone, keyArgs);
       return out.toByteArray();
     }, false);

@@ -9,6 +9,7 @@ import io.vertx.core.file.OpenOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -32,7 +33,7 @@ final class PgChunks {
     if (content instanceof Content.InMemory m) {
       // In memory already: each chunk is a slice of it, no file to open.
       Promise<Copied> done = Promise.promise();
-      copyNext(c, (pos, n) -> Future.succeededFuture(Buffer.buffer(java.util.Arrays.copyOfRange(m.bytes(),
+      copyNext(c, (pos, n) -> Future.succeededFuture(Buffer.buffer(Arrays.copyOfRange(m.bytes(),
           (int) pos, (int) Math.min(m.length(), pos + n)))), chunkBytes, insert, keyArgs, 0, 0L, done);
       return done.future();
     }

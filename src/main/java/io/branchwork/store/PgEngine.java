@@ -18,6 +18,7 @@ import io.vertx.sqlclient.Tuple;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -132,7 +133,7 @@ final class PgEngine implements SqlEngine {
     List<String> all = new ArrayList<>(keys);
     all.addAll(columns);
     return "INSERT INTO " + table + "(" + String.join(", ", all) + ") VALUES ("
-        + String.join(",", java.util.Collections.nCopies(all.size(), "?")) + ") ON CONFLICT ("
+        + String.join(",", Collections.nCopies(all.size(), "?")) + ") ON CONFLICT ("
         + String.join(", ", keys) + ") DO UPDATE SET "
         + columns.stream().map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "));
   }

@@ -1,6 +1,8 @@
 package io.branchwork.store;
 
 import io.branchwork.contract.Role;
+import java.util.List;
+import java.util.Map;
 
 /** The rows the store hands out. */
 public final class Records {
@@ -37,7 +39,7 @@ public final class Records {
   public record RefUpdate(String name, String expected, String next) {}
 
   /** A project's repository as one transaction saw it: its refs (name to object id) and packs. */
-  public record RepoState(java.util.Map<String, String> refs, java.util.List<PackInfo> packs) {}
+  public record RepoState(Map<String, String> refs, List<PackInfo> packs) {}
 
   /** An explicit checkpoint ({@code save}) of a branch: its version, head and work in progress. */
   public record Checkpoint(long version, String head, String wip, long createdAt) {}

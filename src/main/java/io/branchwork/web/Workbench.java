@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
@@ -62,7 +63,7 @@ public final class Workbench {
     byte[] raw = read(loader, path);
     // The name's hash is the content's (the build puts it there); the page's own ETag is its size
     // and hash code, enough for a revalidation of a file that changes only with the jar.
-    String etag = "\"" + Integer.toHexString(java.util.Arrays.hashCode(raw)) + "-" + raw.length + "\"";
+    String etag = "\"" + Integer.toHexString(Arrays.hashCode(raw)) + "-" + raw.length + "\"";
     return new Asset(path, contentType(path), Buffer.buffer(raw), Buffer.buffer(gzip(raw)), etag);
   }
 

@@ -21,6 +21,9 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.eclipse.jgit.lib.ObjectId;
 
 /**
  * The branch ops: list (from the store), create, rename (close-and-reopen) and delete. They move
@@ -29,19 +32,17 @@ import java.util.Map;
  */
 final class BranchHandlers {
 
-  /** Where scratch checkouts are made, and the load limits a new branch must fit. */
-  record Settings(Path tmpRoot, long maxBytes, long maxEntries) {}
-
   private final Vertx vertx;
   private final Store store;
   private final AllocatorClient allocator;
   private final Workspace workspace;
   private final GitBranches refs;
   private final WorkspaceEvents events;
-  private final Settings settings;
+  /** Where scratch checkouts are made, and the load limits a new branch must fit. */
+  private final WorkspaceSettings.Checkouts settings;
 
   BranchHandlers(Vertx vertx, Store store, AllocatorClient allocator, Workspace workspace, GitBranches refs,
-      WorkspaceEvents events, Settings settings) {
+      WorkspaceEvents events, WorkspaceSettings.Checkouts settings) {
     this.vertx = vertx;
     this.store = store;
     this.allocator = allocator;
@@ -61,7 +62,7 @@ final class BranchHandlers {
             list.stream().map(b -> new GitResults.RefHead(b.name(), b.head())).toList()))));
   }
 
-  private <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
+  private <T> Future<T> blocking(Callable<T> work) {
     return vertx.executeBlocking(work, false);
   }
 
@@ -95,8 +96,8 @@ final class BranchHandlers {
    * commit from an import's history whose tree a load would refuse (links out of the working
    * copy) is refused now, and the branch is never created.
    */
-  private void requireOpens(org.eclipse.jgit.lib.ObjectId at) throws Exception {
-    String probe = "branchwork-probe-" + java.util.UUID.randomUUID();
+  private void requireOpens(ObjectId at) throws Exception {
+    String probe = "branchwork-probe-" + UUID.randomUUID();
     refs.createBranchRef(probe, at);
     Path dir = Files.createTempDirectory(settings.tmpRoot(), "branch-");
     try {

@@ -11,7 +11,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The file ops of a workspace: list, read, write, delete, move. Arguments are checked on the
@@ -30,17 +32,16 @@ final class FileOps {
   /** What same-node gateways read from; changed only once a change is acknowledged. */
   private final ReadView view;
 
-  FileOps(Vertx vertx, WorkingCopy files, WorkspaceEvents events, Persister persister, ContentCache cache,
-      ReadView view) {
+  FileOps(Vertx vertx, TreeState tree, WorkspaceEvents events, Persister persister) {
     this.vertx = vertx;
-    this.files = files;
+    this.files = tree.files();
     this.events = events;
     this.persister = persister;
-    this.cache = cache;
-    this.view = view;
+    this.cache = tree.cache();
+    this.view = tree.view();
   }
 
-  void register(java.util.Map<String, Op> ops, java.util.Map<String, GroupOp> groups) {
+  void register(Map<String, Op> ops, Map<String, GroupOp> groups) {
     groups.put(WorkspaceOps.WRITE, this::writeAll);
     ops.put(WorkspaceOps.LIST, this::list);
     ops.put(WorkspaceOps.READ, this::read);
@@ -130,7 +131,7 @@ final class FileOps {
       }
       return outcome;
     }, false);
-    List<Future<JsonObject>> answers = new java.util.ArrayList<>(n);
+    List<Future<JsonObject>> answers = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       int at = i;
       answers.add(done.compose(all -> {

@@ -6,7 +6,6 @@ import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.gitstore.Repos;
 import io.branchwork.gitstore.WorkspacePaths;
-import io.branchwork.workspace.git.BoundedDiff;
 import io.branchwork.workspace.git.GitOps;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
  * The git ops that read or extend the open branch: status, diff, commit, log. JGit work
@@ -25,19 +25,17 @@ final class GitOpHandlers {
 
   private static final int MAX_MESSAGE = 64 * 1024;
 
-  /** The bounds and settings these ops work within. */
-  record Settings(BoundedDiff diff, long logTimeoutMs, String emailDomain) {}
-
   private final Vertx vertx;
   private final Workspace workspace;
   private final GitOps git;
   private final WorkspaceEvents events;
   /** Where diff and log run: the node's pool for bounded heavy ops. */
   private final WorkerExecutor heavy;
-  private final Settings settings;
+  /** The bounds of diff and log, and the commits' e-mail domain. */
+  private final WorkspaceSettings settings;
 
   GitOpHandlers(Vertx vertx, Workspace workspace, GitOps git, WorkspaceEvents events,
-      WorkerExecutor heavy, Settings settings) {
+      WorkerExecutor heavy, WorkspaceSettings settings) {
     this.vertx = vertx;
     this.workspace = workspace;
     this.git = git;
@@ -53,7 +51,7 @@ final class GitOpHandlers {
     ops.put(WorkspaceOps.LOG, this::log);
   }
 
-  private <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
+  private <T> Future<T> blocking(Callable<T> work) {
     return vertx.executeBlocking(work, false);
   }
 

@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Who is on a workspace: the gateway sessions that joined it, by holder id, with their user.
@@ -21,11 +23,11 @@ final class Presence {
 
   private final Map<String, String> userByHolder = new HashMap<>();
   private final WorkspaceEvents events;
-  private final java.util.function.Supplier<String> head;
-  private final java.util.function.Consumer<String> onLeave;
+  private final Supplier<String> head;
+  private final Consumer<String> onLeave;
 
-  Presence(WorkspaceEvents events, java.util.function.Supplier<String> head,
-      java.util.function.Consumer<String> onLeave) {
+  Presence(WorkspaceEvents events, Supplier<String> head,
+      Consumer<String> onLeave) {
     this.events = events;
     this.head = head;
     this.onLeave = onLeave;

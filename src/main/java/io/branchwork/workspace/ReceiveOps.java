@@ -15,7 +15,7 @@ import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,9 +42,6 @@ import org.eclipse.jgit.treewalk.filter.TreeFilter;
  */
 final class ReceiveOps {
 
-  /** Where scratch files go, and the load limits the pushed commit must fit. */
-  record Settings(Path tmpRoot, long maxBytes, long maxEntries) {}
-
   /** A file the move changed: its path and new blob (null: gone). */
   private record Change(String path, String blob) {}
 
@@ -57,18 +54,19 @@ final class ReceiveOps {
   private final ContentCache cache;
   private final ReadView view;
   private final WorkspaceEvents events;
-  private final Settings settings;
+  /** Where scratch files go, and the load limits the pushed commit must fit. */
+  private final WorkspaceSettings.Checkouts settings;
 
-  ReceiveOps(Vertx vertx, Store store, Workspace workspace, Repository repo, Persister persister, WorkingCopy files,
-      ContentCache cache, ReadView view, WorkspaceEvents events, Settings settings) {
+  ReceiveOps(Vertx vertx, Store store, Workspace workspace, Persister persister, TreeState tree,
+      WorkspaceEvents events, WorkspaceSettings.Checkouts settings) {
     this.vertx = vertx;
     this.store = store;
     this.workspace = workspace;
-    this.repo = repo;
+    this.repo = workspace.repo();
     this.persister = persister;
-    this.files = files;
-    this.cache = cache;
-    this.view = view;
+    this.files = tree.files();
+    this.cache = tree.cache();
+    this.view = tree.view();
     this.events = events;
     this.settings = settings;
   }
@@ -151,7 +149,7 @@ final class ReceiveOps {
     return changes;
   }
 
-  private static long size(ObjectReader reader, TreeWalk tw, int tree) throws java.io.IOException {
+  private static long size(ObjectReader reader, TreeWalk tw, int tree) throws IOException {
     return tw.getFileMode(tree).getObjectType() == Constants.OBJ_BLOB
         ? reader.getObjectSize(tw.getObjectId(tree), Constants.OBJ_BLOB) : 0;
   }

@@ -4,6 +4,7 @@ import io.branchwork.core.WorkspaceKey;
 import io.vertx.core.Future;
 import java.nio.file.Path;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
 
 /** What an op handler may ask of the workspace it serves, so handlers need not know the verticle. */
 interface Workspace {
@@ -11,6 +12,9 @@ interface Workspace {
   WorkspaceKey key();
 
   Path workTree();
+
+  /** The working copy's repository. */
+  Repository repo();
 
   /** HEAD moved to {@code commit}. */
   void committed(String commit);

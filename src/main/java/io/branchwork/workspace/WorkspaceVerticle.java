@@ -1,7 +1,6 @@
 package io.branchwork.workspace;
 
 import io.branchwork.client.AllocatorClient;
-import io.branchwork.config.Config;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.WorkspaceOp;
 import io.branchwork.contract.WorkspaceOps;
@@ -12,12 +11,11 @@ import io.branchwork.core.WorkspaceKey;
 import io.branchwork.gitstore.GitBranches;
 import io.branchwork.gitstore.RepoLoader;
 import io.branchwork.services.Services;
+import io.branchwork.store.Store;
 import io.branchwork.views.ReadView;
 import io.branchwork.workspace.compile.CompileHandler;
-import io.branchwork.workspace.compile.Compiler;
 import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.WorkingCopy;
-import io.branchwork.workspace.git.BoundedDiff;
 import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.Future;
@@ -27,6 +25,7 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -58,6 +57,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   private static final int CACHE_MAX_FILE_BYTES = 256 * 1024;
 
   private final Services services;
+  private final WorkspaceSettings settings;
   private final Map<String, Op> ops = new HashMap<>();
   private final Map<String, GroupOp> groups = new HashMap<>();
   private WorkspaceKey key;
@@ -84,50 +84,31 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
    */
   private WorkspaceKey retiredTo;
   private long arrivals;
-  /** {@code saveOnStop} is asked when the workspace stops whether its unsaved changes are to be kept. */
-  public WorkspaceVerticle(WorkspaceKey key, Services services, BooleanSupplier saveOnStop) {
+  /** {@code settings} are the node's, read once; {@code saveOnStop} is asked when the workspace stops whether its unsaved changes are to be kept. */
+  public WorkspaceVerticle(WorkspaceKey key, Services services, WorkspaceSettings settings, BooleanSupplier saveOnStop) {
     this.key = key;
     this.services = services;
+    this.settings = settings;
     this.saveOnStop = saveOnStop;
   }
 
   @Override
   public Future<?> start() {
     long t0 = System.nanoTime();
-    queue = new OpQueue(services.config().queueLimit);
-    idempotency = new Idempotency(services.config().idempotencyTtlMs, services.config().idempotencyKeys);
-    events = new WorkspaceEvents(vertx.eventBus(), key, services.config().eventBuffer);
-    lock = new LockGate(vertx, events, services.config().opTimeoutMs, services.config().queueLimit);
-    heavy = vertx.createSharedWorkerExecutor(HEAVY_POOL, services.config().heavyOpThreads);
+    queue = new OpQueue(settings.queueLimit());
+    idempotency = new Idempotency(settings.idempotencyTtlMs(), settings.idempotencyKeys());
+    events = new WorkspaceEvents(vertx.eventBus(), key, settings.eventBuffer());
+    lock = new LockGate(vertx, events, settings.opTimeoutMs(), settings.queueLimit());
+    heavy = vertx.createSharedWorkerExecutor(HEAVY_POOL, settings.heavyOpThreads());
     return vertx.executeBlocking(() -> Files.createTempDirectory(services.workRoot(), "ws-"), false)
         .compose(d -> {
           dir = d;
-          return new RepoLoader(vertx, services.store(), services.config().maxSnapshotBytes,
-              services.config().maxSnapshotEntries).load(key, d.resolve("wc"));
+          return new RepoLoader(vertx, services.store(), settings.checkouts().maxBytes(),
+              settings.checkouts().maxEntries()).load(key, d.resolve("wc"));
         })
         .compose(loaded -> {
-          Config config = services.config();
           open(loaded);
-          WorkingCopy files = new WorkingCopy(workTree, services.config().maxFileBytes,
-              services.config().maxSnapshotBytes, loaded.checkout().bytes(), this::storeBlob);
-          ContentCache cache = new ContentCache(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
-          view = new ReadView(services.config().cacheBytes, CACHE_MAX_FILE_BYTES);
-          new FileOps(vertx, files, events, persister, cache, view).register(ops, groups);
-          new CompileOps(new CompileHandler(files, repo.getDirectory().toPath(), new Compiler.Limits(
-              services.config().compileMaxOutputBytes, services.config().compileMaxDepth,
-              services.config().compileTimeoutMs)), heavy).register(ops);
-          GitBranches refs = new GitBranches(repo);
-          new GitOpHandlers(vertx, this, new GitOps(repo), events, heavy, new GitOpHandlers.Settings(
-              new BoundedDiff(config.diffMaxPatchBytes, config.diffMaxFileBytes, config.diffTimeoutMs),
-              config.logTimeoutMs, config.emailDomain)).register(ops);
-          new BranchHandlers(vertx, services.store(), new AllocatorClient(vertx, config.requestTimeoutMs), this, refs,
-              events, new BranchHandlers.Settings(services.tmpRoot(), config.maxSnapshotBytes,
-                  config.maxSnapshotEntries)).register(ops);
-          new Presence(events, () -> head, lock::holderGone).register(ops);
-          lock.register(ops);
-          new CheckpointOps(key, persister, services.store(), events, files).register(ops);
-          new ReceiveOps(vertx, services.store(), this, repo, persister, files, cache, view, events, new ReceiveOps.Settings(
-              services.tmpRoot(), config.maxSnapshotBytes, config.maxSnapshotEntries)).register(ops);
+          registerOps(loaded.checkout().bytes());
           consumer = vertx.eventBus().consumer(key.address(), this::onMessage);
           return consumer.completion();
         })
@@ -169,7 +150,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
         // Every acknowledged change is in the store already; a change whose round failed (a store
         // outage) was never acknowledged, but gets one more chance here.
         .compose(v -> persister == null ? Future.<Void>succeededFuture() : persister.settled())
-        .compose(v -> persister != null && persister.behind() && services.config().saveOnEvict && retiredTo == null
+        .compose(v -> persister != null && persister.behind() && settings.saveOnEvict() && retiredTo == null
             && saveOnStop.getAsBoolean()
             ? persister.round().compose(x -> persister.settled()).andThen(x -> {
               if (persister.behind()) {
@@ -197,6 +178,29 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
     }
     if (dir != null) {
       FileTrees.deleteQuietly(dir);
+    }
+  }
+
+  /** Every op's handler, on the checked-out working copy of {@code bytes} bytes. */
+  private void registerOps(long bytes) {
+    WorkingCopy files = new WorkingCopy(workTree, settings.maxFileBytes(), settings.checkouts().maxBytes(), bytes,
+        this::storeBlob);
+    view = new ReadView(settings.cacheBytes(), CACHE_MAX_FILE_BYTES);
+    TreeState tree = new TreeState(files, new ContentCache(settings.cacheBytes(), CACHE_MAX_FILE_BYTES), view);
+    Store store = services.store();
+    new FileOps(vertx, tree, events, persister).register(ops, groups);
+    new CompileOps(new CompileHandler(files, repo.getDirectory().toPath(), settings.compile()), heavy).register(ops);
+    new GitOpHandlers(vertx, this, new GitOps(repo), events, heavy, settings).register(ops);
+    new BranchHandlers(vertx, store, new AllocatorClient(vertx, settings.requestTimeoutMs()), this,
+        new GitBranches(repo), events, settings.checkouts()).register(ops);
+    new Presence(events, () -> head, lock::holderGone).register(ops);
+    lock.register(ops);
+    new CheckpointOps(key, persister, store, events, files).register(ops);
+    new ReceiveOps(vertx, store, this, persister, tree, events, settings.checkouts()).register(ops);
+    for (String name : ops.keySet()) {
+      if (WorkspaceOp.of(name) == null) {
+        throw new IllegalStateException("op " + name + " has a handler but no line in WorkspaceOp");
+      }
     }
   }
 
@@ -246,7 +250,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
    * A written file's blob goes into the repository as it is written: its one hash names it for
    * the answer and for the round's capture, which then need not read and hash the file again.
    */
-  private String storeBlob(byte[] content) throws java.io.IOException {
+  private String storeBlob(byte[] content) throws IOException {
     try (ObjectInserter ins = repo.newObjectInserter()) {
       ObjectId id = ins.insert(Constants.OBJ_BLOB, content);
       ins.flush();
@@ -264,6 +268,11 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   @Override
   public Path workTree() {
     return workTree;
+  }
+
+  @Override
+  public Repository repo() {
+    return repo;
   }
 
   @Override

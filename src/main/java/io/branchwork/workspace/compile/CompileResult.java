@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 /** The answer of {@code compile}, as the contract shapes it. */
-public record CompileResult(String output, List<Diagnostic> diagnostics, Set<String> nodes, List<Edge> edges,
+record CompileResult(String output, List<Diagnostic> diagnostics, Set<String> nodes, List<Edge> edges,
     int recompiled) {
 
   /** A problem found while compiling, at a file and line. */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,7 +27,7 @@ import java.util.Set;
  * diagnostics. Parses are cached in the state by path and blob id, so a compile after an edit
  * re-parses only the files that changed; the output never depends on the cache.
  */
-public final class OpenScadCompiler implements Compiler {
+final class OpenScadCompiler implements Compiler {
 
   private static final String PARSES = "parses";
 
@@ -255,7 +256,7 @@ public final class OpenScadCompiler implements Compiler {
 
     private static String cycle(Deque<String> stack, String again) {
       List<String> chain = new ArrayList<>(stack);
-      java.util.Collections.reverse(chain);
+      Collections.reverse(chain);
       chain.add(again);
       return String.join(" -> ", chain.subList(chain.indexOf(again), chain.size()));
     }

@@ -10,13 +10,18 @@ import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import org.eclipse.jgit.internal.storage.dfs.DfsPackFile;
 import org.eclipse.jgit.internal.storage.dfs.DfsReader;
 import org.eclipse.jgit.internal.storage.dfs.DfsRepositoryDescription;
@@ -93,7 +98,7 @@ public final class Compactor {
    * Merges in memory at once on this node (each holds its fetched packs, their copy in the
    * in-memory repository and up to 8 MiB of output: about 40 MiB at most); past that, on disk.
    */
-  private static final java.util.concurrent.Semaphore IN_MEMORY = new java.util.concurrent.Semaphore(2);
+  private static final Semaphore IN_MEMORY = new Semaphore(2);
 
   /**
    * Whether a merge runs in memory: the small merges, those that search for deltas (the frequent
@@ -131,14 +136,14 @@ public final class Compactor {
   }
 
   /** Indexes the stored packs in an in-memory repository and writes all their objects as one pack. */
-  static PackInfo mergeInMemory(List<PackInfo> packs, List<byte[]> stored, java.io.OutputStream out) throws Exception {
+  static PackInfo mergeInMemory(List<PackInfo> packs, List<byte[]> stored, OutputStream out) throws Exception {
     try (InMemoryRepository repo = new InMemoryRepository(new DfsRepositoryDescription("compaction"));
          RevWalk walk = new RevWalk(repo); DfsReader reader = repo.getObjectDatabase().newReader()) {
       for (int i = 0; i < packs.size(); i++) {
         PackFiles.installInMemory(repo, stored.get(i), packs.get(i).bytes(), "pack " + packs.get(i).id());
       }
       // A set: two branches that stored the same content have the same object in two packs.
-      java.util.Set<RevObject> objects = new java.util.LinkedHashSet<>();
+      Set<RevObject> objects = new LinkedHashSet<>();
       for (DfsPackFile pack : repo.getObjectDatabase().getPacks()) {
         for (PackIndex.MutableEntry e : pack.getPackIndex(reader)) {
           objects.add(walk.parseAny(e.toObjectId()));
@@ -199,8 +204,8 @@ public final class Compactor {
   static final int DELTA_SEARCH_MAX_OBJECTS = 2_000;
 
   /** Every object of every pack of {@code repo}, reachable or not: what a merge keeps. */
-  static java.util.Collection<RevObject> everyPackedObject(Repository repo, RevWalk walk) throws java.io.IOException {
-    java.util.Set<RevObject> objects = new java.util.LinkedHashSet<>(); // the same object may be in two packs
+  static Collection<RevObject> everyPackedObject(Repository repo, RevWalk walk) throws IOException {
+    Set<RevObject> objects = new LinkedHashSet<>(); // the same object may be in two packs
     for (Pack pack : ((ObjectDirectory) repo.getObjectDatabase()).getPacks()) {
       for (PackIndex.MutableEntry e : pack) {
         objects.add(walk.parseAny(e.toObjectId()));
@@ -215,15 +220,15 @@ public final class Compactor {
       for (RepoCheckout.StoredPack p : packs) {
         PackFiles.installStored(repo, p.file(), p.info().bytes(), "pack " + p.info().id());
       }
-      try (java.io.OutputStream out = Files.newOutputStream(dir.resolve("merged.pack"))) {
+      try (OutputStream out = Files.newOutputStream(dir.resolve("merged.pack"))) {
         return writeMerged(repo, everyPackedObject(repo, walk), out);
       }
     }
   }
 
   /** Writes a merge's objects as one pack, searching for deltas only in a small merge. */
-  private static PackInfo writeMerged(Repository repo, java.util.Collection<RevObject> objects, java.io.OutputStream out)
-      throws java.io.IOException {
+  private static PackInfo writeMerged(Repository repo, Collection<RevObject> objects, OutputStream out)
+      throws IOException {
     return PackFiles.writeObjects(repo, objects.iterator(), out, objects.size() <= DELTA_SEARCH_MAX_OBJECTS);
   }
 }

@@ -3,6 +3,7 @@ package io.branchwork.workspace.repo;
 import io.branchwork.store.Content;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -45,7 +46,7 @@ final class PackOut extends OutputStream {
   public void write(byte[] b, int off, int len) throws IOException {
     if (fileOut == null && (long) memory.size() + len > limit) {
       file = Files.createTempFile(tmpDir, "pack-", ".pack");
-      fileOut = new java.io.BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
+      fileOut = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
       memory.writeTo(fileOut);
       memory.reset();
     }

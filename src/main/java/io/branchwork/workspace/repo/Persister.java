@@ -13,7 +13,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -59,7 +61,7 @@ public final class Persister {
   private long packsWritten;
 
   public Persister(Vertx vertx, Store store, BranchworkMetrics metrics, String project, String branch, Repository repo,
-      WipTree wip, Path tmpRoot, java.util.Map<String, String> storeRefs,
+      WipTree wip, Path tmpRoot, Map<String, String> storeRefs,
       Function<Supplier<Future<Void>>, Future<Void>> enqueue) {
     this.vertx = vertx;
     this.metrics = metrics;
@@ -275,7 +277,7 @@ public final class Persister {
       return Future.succeededFuture();
     }
     List<ObjectId> wants = c.wip() == null ? List.of(c.head()) : List.of(c.head(), c.wip());
-    return packs.send(wants, updates, java.util.Arrays.asList(durableHead, durableWip))
+    return packs.send(wants, updates, Arrays.asList(durableHead, durableWip))
         .onSuccess(pack -> {
           durableHead = headId;
           durableWip = wipId;

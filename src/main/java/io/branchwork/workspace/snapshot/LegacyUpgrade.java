@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +63,7 @@ public final class LegacyUpgrade {
     return blocking(() -> Files.createTempFile(tmpRoot, "legacy-", ".tar.gz")).compose(archive ->
         store.readSnapshot(legacy, archive)
             .compose(v -> blocking(() -> {
-              Path dir = tmpRoot.resolve("legacy-" + java.util.UUID.randomUUID());
+              Path dir = tmpRoot.resolve("legacy-" + UUID.randomUUID());
               unpacker.unpack(archive, dir);
               return dir;
             }))
@@ -88,7 +90,7 @@ public final class LegacyUpgrade {
             legacy.project(), legacy.branch(), legacy.version(), (System.nanoTime() - t0) / 1_000_000));
   }
 
-  private <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
+  private <T> Future<T> blocking(Callable<T> work) {
     return vertx.executeBlocking(work, false);
   }
 }

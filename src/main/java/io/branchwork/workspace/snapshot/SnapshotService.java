@@ -20,6 +20,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.Repository;
@@ -166,7 +168,7 @@ public final class SnapshotService {
   }
 
   private Unpacked unpackForImport(Path upload) throws IOException {
-    Path dir = tmpRoot.resolve("import-" + java.util.UUID.randomUUID());
+    Path dir = tmpRoot.resolve("import-" + UUID.randomUUID());
     unpacker.unpack(upload, dir);
     try {
       Path workTree = findWorkTree(dir);
@@ -197,7 +199,7 @@ public final class SnapshotService {
     throw BranchworkException.badRequest("the archive holds no working copy with a .git directory");
   }
 
-  private <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
+  private <T> Future<T> blocking(Callable<T> work) {
     return vertx.executeBlocking(work, false);
   }
 }

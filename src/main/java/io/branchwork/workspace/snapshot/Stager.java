@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.ObjectId;
@@ -96,7 +97,7 @@ final class Stager {
    */
   private static void probe(Repository repo) {
     try {
-      org.eclipse.jgit.api.Git.wrap(repo).status().call();
+      Git.wrap(repo).status().call();
       new GitOps(repo).refreshIndex();
     } catch (BranchworkException e) {
       throw e;
