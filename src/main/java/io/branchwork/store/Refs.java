@@ -8,6 +8,7 @@ package io.branchwork.store;
 public final class Refs {
 
   public static final String HEADS_PREFIX = "refs/heads/";
+  public static final String TAGS_PREFIX = "refs/tags/";
   /** Hidden from clients and from git over HTTP: the working tree beyond HEAD, per branch. */
   public static final String WIP_PREFIX = "refs/branchwork/wip/";
   /** Marks a branch holding only the project's initial empty commit, which an import may replace. */
@@ -17,6 +18,10 @@ public final class Refs {
 
   public static String head(String branch) {
     return HEADS_PREFIX + branch;
+  }
+
+  public static String tag(String name) {
+    return TAGS_PREFIX + name;
   }
 
   public static String wip(String branch) {

@@ -196,7 +196,8 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
     new Presence(events, () -> head, lock::holderGone).register(ops);
     lock.register(ops);
     new CheckpointOps(key, persister, store, events, files).register(ops);
-    new ReceiveOps(vertx, store, this, persister, tree, events, settings.checkouts()).register(ops);
+    HeadMove move = new HeadMove(this, persister, tree, events, settings.checkouts());
+    new ReceiveOps(vertx, store, this, persister, move, settings.checkouts().tmpRoot()).register(ops);
     for (String name : ops.keySet()) {
       if (WorkspaceOp.of(name) == null) {
         throw new IllegalStateException("op " + name + " has a handler but no line in WorkspaceOp");
