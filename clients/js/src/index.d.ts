@@ -49,6 +49,23 @@ export interface Diagnostic { file: string; line: number; message: string; [fiel
 /** Options every mutating op takes: its idempotency key (one is made when none is given). */
 export interface Keyed { key?: string }
 
+/** How a merge, revert or cherry-pick settles a conflicting path. */
+export type Resolution = { content: Uint8Array } | { take: 'ours' | 'theirs' } | { delete: true };
+export interface MergeOptions { dryRun?: boolean; resolutions?: Record<string, Resolution> }
+export interface Conflict {
+  path: string; kind: 'content' | 'add-add' | 'modify-delete' | 'delete-modify' | 'binary';
+  base?: string; ours?: string; theirs?: string; text?: string;
+}
+export interface MergeResult {
+  result: 'up-to-date' | 'fast-forward' | 'merged' | 'squashed' | 'reverted' | 'picked' | 'conflicts';
+  commit?: string; changed: string[]; conflicts?: Conflict[]; dryRun?: boolean;
+}
+export interface Comparison {
+  commits: Commit[]; files: { path: string; change: string; additions: number; deletions: number; binary: boolean }[];
+  patch: string; truncated?: boolean;
+}
+export interface Tag { name: string; commit: string; message?: string; tagger?: string }
+
 export class BranchworkClient {
   constructor(options: ClientOptions);
   readonly state: ConnectionState;
@@ -81,7 +98,7 @@ export class BranchworkClient {
   status(): Promise<{ clean: boolean; changes: Change[] }>;
   diff(path?: string): Promise<{ patch: string; truncated: boolean }>;
   commit(message: string, options?: Keyed & { paths?: string[] }): Promise<{ commit: string }>;
-  log(options?: { limit?: number; path?: string }): Promise<{ commits: Commit[]; truncated?: boolean }>;
+  log(options?: { limit?: number; path?: string; ref?: string }): Promise<{ commits: Commit[]; truncated?: boolean }>;
   branches(): Promise<{ current: string; branches: { name: string; head: string }[] }>;
   branchCreate(name: string, options?: Keyed & { from?: string }): Promise<{ name: string; head: string }>;
   branchRename(to: string, options?: Keyed): Promise<{ name: string }>;
@@ -91,4 +108,12 @@ export class BranchworkClient {
   save(options?: Keyed): Promise<{ version: number; bytes: number }>;
   compile(entry: string, options?: Record<string, unknown>): Promise<Record<string, unknown> & { diagnostics?: Diagnostic[] }>;
   who(): Promise<{ users: { user: string; sessions: number }[] }>;
+  merge(from: string, options?: Keyed & MergeOptions & { mode?: 'auto' | 'ff-only' | 'no-ff' | 'squash'; message?: string }): Promise<MergeResult>;
+  revert(commit: string, options?: Keyed & MergeOptions & { message?: string }): Promise<MergeResult>;
+  cherryPick(commit: string, options?: Keyed & MergeOptions): Promise<MergeResult>;
+  restore(paths: string[], at: string, options?: Keyed): Promise<{ changed: string[] }>;
+  compare(from: string, to: string, options?: { paths?: string[] }): Promise<Comparison>;
+  tags(): Promise<{ tags: Tag[] }>;
+  tagCreate(name: string, options?: Keyed & { at?: string; message?: string }): Promise<{ name: string; commit: string }>;
+  tagDelete(name: string, options?: Keyed): Promise<Record<string, never>>;
 }

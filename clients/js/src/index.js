@@ -8,7 +8,8 @@ import { encode, decode } from '@msgpack/msgpack';
 
 /** Ops that change something: each gets an idempotency key. */
 const MUTATING = new Set(['write', 'delete', 'move', 'commit', 'save', 'lock', 'unlock',
-  'branch.create', 'branch.rename', 'branch.delete']);
+  'branch.create', 'branch.rename', 'branch.delete', 'merge', 'revert', 'cherry-pick', 'restore',
+  'tag.create', 'tag.delete']);
 
 /** A failed request: `code` is the contract's error code (`conflict`, `forbidden`, ...). */
 export class BranchworkError extends Error {
@@ -352,5 +353,15 @@ export class BranchworkClient {
   unlock(options = {}) { return this.request('unlock', options); }
   save(options = {}) { return this.request('save', options); }
   compile(entry, options = {}) { return this.request('compile', { entry, ...options }); }
+  /** Merges `from` (a branch, tag or commit) into the open branch; `options`: mode, message, dryRun, resolutions. */
+  merge(from, options = {}) { return this.request('merge', { from, ...options }); }
+  revert(commit, options = {}) { return this.request('revert', { commit, ...options }); }
+  cherryPick(commit, options = {}) { return this.request('cherry-pick', { commit, ...options }); }
+  /** Puts `paths` back as they were at `at`, as uncommitted changes. */
+  restore(paths, at, options = {}) { return this.request('restore', { paths, at, ...options }); }
+  compare(from, to, options = {}) { return this.request('compare', { from, to, ...options }); }
+  tags() { return this.request('tags'); }
+  tagCreate(name, options = {}) { return this.request('tag.create', { name, ...options }); }
+  tagDelete(name, options = {}) { return this.request('tag.delete', { name, ...options }); }
   who() { return this.request('who'); }
 }

@@ -24,6 +24,14 @@ public final class WorkspaceOps {
   public static final String LOCK = "lock";
   public static final String UNLOCK = "unlock";
   public static final String COMPILE = "compile";
+  public static final String MERGE = "merge";
+  public static final String REVERT = "revert";
+  public static final String CHERRY_PICK = "cherry-pick";
+  public static final String RESTORE = "restore";
+  public static final String COMPARE = "compare";
+  public static final String TAGS = "tags";
+  public static final String TAG_CREATE = "tag.create";
+  public static final String TAG_DELETE = "tag.delete";
 
   /** Internal: the allocator tells the workspace that a holder let go (drops its lock). */
   public static final String HOLDER_RELEASED = "holder.released";

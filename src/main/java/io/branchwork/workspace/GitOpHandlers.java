@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.eclipse.jgit.lib.ObjectId;
 
 /**
  * The git ops that read or extend the open branch: status, diff, commit, log. JGit work
@@ -33,9 +34,11 @@ final class GitOpHandlers {
   private final WorkerExecutor heavy;
   /** The bounds of diff and log, and the commits' e-mail domain. */
   private final WorkspaceSettings settings;
+  private final Revisions revisions;
 
-  GitOpHandlers(Vertx vertx, Workspace workspace, GitOps git, WorkspaceEvents events,
+  GitOpHandlers(Vertx vertx, Workspace workspace, GitOps git, Revisions revisions, WorkspaceEvents events,
       WorkerExecutor heavy, WorkspaceSettings settings) {
+    this.revisions = revisions;
     this.vertx = vertx;
     this.workspace = workspace;
     this.git = git;
@@ -91,12 +94,17 @@ final class GitOpHandlers {
         });
   }
 
+  /** The history of the open branch, or of {@code ref} (any revision a client may name). */
   private Future<JsonObject> log(Request r) {
     int limit = (int) Args.optLong(r.args(), "limit", 50, 1, 10_000);
     String path = Args.optString(r.args(), "path");
     if (path != null) {
       WorkspacePaths.require(path);
     }
-    return heavy.executeBlocking(() -> git.log(limit, path, settings.logTimeoutMs()), false).map(GitJson::history);
+    String ref = Args.optString(r.args(), "ref");
+    Future<ObjectId> start = ref == null ? Future.succeededFuture(null)
+        : revisions.commit("ref", ref, workspace.key().branch());
+    return start.compose(from -> heavy.executeBlocking(() -> git.log(from, limit, path, settings.logTimeoutMs()), false))
+        .map(GitJson::history);
   }
 }

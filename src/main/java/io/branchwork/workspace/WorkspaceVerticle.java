@@ -1,6 +1,5 @@
 package io.branchwork.workspace;
 
-import io.branchwork.client.AllocatorClient;
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.WorkspaceOp;
 import io.branchwork.contract.WorkspaceOps;
@@ -8,15 +7,11 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.core.FileTrees;
 import io.branchwork.core.WorkspaceKey;
-import io.branchwork.gitstore.GitBranches;
 import io.branchwork.gitstore.RepoLoader;
 import io.branchwork.services.Services;
-import io.branchwork.store.Store;
 import io.branchwork.views.ReadView;
-import io.branchwork.workspace.compile.CompileHandler;
 import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.WorkingCopy;
-import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -181,28 +176,14 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
     }
   }
 
-  /** Every op's handler, on the checked-out working copy of {@code bytes} bytes. */
+  /** Every op's handler (see {@link Handlers}), on the checked-out working copy of {@code bytes} bytes. */
   private void registerOps(long bytes) {
     WorkingCopy files = new WorkingCopy(workTree, settings.maxFileBytes(), settings.checkouts().maxBytes(), bytes,
         this::storeBlob);
     view = new ReadView(settings.cacheBytes(), CACHE_MAX_FILE_BYTES);
     TreeState tree = new TreeState(files, new ContentCache(settings.cacheBytes(), CACHE_MAX_FILE_BYTES), view);
-    Store store = services.store();
-    new FileOps(vertx, tree, events, persister).register(ops, groups);
-    new CompileOps(new CompileHandler(files, repo.getDirectory().toPath(), settings.compile()), heavy).register(ops);
-    new GitOpHandlers(vertx, this, new GitOps(repo), events, heavy, settings).register(ops);
-    new BranchHandlers(vertx, store, new AllocatorClient(vertx, settings.requestTimeoutMs()), this,
-        new GitBranches(repo), events, settings.checkouts()).register(ops);
-    new Presence(events, () -> head, lock::holderGone).register(ops);
-    lock.register(ops);
-    new CheckpointOps(key, persister, store, events, files).register(ops);
-    HeadMove move = new HeadMove(this, persister, tree, events, settings.checkouts());
-    new ReceiveOps(vertx, store, this, persister, move, settings.checkouts().tmpRoot()).register(ops);
-    for (String name : ops.keySet()) {
-      if (WorkspaceOp.of(name) == null) {
-        throw new IllegalStateException("op " + name + " has a handler but no line in WorkspaceOp");
-      }
-    }
+    Handlers.register(new Handlers.Parts(vertx, services.store(), this, settings, events, persister, lock, heavy, tree,
+        () -> head), ops, groups);
   }
 
   private void onMessage(Message<JsonObject> msg) {

@@ -40,9 +40,9 @@ class OpTableTest {
         .collect(Collectors.toCollection(TreeSet::new));
   }
 
-  /** {@code branch.create} is {@code branchCreate} in the JavaScript client. */
+  /** {@code branch.create} is {@code branchCreate} in the JavaScript client, {@code cherry-pick} {@code cherryPick}. */
   private static String method(String op) {
-    Matcher m = Pattern.compile("\\.([a-z])").matcher(op);
+    Matcher m = Pattern.compile("[.-]([a-z])").matcher(op);
     return m.replaceAll(r -> r.group(1).toUpperCase(java.util.Locale.ROOT));
   }
 

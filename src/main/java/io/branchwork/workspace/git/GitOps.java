@@ -182,17 +182,18 @@ public final class GitOps {
   }
 
   /**
-   * Newest first: {@code {"commit","parents","message","author","time"}} with time in epoch
+   * From {@code start} (null: HEAD), newest first: {@code {"commit","parents","message","author","time"}} with time in epoch
    * seconds. A walk still going at {@code timeoutMs} (a path filter over a long history) stops
    * there and answers the commits found so far with {@code "truncated": true}.
    */
-  public History log(int limit, String path, long timeoutMs) throws GitAPIException, IOException {
+  public History log(ObjectId start, int limit, String path, long timeoutMs) throws GitAPIException, IOException {
     List<CommitInfo> commits = new ArrayList<>();
     Deadline deadline = new Deadline(System.nanoTime() + timeoutMs * 1_000_000);
-    if (repo.resolve(Constants.HEAD) != null) {
+    ObjectId from = start != null ? start : repo.resolve(Constants.HEAD);
+    if (from != null) {
       // LogCommand's own max count is a rev filter that setRevFilter would replace; the walk is
       // lazy, so the loop stops it at the limit instead.
-      var cmd = git.log().setRevFilter(deadline);
+      var cmd = git.log().add(from).setRevFilter(deadline);
       if (path != null) {
         cmd.addPath(path);
       }

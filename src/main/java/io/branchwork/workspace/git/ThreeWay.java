@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.eclipse.jgit.diff.RawText;
 import org.eclipse.jgit.diff.Sequence;
 import org.eclipse.jgit.dircache.DirCache;
@@ -24,6 +25,9 @@ import org.eclipse.jgit.merge.MergeFormatter;
 import org.eclipse.jgit.merge.MergeResult;
 import org.eclipse.jgit.merge.MergeStrategy;
 import org.eclipse.jgit.merge.ResolveMerger;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
 
 /**
  * A three-way merge of two commits in memory, as git merges them, with no working tree: JGit's
@@ -57,8 +61,11 @@ public final class ThreeWay {
     record Delete() implements Resolution {}
   }
 
-  /** The merge: its tree when clean, or the conflicts; {@code tree} is null while any is unresolved. */
-  public record Result(ObjectId tree, List<Conflict> conflicts) {
+  /**
+   * The merge: its tree when clean, or the conflicts ({@code tree} null while any is unresolved),
+   * and the paths it changes against ours (conflicting ones included).
+   */
+  public record Result(ObjectId tree, List<Conflict> conflicts, List<String> changed) {
     public boolean clean() {
       return tree != null;
     }
@@ -89,14 +96,33 @@ public final class ThreeWay {
     }
     if (merger.merge(ours, theirs)) {
       requireNoStrayResolutions(resolutions, List.of());
-      return new Result(merger.getResultTreeId(), List.of());
+      ObjectId tree = merger.getResultTreeId();
+      return new Result(tree, List.of(), changed(repo, ours, tree));
     }
     List<Conflict> conflicts = conflicts(repo, index, merger.getMergeResults(), names, maxTextBytes);
     requireNoStrayResolutions(resolutions, conflicts);
     if (resolutions.keySet().containsAll(conflicts.stream().map(Conflict::path).toList())) {
-      return new Result(resolve(index, ins, resolutions), List.of());
+      ObjectId tree = resolve(index, ins, resolutions);
+      return new Result(tree, List.of(), changed(repo, ours, tree));
     }
-    return new Result(null, conflicts);
+    TreeSet<String> changed = new TreeSet<>(changed(repo, ours, resolve(index, ins, Map.of())));
+    conflicts.forEach(c -> changed.add(c.path()));
+    return new Result(null, conflicts, List.copyOf(changed));
+  }
+
+  /** The paths where {@code tree} differs from the tree of commit {@code ours}. */
+  private static List<String> changed(Repository repo, ObjectId ours, ObjectId tree) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (RevWalk walk = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
+      tw.addTree(walk.parseCommit(ours).getTree());
+      tw.addTree(tree);
+      tw.setRecursive(true);
+      tw.setFilter(TreeFilter.ANY_DIFF);
+      while (tw.next()) {
+        out.add(tw.getPathString());
+      }
+    }
+    return out;
   }
 
   private static void requireNoStrayResolutions(Map<String, Resolution> resolutions, List<Conflict> conflicts) {
@@ -157,7 +183,7 @@ public final class ThreeWay {
     return id == null ? null : id.name();
   }
 
-  /** The merged index with every conflict settled as resolved, written as a tree. */
+  /** The merged index with every conflict settled as resolved (unresolved ones left out), written as a tree. */
   private static ObjectId resolve(DirCache index, ObjectInserter ins, Map<String, Resolution> resolutions)
       throws IOException {
     DirCache out = DirCache.newInCore();

@@ -1,0 +1,293 @@
+package io.branchwork.workspace;
+
+import io.branchwork.contract.ErrorCode;
+import io.branchwork.contract.WorkspaceOps;
+import io.branchwork.core.Args;
+import io.branchwork.core.BranchworkException;
+import io.branchwork.gitstore.Repos;
+import io.branchwork.gitstore.Uncommitted;
+import io.branchwork.gitstore.WorkspacePaths;
+import io.branchwork.workspace.git.GitOps;
+import io.branchwork.workspace.git.GitResults.FileChange;
+import io.branchwork.workspace.git.ThreeWay;
+import io.branchwork.workspace.git.ThreeWay.Resolution;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+
+/**
+ * {@code merge}, {@code revert} and {@code cherry-pick} into the open branch, in memory (no
+ * second working tree), as git makes them: a conflicting op changes nothing and answers its
+ * conflicts as data; {@code resolutions} for all of them complete it; {@code dryRun} answers
+ * what would happen. A completed op moves the branch as a push does ({@link HeadMove}): only the
+ * files that differ are written, uncommitted changes elsewhere are kept, and uncommitted changes
+ * on a path it would change refuse it ({@code gitstore.Uncommitted}). It runs in the workspace's
+ * turn, so it is ordered with every other op on the branch, pushes included.
+ */
+final class MergeOps {
+
+  enum Mode { AUTO, FF_ONLY, NO_FF, SQUASH }
+
+  /** What an op would do: its result word, the commit it makes (null for none), and what changes. */
+  private record Plan(String result, ObjectId next, List<String> changed, List<ThreeWay.Conflict> conflicts) {}
+
+  private static final int MAX_MESSAGE = 64 * 1024;
+  private static final int MAX_RESOLUTIONS = 10_000;
+
+  private final Vertx vertx;
+  private final Workspace workspace;
+  private final Revisions revisions;
+  private final HeadMove move;
+  private final GitOps git;
+  /** Merges run here, bounded like diff: files past diff.maxFileBytes merge as binary. */
+  private final WorkerExecutor heavy;
+  private final WorkspaceSettings settings;
+
+  MergeOps(Vertx vertx, Workspace workspace, Revisions revisions, HeadMove move, GitOps git, WorkerExecutor heavy,
+      WorkspaceSettings settings) {
+    this.vertx = vertx;
+    this.workspace = workspace;
+    this.revisions = revisions;
+    this.move = move;
+    this.git = git;
+    this.heavy = heavy;
+    this.settings = settings;
+  }
+
+  void register(Map<String, Op> ops) {
+    ops.put(WorkspaceOps.MERGE, this::merge);
+    ops.put(WorkspaceOps.REVERT, r -> replay(r, true));
+    ops.put(WorkspaceOps.CHERRY_PICK, r -> replay(r, false));
+  }
+
+  private Future<JsonObject> merge(Request r) {
+    String from = Args.string(r.args(), "from");
+    Mode mode = mode(Args.optString(r.args(), "mode"));
+    String message = message(r);
+    Map<String, Resolution> resolutions = resolutions(r.args());
+    boolean dryRun = Args.optBoolean(r.args(), "dryRun", false);
+    String branch = workspace.key().branch();
+    return revisions.commit("from", from, branch)
+        .compose(theirs -> heavy.executeBlocking(() -> planMerge(r, from, theirs, mode, message, resolutions), false))
+        .compose(plan -> finish(r, plan, dryRun));
+  }
+
+  private Plan planMerge(Request r, String from, ObjectId theirsId, Mode mode, String message,
+      Map<String, Resolution> resolutions) throws Exception {
+    Repository repo = workspace.repo();
+    String branch = workspace.key().branch();
+    try (RevWalk walk = new RevWalk(repo); ObjectInserter ins = repo.newObjectInserter()) {
+      RevCommit ours = walk.parseCommit(repo.resolve(Constants.HEAD));
+      RevCommit theirs = walk.parseCommit(theirsId);
+      if (walk.isMergedInto(theirs, ours)) {
+        return new Plan("up-to-date", null, List.of(), List.of());
+      }
+      boolean ff = walk.isMergedInto(ours, theirs);
+      if (mode == Mode.FF_ONLY && !ff) {
+        throw BranchworkException.conflict(from + " is not ahead of " + branch + ": it cannot be fast-forwarded");
+      }
+      if (ff && (mode == Mode.AUTO || mode == Mode.FF_ONLY)) {
+        return new Plan("fast-forward", theirs.copy(), move.changes(ours, theirs).stream()
+            .map(HeadMove.Change::path).toList(), List.of());
+      }
+      ThreeWay.Result merged = ThreeWay.merge(repo, ins, null, ours, theirs, new String[] {branch, from},
+          resolutions, settings.diff().maxFileBytes());
+      if (!merged.clean()) {
+        return new Plan("conflicts", null, merged.changed(), merged.conflicts());
+      }
+      PersonIdent who = Repos.ident(r.user(), settings.emailDomain());
+      String text = message != null ? message : mode == Mode.SQUASH
+          ? "Squashed " + from + " into " + branch : "Merge " + from + " into " + branch;
+      ObjectId next = commit(ins, merged.tree(), text, who, who,
+          mode == Mode.SQUASH ? new ObjectId[] {ours} : new ObjectId[] {ours, theirs});
+      return new Plan(mode == Mode.SQUASH ? "squashed" : "merged", next, merged.changed(), List.of());
+    }
+  }
+
+  /**
+   * {@code revert} (undo a commit's change) or {@code cherry-pick} (apply it again): a three-way
+   * merge whose base is the commit's first parent (or the commit itself, reverting), so a merge
+   * commit counts against its first parent.
+   */
+  private Future<JsonObject> replay(Request r, boolean revert) {
+    String rev = Args.string(r.args(), "commit");
+    String message = message(r);
+    Map<String, Resolution> resolutions = resolutions(r.args());
+    boolean dryRun = Args.optBoolean(r.args(), "dryRun", false);
+    return revisions.commit("commit", rev, workspace.key().branch())
+        .compose(id -> heavy.executeBlocking(() -> planReplay(r, rev, id, revert, message, resolutions), false))
+        .compose(plan -> finish(r, plan, dryRun));
+  }
+
+  private Plan planReplay(Request r, String rev, ObjectId id, boolean revert, String message,
+      Map<String, Resolution> resolutions) throws Exception {
+    Repository repo = workspace.repo();
+    try (RevWalk walk = new RevWalk(repo); ObjectInserter ins = repo.newObjectInserter()) {
+      RevCommit ours = walk.parseCommit(repo.resolve(Constants.HEAD));
+      RevCommit picked = walk.parseCommit(id);
+      ObjectId parent = picked.getParentCount() > 0 ? walk.parseCommit(picked.getParent(0)).getTree()
+          : ins.insert(Constants.OBJ_TREE, new byte[0]);
+      ObjectId base = revert ? picked.getTree() : parent;
+      ObjectId theirs = revert ? parent : picked.getTree();
+      String label = picked.abbreviate(8).name() + " (" + picked.getShortMessage() + ")";
+      ThreeWay.Result merged = ThreeWay.merge(repo, ins, base, ours, theirs,
+          new String[] {workspace.key().branch(), label}, resolutions, settings.diff().maxFileBytes());
+      if (!merged.clean()) {
+        return new Plan("conflicts", null, merged.changed(), merged.conflicts());
+      }
+      if (merged.tree().equals(ours.getTree())) {
+        throw new BranchworkException(ErrorCode.NOTHING_TO_COMMIT, (revert ? "reverting " : "picking ") + rev
+            + " changes nothing on " + workspace.key().branch());
+      }
+      PersonIdent who = Repos.ident(r.user(), settings.emailDomain());
+      String text = message != null ? message : revert
+          ? "Revert \"" + picked.getShortMessage() + "\"\n\nThis reverts commit " + picked.name() + ".\n"
+          : picked.getFullMessage();
+      ObjectId next = commit(ins, merged.tree(), text, revert ? who : picked.getAuthorIdent(), who,
+          new ObjectId[] {ours});
+      return new Plan(revert ? "reverted" : "picked", next, merged.changed(), List.of());
+    }
+  }
+
+  private static ObjectId commit(ObjectInserter ins, ObjectId tree, String message, PersonIdent author,
+      PersonIdent committer, ObjectId[] parents) throws Exception {
+    CommitBuilder c = new CommitBuilder();
+    c.setTreeId(tree);
+    c.setParentIds(parents);
+    c.setAuthor(author);
+    c.setCommitter(committer);
+    c.setMessage(message);
+    ObjectId id = ins.insert(c);
+    ins.flush();
+    return id;
+  }
+
+  /**
+   * Answers a plan: conflicts and dry runs change nothing; otherwise, unless an uncommitted change
+   * is on a path it changes, the branch moves to the plan's commit.
+   */
+  private Future<JsonObject> finish(Request r, Plan plan, boolean dryRun) {
+    JsonObject answer = new JsonObject().put("result", plan.result()).put("changed", new JsonArray(plan.changed()));
+    if (!plan.conflicts().isEmpty()) {
+      return Future.succeededFuture(answer.put("conflicts", conflicts(plan.conflicts())));
+    }
+    if (plan.next() == null) {
+      return Future.succeededFuture(answer);
+    }
+    return blocking(() -> {
+      List<String> dirty = git.status().changes().stream().map(FileChange::path).toList();
+      Uncommitted.requireUntouched(dirty, plan.changed());
+      if (dryRun) {
+        return null;
+      }
+      return move.checkOut(workspace.repo().resolve(Constants.HEAD), plan.next());
+    }).map(changes -> {
+      if (changes == null) {
+        return answer.put("dryRun", true);
+      }
+      move.moved(plan.next(), changes, r);
+      return answer.put("commit", plan.next().name());
+    });
+  }
+
+  private static JsonArray conflicts(List<ThreeWay.Conflict> conflicts) {
+    JsonArray out = new JsonArray();
+    for (ThreeWay.Conflict c : conflicts) {
+      JsonObject o = new JsonObject().put("path", c.path()).put("kind", c.kind().wire);
+      if (c.base() != null) {
+        o.put("base", c.base());
+      }
+      if (c.ours() != null) {
+        o.put("ours", c.ours());
+      }
+      if (c.theirs() != null) {
+        o.put("theirs", c.theirs());
+      }
+      if (c.text() != null) {
+        o.put("text", c.text());
+      }
+      out.add(o);
+    }
+    return out;
+  }
+
+  private static Mode mode(String s) {
+    if (s == null) {
+      return Mode.AUTO;
+    }
+    return switch (s) {
+      case "auto" -> Mode.AUTO;
+      case "ff-only" -> Mode.FF_ONLY;
+      case "no-ff" -> Mode.NO_FF;
+      case "squash" -> Mode.SQUASH;
+      default -> throw BranchworkException.badRequest("'mode' must be auto, ff-only, no-ff or squash");
+    };
+  }
+
+  private static String message(Request r) {
+    String message = Args.optString(r.args(), "message");
+    if (message != null && (message.isBlank() || message.length() > MAX_MESSAGE)) {
+      throw BranchworkException.badRequest("'message' must have 1 to " + MAX_MESSAGE + " characters");
+    }
+    return message;
+  }
+
+  /** {@code {path: {"content": bin} | {"take": "ours"|"theirs"} | {"delete": true}}}, each path checked. */
+  private Map<String, Resolution> resolutions(JsonObject args) {
+    Object raw = args.getValue("resolutions");
+    if (raw == null) {
+      return Map.of();
+    }
+    if (!(raw instanceof JsonObject all) || all.size() > MAX_RESOLUTIONS) {
+      throw BranchworkException.badRequest("'resolutions' must be an object of at most " + MAX_RESOLUTIONS
+          + " paths");
+    }
+    Map<String, Resolution> out = new LinkedHashMap<>();
+    for (String path : all.fieldNames()) {
+      WorkspacePaths.require(path);
+      if (!(all.getValue(path) instanceof JsonObject how) || how.size() != 1) {
+        throw BranchworkException.badRequest("the resolution of " + path
+            + " must be one of {\"content\"}, {\"take\"} or {\"delete\": true}");
+      }
+      if (how.containsKey("content")) {
+        byte[] bytes = Args.binary(how, "content");
+        if (bytes.length > settings.maxFileBytes()) {
+          throw BranchworkException.tooLarge("the resolution of " + path + " is larger than "
+              + settings.maxFileBytes() + " bytes (limits.maxFileBytes)");
+        }
+        out.put(path, new Resolution.Content(bytes));
+      } else if (how.containsKey("take")) {
+        String side = String.valueOf(how.getValue("take")).toLowerCase(Locale.ROOT);
+        if (!side.equals("ours") && !side.equals("theirs")) {
+          throw BranchworkException.badRequest("'take' must be ours or theirs");
+        }
+        out.put(path, new Resolution.Take(side.equals("ours")));
+      } else if (Boolean.TRUE.equals(how.getValue("delete"))) {
+        out.put(path, new Resolution.Delete());
+      } else {
+        throw BranchworkException.badRequest("the resolution of " + path
+            + " must be one of {\"content\"}, {\"take\"} or {\"delete\": true}");
+      }
+    }
+    return out;
+  }
+
+  private <T> Future<T> blocking(Callable<T> work) {
+    return vertx.executeBlocking(work, false);
+  }
+}
