@@ -1,6 +1,7 @@
-// The side panels: changes (status, diff, commit), history (log), compile (output and
+// The side panels: changes (status, diff, commit), history (history.js), compile (output and
 // diagnostics that jump to their line), and activity (the workspace's events as they arrive).
-import { h, fill, ago } from './dom.js';
+import { h, fill } from './dom.js';
+import { HistoryPanel, patchLines } from './history.js';
 import { explain, notify, tabs } from './ui.js';
 
 const ACTIVITY_MAX = 200;
@@ -21,15 +22,6 @@ function describe(e) {
   }
 }
 
-/** How a line of a unified diff is shown. */
-function lineKind(line) {
-  if (/^(diff |index |--- |\+\+\+ |new file|deleted file|similarity|rename )/.test(line)) return 'meta';
-  if (line.startsWith('@@')) return 'hunk';
-  if (line.startsWith('+')) return 'add';
-  if (line.startsWith('-')) return 'del';
-  return 'ctx';
-}
-
 export class Panels {
   constructor(bench) {
     this.bench = bench;
@@ -47,8 +39,8 @@ export class Panels {
         h('button', { onclick: () => this.showDiff(undefined) }, 'Diff all')),
       this.diff);
 
-    this.log = h('ol.log', { 'aria-label': 'history' });
-    const history = h('div.panel', { dataset: { panel: 'history' } }, this.log);
+    this.history = new HistoryPanel(bench);
+    const history = this.history.el;
 
     this.entry = h('input', { 'aria-label': 'compile entry', placeholder: 'main.scad',
       oninput: () => { this.entryTouched = true; } });
@@ -78,7 +70,7 @@ export class Panels {
   async refresh() {
     if (!this.bench.project) return;
     if (this.visible === 'changes') await this.refreshStatus();
-    if (this.visible === 'history') await this.refreshLog();
+    if (this.visible === 'history') await this.history.refresh();
   }
 
   onChanged() {
@@ -102,7 +94,7 @@ export class Panels {
   async showDiff(path) {
     this.diffPath = path;
     const { patch, truncated } = await this.client.diff(path);
-    fill(this.diff, patch.split('\n').map((line) => h(`span.${lineKind(line)}`, {}, `${line}\n`)),
+    fill(this.diff, patchLines(patch),
       truncated ? h('span.muted', {}, '(diff truncated)') : null);
   }
 
@@ -123,13 +115,6 @@ export class Panels {
     } catch (e) {
       notify(e.code === 'nothing_to_commit' ? 'Nothing to commit.' : explain(e), 'error');
     }
-  }
-
-  async refreshLog() {
-    const { commits } = await this.client.log({ limit: 50 });
-    fill(this.log, commits.map((c) => h('li', { dataset: { commit: c.commit } },
-      h('code', {}, c.commit.slice(0, 8)), ' ', h('span.message', {}, c.message.split('\n')[0]),
-      h('span.muted', {}, ` ${c.author}, ${ago(c.time)}`))));
   }
 
   fileOpened(path) {

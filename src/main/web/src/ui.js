@@ -94,7 +94,8 @@ export function dialog(title, ...children) {
     h('div.row', {}, h('button', { type: 'button', dataset: { close: '' }, onclick: close }, 'Close')));
   const overlay = h('div.overlay', { role: 'dialog', 'aria-modal': 'true', 'aria-label': title }, box);
   document.body.append(overlay);
-  box.querySelector('input, button')?.focus();
+  box.querySelector('input, select, button')?.focus();
+  close.box = box;
   return close;
 }
 

@@ -6,6 +6,7 @@ import { Api } from './api.js';
 import { Files } from './files.js';
 import { Panels } from './panels.js';
 import { gitAccess } from './access.js';
+import { mergeDialog } from './merging.js';
 import { ask, explain, notify } from './ui.js';
 
 const STATES = { idle: 'offline', connecting: 'connecting…', open: 'connected', reconnecting: 'reconnecting…',
@@ -88,7 +89,8 @@ export class Workbench {
           h('button', { title: 'add a member', onclick: () => this.share() }, 'Share'),
           h('button', { title: 'clone URL and access tokens for git', onclick: () => gitAccess(this) }, 'Git')),
         h('div.group', {}, this.branchSelect,
-          h('button', { title: 'new branch from here', onclick: () => this.newBranch() }, '+ Branch')),
+          h('button', { title: 'new branch from here', onclick: () => this.newBranch() }, '+ Branch'),
+          h('button', { title: 'merge another branch into this one', onclick: () => mergeDialog(this) }, 'Merge')),
         h('div.spacer'),
         this.presence, this.state,
         h('span.me', {}, this.session.user),
