@@ -486,11 +486,17 @@ public final class LoadRunner {
   }
 
   static void run(Path dir, String... cmd) throws Exception {
+    capture(dir, cmd);
+  }
+
+  /** Runs a command; answers what it printed, or fails with it. */
+  static String capture(Path dir, String... cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
       throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
     }
+    return out;
   }
 
   private static boolean ok(JsonObject reply) {
