@@ -19,7 +19,7 @@ public enum WorkspaceOp {
   READ(WorkspaceOps.READ, Role.READER, Trait.SETTLED_READ),
   STATUS(WorkspaceOps.STATUS, Role.READER),
   DIFF(WorkspaceOps.DIFF, Role.READER, Trait.HEAVY),
-  LOG(WorkspaceOps.LOG, Role.READER, Trait.HEAVY),
+  LOG(WorkspaceOps.LOG, Role.READER, Trait.HEAVY, Trait.BESIDE),
   BRANCHES(WorkspaceOps.BRANCHES, Role.READER),
   COMPILE(WorkspaceOps.COMPILE, Role.READER, Trait.HEAVY),
   WHO(WorkspaceOps.WHO, Role.READER),
@@ -33,11 +33,11 @@ public enum WorkspaceOp {
   SAVE(WorkspaceOps.SAVE, Role.WRITER, Trait.CHANGE, Trait.SETTLED_FIRST),
   BRANCH_RENAME(WorkspaceOps.BRANCH_RENAME, Role.OWNER, Trait.CHANGE, Trait.SETTLED_FIRST),
   BRANCH_DELETE(WorkspaceOps.BRANCH_DELETE, Role.OWNER, Trait.CHANGE),
-  MERGE(WorkspaceOps.MERGE, Role.WRITER, Trait.CHANGE, Trait.DURABLE),
-  REVERT(WorkspaceOps.REVERT, Role.WRITER, Trait.CHANGE, Trait.DURABLE),
-  CHERRY_PICK(WorkspaceOps.CHERRY_PICK, Role.WRITER, Trait.CHANGE, Trait.DURABLE),
+  MERGE(WorkspaceOps.MERGE, Role.WRITER, Trait.CHANGE, Trait.DURABLE, Trait.HEAVY, Trait.BESIDE),
+  REVERT(WorkspaceOps.REVERT, Role.WRITER, Trait.CHANGE, Trait.DURABLE, Trait.HEAVY, Trait.BESIDE),
+  CHERRY_PICK(WorkspaceOps.CHERRY_PICK, Role.WRITER, Trait.CHANGE, Trait.DURABLE, Trait.HEAVY, Trait.BESIDE),
   RESTORE(WorkspaceOps.RESTORE, Role.WRITER, Trait.CHANGE, Trait.DURABLE),
-  COMPARE(WorkspaceOps.COMPARE, Role.READER, Trait.HEAVY),
+  COMPARE(WorkspaceOps.COMPARE, Role.READER, Trait.HEAVY, Trait.BESIDE),
   TAGS(WorkspaceOps.TAGS, Role.READER),
   TAG_CREATE(WorkspaceOps.TAG_CREATE, Role.WRITER, Trait.CHANGE),
   TAG_DELETE(WorkspaceOps.TAG_DELETE, Role.OWNER, Trait.CHANGE),
@@ -62,8 +62,14 @@ public enum WorkspaceOp {
     SETTLED_FIRST,
     /** A read answered only once the changes the mailbox ran before it are acknowledged. */
     SETTLED_READ,
-    /** A bounded, possibly long read (its own pool and time limit). */
-    HEAVY
+    /** A bounded, possibly long piece of work (its own pool and time limit). */
+    HEAVY,
+    /**
+     * Its long part runs beside the mailbox, reading commits, not the working tree: in its turn it
+     * takes what it starts from; a change it makes is applied in a second turn, which checks that
+     * this still holds (the workspace's {@code BesideOp}).
+     */
+    BESIDE
   }
 
   private static final Map<String, WorkspaceOp> BY_WIRE = Arrays.stream(values())

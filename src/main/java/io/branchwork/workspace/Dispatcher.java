@@ -29,12 +29,16 @@ final class Dispatcher {
   private final Persister persister;
   /** The ops that run in groups when several wait in a row (filled by the handlers). */
   private final Map<String, GroupOp> groups;
+  /** The ops whose long part runs beside the mailbox (filled by the handlers). */
+  private final Map<String, BesideOp> besides;
 
-  Dispatcher(OpQueue queue, LockGate lock, Persister persister, Map<String, GroupOp> groups) {
+  Dispatcher(OpQueue queue, LockGate lock, Persister persister, Map<String, GroupOp> groups,
+      Map<String, BesideOp> besides) {
     this.queue = queue;
     this.lock = lock;
     this.persister = persister;
     this.groups = groups;
+    this.besides = besides;
   }
 
   private record Accepted(Request r, Op op, long seq, Promise<JsonObject> reply) {}
@@ -93,6 +97,11 @@ final class Dispatcher {
    */
   void accept(Request r, Op op, long seq, Promise<JsonObject> reply) {
     Accepted a = new Accepted(r, op, seq, reply);
+    BesideOp beside = besides.get(r.op());
+    if (beside != null) {
+      acceptBeside(a, beside);
+      return;
+    }
     if (groups.containsKey(r.op())) {
       if (queue.joinTail(task -> task instanceof Group g && g.take(a))) {
         return;
@@ -111,6 +120,46 @@ final class Dispatcher {
       // The mailbox moves on once the op has run; its answer may still wait (see answer).
       return done.transform(ar -> Future.succeededFuture());
     }).onFailure(reply::tryFail);
+  }
+
+  /**
+   * An op whose long part runs beside the mailbox: its turn takes what the work starts from, the
+   * mailbox then moves on while the work runs, and a change is applied in a second turn (after
+   * the ops that came meanwhile, which is what it checks against). Answered as any other op.
+   */
+  private void acceptBeside(Accepted a, BesideOp op) {
+    Request r = a.r();
+    queue.<Object>submit(() -> {
+      if (!mayRun(a)) {
+        return Future.succeededFuture();
+      }
+      Future<BesideOp.Work> begun;
+      try {
+        begun = op.begin(r);
+      } catch (RuntimeException e) {
+        begun = Future.failedFuture(e);
+      }
+      begun.compose(BesideOp.Work::run).onComplete(ar -> {
+        if (ar.failed()) {
+          answer(r, null, ar.cause(), a.reply());
+        } else if (ar.result().immediate()) {
+          ar.result().apply().onComplete(done -> answer(r, done.result(), done.cause(), a.reply()));
+        } else {
+          queue.<Object>submitContinuation(() -> {
+            Future<JsonObject> applied;
+            try {
+              applied = ar.result().apply();
+            } catch (RuntimeException e) {
+              applied = Future.failedFuture(e);
+            }
+            applied.onComplete(done -> answer(r, done.result(), done.cause(), a.reply()));
+            return applied.transform(x -> Future.succeededFuture());
+          }).onFailure(a.reply()::tryFail);
+        }
+      });
+      // The mailbox moves on once the op has taken what it starts from.
+      return begun.transform(x -> Future.succeededFuture());
+    }).onFailure(a.reply()::tryFail);
   }
 
   /**

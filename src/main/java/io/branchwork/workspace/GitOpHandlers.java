@@ -1,9 +1,11 @@
 package io.branchwork.workspace;
 
+import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.Events;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.core.Failures;
 import io.branchwork.gitstore.Repos;
 import io.branchwork.gitstore.WorkspacePaths;
 import io.branchwork.workspace.git.GitOps;
@@ -16,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Constants;
 
 /**
  * The git ops that read or extend the open branch: status, diff, commit, log. JGit work
@@ -47,11 +49,11 @@ final class GitOpHandlers {
     this.settings = settings;
   }
 
-  void register(Map<String, Op> ops) {
+  void register(Map<String, Op> ops, Map<String, BesideOp> besides) {
     ops.put(WorkspaceOps.STATUS, r -> blocking(git::status).map(GitJson::status));
     ops.put(WorkspaceOps.DIFF, this::diff);
     ops.put(WorkspaceOps.COMMIT, this::commit);
-    ops.put(WorkspaceOps.LOG, this::log);
+    besides.put(WorkspaceOps.LOG, this::log);
   }
 
   private <T> Future<T> blocking(Callable<T> work) {
@@ -94,17 +96,21 @@ final class GitOpHandlers {
         });
   }
 
-  /** The history of the open branch, or of {@code ref} (any revision a client may name). */
-  private Future<JsonObject> log(Request r) {
+  /**
+   * The history of the open branch, or of {@code ref} (any revision a client may name): where it
+   * starts is read in the op's turn, the walk runs beside the mailbox.
+   */
+  private Future<BesideOp.Work> log(Request r) {
     int limit = (int) Args.optLong(r.args(), "limit", 50, 1, 10_000);
     String path = Args.optString(r.args(), "path");
     if (path != null) {
       WorkspacePaths.require(path);
     }
     String ref = Args.optString(r.args(), "ref");
-    Future<ObjectId> start = ref == null ? Future.succeededFuture(null)
-        : revisions.commit("ref", ref, workspace.key().branch());
-    return start.compose(from -> heavy.executeBlocking(() -> git.log(from, limit, path, settings.logTimeoutMs()), false))
-        .map(GitJson::history);
+    return revisions.commit("ref", ref == null ? Constants.HEAD : ref, workspace.key().branch())
+        .recover(e -> ref == null && Failures.normalize(e).code() == ErrorCode.NOT_FOUND
+            ? Future.succeededFuture(null) : Future.failedFuture(e))
+        .map(from -> () -> heavy.executeBlocking(() -> git.log(from, limit, path, settings.logTimeoutMs()), false)
+            .map(h -> BesideOp.Finish.answer(GitJson.history(h))));
   }
 }

@@ -25,7 +25,7 @@ final class Handlers {
 
   private Handlers() {}
 
-  static void register(Parts p, Map<String, Op> ops, Map<String, GroupOp> groups) {
+  static void register(Parts p, Map<String, Op> ops, Map<String, GroupOp> groups, Map<String, BesideOp> besides) {
     Vertx vertx = p.vertx();
     Workspace ws = p.workspace();
     WorkspaceSettings settings = p.settings();
@@ -35,19 +35,24 @@ final class Handlers {
     new FileOps(vertx, p.tree(), p.events(), p.persister()).register(ops, groups);
     new CompileOps(new CompileHandler(p.tree().files(), ws.repo().getDirectory().toPath(), settings.compile()),
         p.heavy()).register(ops);
-    new GitOpHandlers(vertx, ws, git, revisions, p.events(), p.heavy(), settings).register(ops);
+    new GitOpHandlers(vertx, ws, git, revisions, p.events(), p.heavy(), settings).register(ops, besides);
     new BranchHandlers(vertx, p.store(), new AllocatorClient(vertx, settings.requestTimeoutMs()), ws,
         new GitBranches(ws.repo()), p.events(), settings.checkouts()).register(ops);
     new Presence(p.events(), p.head(), p.lock()::holderGone).register(ops);
     p.lock().register(ops);
     new CheckpointOps(ws.key(), p.persister(), p.store(), p.events(), p.tree().files()).register(ops);
     new ReceiveOps(vertx, p.store(), ws, p.persister(), move, settings.checkouts().tmpRoot()).register(ops);
-    new MergeOps(vertx, ws, revisions, move, git, p.heavy(), settings).register(ops);
+    new MergeOps(vertx, ws, revisions, move, git, p.heavy(), settings).register(besides);
     new HistoryOps(vertx, p.store(), ws, revisions, p.persister(), p.tree(), p.events(), p.heavy(), settings)
-        .register(ops);
+        .register(ops, besides);
     for (String name : ops.keySet()) {
-      if (WorkspaceOp.of(name) == null) {
-        throw new IllegalStateException("op " + name + " has a handler but no line in WorkspaceOp");
+      if (WorkspaceOp.of(name) == null || WorkspaceOp.of(name).has(WorkspaceOp.Trait.BESIDE)) {
+        throw new IllegalStateException("op " + name + " has a handler but no line in WorkspaceOp, or is BESIDE");
+      }
+    }
+    for (String name : besides.keySet()) {
+      if (WorkspaceOp.of(name) == null || !WorkspaceOp.of(name).has(WorkspaceOp.Trait.BESIDE)) {
+        throw new IllegalStateException("op " + name + " runs beside the mailbox but is not BESIDE in WorkspaceOp");
       }
     }
   }

@@ -15,7 +15,7 @@ import io.branchwork.store.Store;
 import io.branchwork.views.ReadView;
 import io.branchwork.workspace.files.WorkingCopy;
 import io.branchwork.workspace.git.GitCompare;
-import io.branchwork.workspace.git.GitResults;
+import io.branchwork.workspace.git.GitResults.History;
 import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -79,9 +79,9 @@ final class HistoryOps {
     this.settings = settings;
   }
 
-  void register(Map<String, Op> ops) {
+  void register(Map<String, Op> ops, Map<String, BesideOp> besides) {
     ops.put(WorkspaceOps.RESTORE, this::restore);
-    ops.put(WorkspaceOps.COMPARE, this::compare);
+    besides.put(WorkspaceOps.COMPARE, this::compare);
     ops.put(WorkspaceOps.TAGS, this::tags);
     ops.put(WorkspaceOps.TAG_CREATE, this::tagCreate);
     ops.put(WorkspaceOps.TAG_DELETE, this::tagDelete);
@@ -219,21 +219,21 @@ final class HistoryOps {
 
   // --- compare
 
-  private Future<JsonObject> compare(Request r) {
+  /** The revisions are read in the op's turn; the comparison runs beside the mailbox. */
+  private Future<BesideOp.Work> compare(Request r) {
     String from = Args.string(r.args(), "from");
     String to = Args.string(r.args(), "to");
     List<String> paths = r.args().getValue("paths") == null ? null : paths(r.args(), "paths");
     return revisions.commit("from", from, branch())
-        .compose(f -> revisions.commit("to", to, branch()).compose(t -> heavy.executeBlocking(() ->
-            GitCompare.compare(workspace.repo(), f, t, paths, settings.diff()), false)))
-        .map(c -> {
-          JsonArray files = new JsonArray();
-          c.files().forEach(s -> files.add(new JsonObject().put("path", s.path()).put("change", s.change())
-              .put("additions", s.additions()).put("deletions", s.deletions()).put("binary", s.binary())));
-          JsonObject out = GitJson.history(new GitResults.History(c.commits(), false))
-              .put("files", files).put("patch", c.patch());
-          return c.truncated() ? out.put("truncated", true) : out;
-        });
+        .compose(f -> revisions.commit("to", to, branch()).map(t -> (BesideOp.Work) () -> heavy.executeBlocking(() ->
+            GitCompare.compare(workspace.repo(), f, t, paths, settings.diff()), false).map(c -> {
+              JsonArray files = new JsonArray();
+              c.files().forEach(s -> files.add(new JsonObject().put("path", s.path()).put("change", s.change())
+                  .put("additions", s.additions()).put("deletions", s.deletions()).put("binary", s.binary())));
+              JsonObject out = GitJson.history(new History(c.commits(), false)).put("files", files)
+                  .put("patch", c.patch());
+              return BesideOp.Finish.answer(c.truncated() ? out.put("truncated", true) : out);
+            })));
   }
 
   // --- tags

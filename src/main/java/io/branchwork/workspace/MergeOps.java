@@ -9,8 +9,8 @@ import io.branchwork.gitstore.Uncommitted;
 import io.branchwork.gitstore.WorkspacePaths;
 import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.git.GitResults.FileChange;
-import io.branchwork.workspace.git.ThreeWay;
 import io.branchwork.workspace.git.ThreeWay.Resolution;
+import io.branchwork.workspace.git.ThreeWay;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -36,8 +36,10 @@ import org.eclipse.jgit.revwalk.RevWalk;
  * conflicts as data; {@code resolutions} for all of them complete it; {@code dryRun} answers
  * what would happen. A completed op moves the branch as a push does ({@link HeadMove}): only the
  * files that differ are written, uncommitted changes elsewhere are kept, and uncommitted changes
- * on a path it would change refuse it ({@code gitstore.Uncommitted}). It runs in the workspace's
- * turn, so it is ordered with every other op on the branch, pushes included.
+ * on a path it would change refuse it ({@code gitstore.Uncommitted}). The merge itself runs beside
+ * the workspace's mailbox ({@link BesideOp}): its turn reads HEAD, and its second turn applies the
+ * result only if HEAD is still there, so a push or another merge that lands meanwhile makes it
+ * lose cleanly ({@code conflict}) rather than be lost.
  */
 final class MergeOps {
 
@@ -69,30 +71,41 @@ final class MergeOps {
     this.settings = settings;
   }
 
-  void register(Map<String, Op> ops) {
-    ops.put(WorkspaceOps.MERGE, this::merge);
-    ops.put(WorkspaceOps.REVERT, r -> replay(r, true));
-    ops.put(WorkspaceOps.CHERRY_PICK, r -> replay(r, false));
+  void register(Map<String, BesideOp> besides) {
+    besides.put(WorkspaceOps.MERGE, this::merge);
+    besides.put(WorkspaceOps.REVERT, r -> replay(r, true));
+    besides.put(WorkspaceOps.CHERRY_PICK, r -> replay(r, false));
   }
 
-  private Future<JsonObject> merge(Request r) {
+  /** HEAD as the op's turn finds it: what its work starts from, and what its second turn checks. */
+  private ObjectId head() {
+    String head = workspace.head();
+    if (head == null) {
+      throw BranchworkException.notFound("the branch has no commit yet");
+    }
+    return ObjectId.fromString(head);
+  }
+
+  private Future<BesideOp.Work> merge(Request r) {
     String from = Args.string(r.args(), "from");
     Mode mode = mode(Args.optString(r.args(), "mode"));
     String message = message(r);
     Map<String, Resolution> resolutions = resolutions(r.args());
     boolean dryRun = Args.optBoolean(r.args(), "dryRun", false);
     String branch = workspace.key().branch();
-    return revisions.commit("from", from, branch)
-        .compose(theirs -> heavy.executeBlocking(() -> planMerge(r, from, theirs, mode, message, resolutions), false))
-        .compose(plan -> finish(r, plan, dryRun));
+    return revisions.commit("from", from, branch).map(theirs -> {
+      ObjectId ours = head();
+      return () -> heavy.executeBlocking(() -> planMerge(r, from, ours, theirs, mode, message, resolutions), false)
+          .map(plan -> finish(r, ours, plan, dryRun));
+    });
   }
 
-  private Plan planMerge(Request r, String from, ObjectId theirsId, Mode mode, String message,
+  private Plan planMerge(Request r, String from, ObjectId oursId, ObjectId theirsId, Mode mode, String message,
       Map<String, Resolution> resolutions) throws Exception {
     Repository repo = workspace.repo();
     String branch = workspace.key().branch();
     try (RevWalk walk = new RevWalk(repo); ObjectInserter ins = repo.newObjectInserter()) {
-      RevCommit ours = walk.parseCommit(repo.resolve(Constants.HEAD));
+      RevCommit ours = walk.parseCommit(oursId);
       RevCommit theirs = walk.parseCommit(theirsId);
       if (walk.isMergedInto(theirs, ours)) {
         return new Plan("up-to-date", null, List.of(), List.of());
@@ -124,21 +137,23 @@ final class MergeOps {
    * merge whose base is the commit's first parent (or the commit itself, reverting), so a merge
    * commit counts against its first parent.
    */
-  private Future<JsonObject> replay(Request r, boolean revert) {
+  private Future<BesideOp.Work> replay(Request r, boolean revert) {
     String rev = Args.string(r.args(), "commit");
     String message = message(r);
     Map<String, Resolution> resolutions = resolutions(r.args());
     boolean dryRun = Args.optBoolean(r.args(), "dryRun", false);
-    return revisions.commit("commit", rev, workspace.key().branch())
-        .compose(id -> heavy.executeBlocking(() -> planReplay(r, rev, id, revert, message, resolutions), false))
-        .compose(plan -> finish(r, plan, dryRun));
+    return revisions.commit("commit", rev, workspace.key().branch()).map(id -> {
+      ObjectId ours = head();
+      return () -> heavy.executeBlocking(() -> planReplay(r, rev, ours, id, revert, message, resolutions), false)
+          .map(plan -> finish(r, ours, plan, dryRun));
+    });
   }
 
-  private Plan planReplay(Request r, String rev, ObjectId id, boolean revert, String message,
+  private Plan planReplay(Request r, String rev, ObjectId oursId, ObjectId id, boolean revert, String message,
       Map<String, Resolution> resolutions) throws Exception {
     Repository repo = workspace.repo();
     try (RevWalk walk = new RevWalk(repo); ObjectInserter ins = repo.newObjectInserter()) {
-      RevCommit ours = walk.parseCommit(repo.resolve(Constants.HEAD));
+      RevCommit ours = walk.parseCommit(oursId);
       RevCommit picked = walk.parseCommit(id);
       ObjectId parent = picked.getParentCount() > 0 ? walk.parseCommit(picked.getParent(0)).getTree()
           : ins.insert(Constants.OBJ_TREE, new byte[0]);
@@ -178,31 +193,36 @@ final class MergeOps {
   }
 
   /**
-   * Answers a plan: conflicts and dry runs change nothing; otherwise, unless an uncommitted change
-   * is on a path it changes, the branch moves to the plan's commit.
+   * Answers a plan: conflicts change nothing and answer at once; a change (or a dry run of one)
+   * takes a second turn, which refuses it when HEAD moved since the plan was made (a push or
+   * another merge won the race) or an uncommitted change is on a path it changes, and otherwise
+   * moves the branch.
    */
-  private Future<JsonObject> finish(Request r, Plan plan, boolean dryRun) {
+  private BesideOp.Finish finish(Request r, ObjectId ours, Plan plan, boolean dryRun) {
     JsonObject answer = new JsonObject().put("result", plan.result()).put("changed", new JsonArray(plan.changed()));
     if (!plan.conflicts().isEmpty()) {
-      return Future.succeededFuture(answer.put("conflicts", conflicts(plan.conflicts())));
+      return BesideOp.Finish.answer(answer.put("conflicts", conflicts(plan.conflicts())));
     }
     if (plan.next() == null) {
-      return Future.succeededFuture(answer);
+      return BesideOp.Finish.answer(answer);
     }
-    return blocking(() -> {
-      List<String> dirty = git.status().changes().stream().map(FileChange::path).toList();
-      Uncommitted.requireUntouched(dirty, plan.changed());
-      if (dryRun) {
-        return null;
+    return () -> {
+      if (!ours.name().equals(workspace.head())) {
+        return Future.failedFuture(BranchworkException.conflict(workspace.key().branch()
+            + " moved while this was being worked out; try again"));
       }
-      return move.checkOut(workspace.repo().resolve(Constants.HEAD), plan.next());
-    }).map(changes -> {
-      if (changes == null) {
-        return answer.put("dryRun", true);
-      }
-      move.moved(plan.next(), changes, r);
-      return answer.put("commit", plan.next().name());
-    });
+      return blocking(() -> {
+        List<String> dirty = git.status().changes().stream().map(FileChange::path).toList();
+        Uncommitted.requireUntouched(dirty, plan.changed());
+        return dryRun ? null : move.checkOut(ours, plan.next());
+      }).map(changes -> {
+        if (changes == null) {
+          return answer.put("dryRun", true);
+        }
+        move.moved(plan.next(), changes, r);
+        return answer.put("commit", plan.next().name());
+      });
+    };
   }
 
   private static JsonArray conflicts(List<ThreeWay.Conflict> conflicts) {

@@ -68,6 +68,17 @@ final class OpQueue {
   }
 
   /**
+   * Queues the second turn of an op already accepted (see {@code BesideOp}): past the limit, since
+   * the op counted when it came; refused once the workspace closes.
+   */
+  <T> Future<T> submitContinuation(Supplier<Future<T>> task) {
+    if (closed) {
+      return Future.failedFuture(new BranchworkException(ErrorCode.NO_WORKSPACE, "the workspace is closing"));
+    }
+    return enqueue(task);
+  }
+
+  /**
    * Queues the workspace's own work (a durability round) behind what is accepted: past the limit
    * and after {@link #close}, since ops already answered wait for it.
    */

@@ -16,6 +16,9 @@ interface Workspace {
   /** The working copy's repository. */
   Repository repo();
 
+  /** The commit HEAD is at, as the workspace's ops last left it (null: none yet). */
+  String head();
+
   /** HEAD moved to {@code commit}. */
   void committed(String commit);
 

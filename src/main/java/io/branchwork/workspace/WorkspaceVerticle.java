@@ -55,6 +55,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   private final WorkspaceSettings settings;
   private final Map<String, Op> ops = new HashMap<>();
   private final Map<String, GroupOp> groups = new HashMap<>();
+  private final Map<String, BesideOp> besides = new HashMap<>();
   private WorkspaceKey key;
   private OpQueue queue;
   private LockGate lock;
@@ -128,7 +129,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
         loaded.checkout().wip(),
         services.tmpRoot(), loaded.state().refs(), queue::submitInternal);
     events.deferChanges(persister::afterDurable);
-    dispatcher = new Dispatcher(queue, lock, persister, groups);
+    dispatcher = new Dispatcher(queue, lock, persister, groups, besides);
   }
 
   @Override
@@ -183,7 +184,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
     view = new ReadView(settings.cacheBytes(), CACHE_MAX_FILE_BYTES);
     TreeState tree = new TreeState(files, new ContentCache(settings.cacheBytes(), CACHE_MAX_FILE_BYTES), view);
     Handlers.register(new Handlers.Parts(vertx, services.store(), this, settings, events, persister, lock, heavy, tree,
-        () -> head), ops, groups);
+        () -> head), ops, groups, besides);
   }
 
   private void onMessage(Message<JsonObject> msg) {
@@ -201,7 +202,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
     }
     WorkspaceOp spec = opName instanceof String s ? WorkspaceOp.of(s) : null;
     Op op = spec == null ? null : ops.get(spec.wire());
-    if (op == null) {
+    if (op == null && (spec == null || !besides.containsKey(spec.wire()))) {
       Failures.reply(msg, BranchworkException.badRequest("unknown op '" + opName + "'"));
       return;
     }
@@ -255,6 +256,11 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   @Override
   public Repository repo() {
     return repo;
+  }
+
+  @Override
+  public String head() {
+    return head;
   }
 
   @Override

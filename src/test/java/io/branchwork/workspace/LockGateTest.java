@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.branchwork.contract.ErrorCode;
+import io.branchwork.contract.WorkspaceOp;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.WorkspaceKey;
@@ -41,7 +42,7 @@ class LockGateTest {
   }
 
   private JsonObject run(String op, String holder, JsonObject args) throws Exception {
-    return ops.get(op).run(new Request(io.branchwork.contract.WorkspaceOp.of(op), args, holder.toLowerCase(), holder)).await(5, TimeUnit.SECONDS);
+    return ops.get(op).run(new Request(WorkspaceOp.of(op), args, holder.toLowerCase(), holder)).await(5, TimeUnit.SECONDS);
   }
 
   @Test

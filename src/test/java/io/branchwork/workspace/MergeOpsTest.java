@@ -1,5 +1,9 @@
 package io.branchwork.workspace;
 
+import io.branchwork.core.Bus;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -311,6 +315,37 @@ class MergeOpsTest {
     op(main, "tag.delete", new JsonObject().put("name", "v1"));
     assertEquals(1, op(main, "tags", new JsonObject()).getJsonArray("tags").size());
     assertEquals(ErrorCode.NOT_FOUND, fails(main, "tag.delete", new JsonObject().put("name", "v1")));
+  }
+
+  @Test
+  @DisplayName("Verifies that merges racing each other and a write never lose an update: each is applied, or refused with conflict")
+  void racingMergesLoseCleanly() throws Exception {
+    WorkspaceKey main = project();
+    for (int i = 0; i < 3; i++) {
+      WorkspaceKey b = branch(main, "race" + i);
+      commit(b, "r" + i + ".txt", "race " + i + "\n", "race " + i);
+    }
+    commit(main, "a.txt", "main moved\n", "main moves");
+    List<Future<JsonObject>> sent = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      sent.add(Bus.request(node.vertx, main.address(), new JsonObject().put("op", "merge")
+          .put("from", "race" + i).put("user", "meg"), 20_000));
+    }
+    write(main, "c.txt", "written meanwhile\n");
+    int merged = 0;
+    for (int i = 0; i < 3; i++) {
+      try {
+        assertEquals("merged", sent.get(i).await(30, TimeUnit.SECONDS).getString("result"));
+        assertEquals("race " + i + "\n", read(main, "r" + i + ".txt"), "an acknowledged merge is there");
+        merged++;
+      } catch (BranchworkException e) {
+        assertEquals(ErrorCode.CONFLICT, e.code(), e.getMessage());
+        assertEquals(ErrorCode.NOT_FOUND, fails(main, "read", new JsonObject().put("path", "r" + i + ".txt")));
+      }
+    }
+    assertTrue(merged >= 1, "the first merge cannot lose");
+    assertEquals("written meanwhile\n", read(main, "c.txt"));
+    assertEquals("main moved\n", read(main, "a.txt"));
   }
 
   @Test
