@@ -111,7 +111,7 @@ public final class MergeBench {
   }
 
   private static void commit(Path repo, String message) throws Exception {
-    LoadRunner.run(repo, "git", "-c", "user.name=load", "-c", "user.email=load@x", "commit", "-q", "-m", message);
+    LoadRunner.run(repo, "git", "-c", "user.name=load", "-c", "user.email=load@x", "commit", "-q", "-a", "-m", message);
   }
 
   private void measure(String project, Path repo, int files) throws Exception {
