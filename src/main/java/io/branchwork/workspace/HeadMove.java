@@ -1,22 +1,35 @@
 package io.branchwork.workspace;
 
 import io.branchwork.contract.Events;
+import io.branchwork.core.BranchworkException;
 import io.branchwork.gitstore.GitBranches;
+import io.branchwork.workspace.files.WorkingCopy;
 import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheCheckout;
+import org.eclipse.jgit.dircache.DirCacheEditor;
+import org.eclipse.jgit.dircache.DirCacheEntry;
 import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.FileTreeIterator;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.PathFilterGroup;
 import org.eclipse.jgit.treewalk.filter.TreeFilter;
 
 /**
@@ -88,17 +101,126 @@ final class HeadMove {
       DirCacheCheckout checkout = new DirCacheCheckout(repo, from.getTree(), index, to.getTree());
       checkout.setFailOnConflict(true);
       checkout.checkout();
-      RefUpdate u = repo.updateRef(Constants.R_HEADS + workspace.key().branch());
-      u.setExpectedOldObjectId(head);
-      u.setNewObjectId(next);
-      u.disableRefLog();
-      RefUpdate.Result result = u.forceUpdate();
-      if (result != RefUpdate.Result.FORCED && result != RefUpdate.Result.FAST_FORWARD) {
-        throw new IllegalStateException("cannot move the branch: " + result);
-      }
+      move(head, next);
     }
     tree.files().changedBy(delta);
     return changes;
+  }
+
+  /**
+   * The paths among {@code paths} whose working file differs from {@code head} (changed, deleted,
+   * or there while {@code head} has none): the uncommitted changes an op changing those paths
+   * would overwrite. O(the paths), not O(the working copy). Blocking.
+   */
+  List<String> uncommitted(ObjectId head, Collection<String> paths) throws IOException {
+    List<String> dirty = new ArrayList<>();
+    if (paths.isEmpty()) {
+      return dirty;
+    }
+    Repository repo = workspace.repo();
+    try (RevWalk walk = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
+      tw.addTree(walk.parseCommit(head).getTree());
+      tw.addTree(new FileTreeIterator(repo));
+      tw.setRecursive(true);
+      tw.setFilter(PathFilterGroup.createFromStrings(paths));
+      while (tw.next()) {
+        FileTreeIterator file = tw.getTree(1, FileTreeIterator.class);
+        boolean inHead = tw.getFileMode(0).getObjectType() == Constants.OBJ_BLOB;
+        if (file == null ? inHead : !inHead || !file.getEntryObjectId().equals(tw.getObjectId(0))) {
+          dirty.add(tw.getPathString());
+        }
+      }
+    }
+    return dirty;
+  }
+
+  /**
+   * Moves the branch from {@code head} to {@code next} touching only {@code changes} (from
+   * {@link #changes}): their files written or deleted through the working copy, their index
+   * entries edited, nothing else read or stat'ed, so the cost is O(the change). The caller has
+   * checked that none of them has an uncommitted change. A change to a link falls back to a full
+   * checkout. Blocking.
+   */
+  void apply(ObjectId head, ObjectId next, List<Change> changes) throws IOException {
+    Repository repo = workspace.repo();
+    WorkingCopy files = tree.files();
+    Map<String, FileMode> modes = new HashMap<>();
+    try (RevWalk walk = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
+      tw.addTree(walk.parseCommit(next).getTree());
+      tw.setRecursive(true);
+      tw.setFilter(PathFilterGroup.createFromStrings(changes.stream().map(Change::path).toList()));
+      while (tw.next()) {
+        modes.put(tw.getPathString(), tw.getFileMode(0));
+      }
+    }
+    if (modes.values().stream().anyMatch(m -> m != FileMode.REGULAR_FILE && m != FileMode.EXECUTABLE_FILE)
+        || tooBigToWrite(changes)) {
+      checkOut(head, next);
+      return;
+    }
+    DirCache index = repo.lockDirCache();
+    try (ObjectReader reader = repo.newObjectReader()) {
+      long adds = changes.stream().filter(c -> c.blob() != null).count();
+      if (index.getEntryCount() + adds > limits.maxEntries()) {
+        throw BranchworkException.tooLarge("the branch would hold more than " + limits.maxEntries()
+            + " files (limits.maxSnapshotEntries)");
+      }
+      DirCacheEditor edit = index.editor();
+      for (Change c : changes) {
+        if (c.blob() == null) {
+          files.delete(c.path(), null);
+          edit.add(new DirCacheEditor.DeletePath(c.path()));
+        }
+      }
+      for (Change c : changes) {
+        if (c.blob() == null) {
+          continue;
+        }
+        ObjectId blob = ObjectId.fromString(c.blob());
+        files.write(c.path(), reader.open(blob, Constants.OBJ_BLOB).getCachedBytes(Integer.MAX_VALUE), null);
+        Path written = files.root().resolve(c.path());
+        long length = Files.size(written);
+        Instant modified = Files.getLastModifiedTime(written).toInstant();
+        FileMode mode = modes.get(c.path());
+        edit.add(new DirCacheEditor.PathEdit(c.path()) {
+          @Override
+          public void apply(DirCacheEntry e) {
+            e.setFileMode(mode);
+            e.setObjectId(blob);
+            e.setLength(length);
+            e.setLastModified(modified);
+          }
+        });
+      }
+      edit.commit();
+      move(head, next);
+    } finally {
+      index.unlock();
+    }
+  }
+
+  /** Whether a file of the change is larger than a working-copy write takes (the full checkout writes it). */
+  private boolean tooBigToWrite(List<Change> changes) throws IOException {
+    try (ObjectReader reader = workspace.repo().newObjectReader()) {
+      for (Change c : changes) {
+        if (c.blob() != null
+            && reader.getObjectSize(ObjectId.fromString(c.blob()), Constants.OBJ_BLOB) > tree.files().maxFileBytes()) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private void move(ObjectId head, ObjectId next) throws IOException {
+    RefUpdate u = workspace.repo().updateRef(Constants.R_HEADS + workspace.key().branch());
+    u.setExpectedOldObjectId(head);
+    u.setNewObjectId(next);
+    u.disableRefLog();
+    RefUpdate.Result result = u.forceUpdate();
+    if (result != RefUpdate.Result.FORCED && result != RefUpdate.Result.FAST_FORWARD) {
+      throw new IllegalStateException("cannot move the branch: " + result);
+    }
   }
 
   /** After {@link #checkOut}, on the event loop: caches, the round, and the events, for {@code r}. */

@@ -8,7 +8,6 @@ import io.branchwork.gitstore.Repos;
 import io.branchwork.gitstore.Uncommitted;
 import io.branchwork.gitstore.WorkspacePaths;
 import io.branchwork.workspace.git.GitOps;
-import io.branchwork.workspace.git.GitResults.FileChange;
 import io.branchwork.workspace.git.ThreeWay.Resolution;
 import io.branchwork.workspace.git.ThreeWay;
 import io.vertx.core.Future;
@@ -212,9 +211,14 @@ final class MergeOps {
             + " moved while this was being worked out; try again"));
       }
       return blocking(() -> {
-        List<String> dirty = git.status().changes().stream().map(FileChange::path).toList();
-        Uncommitted.requireUntouched(dirty, plan.changed());
-        return dryRun ? null : move.checkOut(ours, plan.next());
+        // Only the paths the op changes are looked at: O(the change), not O(the working copy).
+        Uncommitted.requireUntouched(move.uncommitted(ours, plan.changed()), plan.changed());
+        if (dryRun) {
+          return null;
+        }
+        List<HeadMove.Change> changes = move.changes(ours, plan.next());
+        move.apply(ours, plan.next(), changes);
+        return changes;
       }).map(changes -> {
         if (changes == null) {
           return answer.put("dryRun", true);

@@ -120,10 +120,13 @@ public final class MergeBench {
     ws.ok(new JsonObject().put("op", "open").put("project", project).put("branch", "main")).await(300, TimeUnit.SECONDS);
     Result server = new Result("merge", "merge into main, " + files + " files");
     Result compare = new Result("merge", "compare main to a branch, " + files + " files");
+    Result dry = new Result("merge", "merge dryRun, " + files + " files");
     List<String> picked = new ArrayList<>();
     for (int b = 0; b < branches; b++) {
       long t0 = System.nanoTime();
       ws.ok(new JsonObject().put("op", "compare").put("from", "main").put("to", "b" + b)).await(60, TimeUnit.SECONDS);
+      long td = System.nanoTime();
+      ws.ok(new JsonObject().put("op", "merge").put("from", "b" + b).put("dryRun", true)).await(60, TimeUnit.SECONDS);
       long t1 = System.nanoTime();
       JsonObject merged = ws.ok(new JsonObject().put("op", "merge").put("from", "b" + b)).await(60, TimeUnit.SECONDS);
       long t2 = System.nanoTime();
@@ -131,7 +134,8 @@ public final class MergeBench {
         throw new IllegalStateException("b" + b + ": " + merged.encode());
       }
       if (b > 0) {
-        compare.record(t1 - t0);
+        compare.record(td - t0);
+        dry.record(t1 - td);
         server.record(t2 - t1);
       }
       picked.add(LoadRunner.capture(repo, "git", "rev-parse", "b" + b).trim());
@@ -164,9 +168,10 @@ public final class MergeBench {
     results.add(git);
     results.add(revert);
     results.add(compare);
-    LoadRunner.log(String.format("%d files: merge p50 %.1f ms, git merge %.1f ms (%.2fx); revert %.1f ms; compare %.1f ms",
-        files, server.p(50) / 1000, git.p(50) / 1000, server.p(50) / git.p(50), revert.p(50) / 1000,
-        compare.p(50) / 1000));
+    results.add(dry);
+    LoadRunner.log(String.format("%d files: merge p50 %.1f ms, git merge %.1f ms (%.2fx); dry run %.1f ms; revert %.1f ms;"
+        + " compare %.1f ms", files, server.p(50) / 1000, git.p(50) / 1000, server.p(50) / git.p(50), dry.p(50) / 1000,
+        revert.p(50) / 1000, compare.p(50) / 1000));
   }
 
   private void write(long started) throws Exception {

@@ -60,6 +60,11 @@ public final class WorkingCopy {
     this.blobs = blobs;
   }
 
+  /** The largest file {@link #read} and {@link #write} handle. */
+  public int maxFileBytes() {
+    return maxFileBytes;
+  }
+
   public Path root() {
     return root;
   }
