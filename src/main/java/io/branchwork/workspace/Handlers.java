@@ -43,8 +43,9 @@ final class Handlers {
     new CheckpointOps(ws.key(), p.persister(), p.store(), p.events(), p.tree().files()).register(ops);
     new ReceiveOps(vertx, p.store(), ws, p.persister(), move, settings.checkouts().tmpRoot()).register(ops);
     new MergeOps(vertx, ws, revisions, move, git, p.heavy(), settings).register(besides);
-    new HistoryOps(vertx, p.store(), ws, revisions, p.persister(), p.tree(), p.events(), p.heavy(), settings)
+    new HistoryOps(vertx, ws, revisions, p.persister(), p.tree(), p.events(), p.heavy(), settings)
         .register(ops, besides);
+    new TagOps(vertx, p.store(), ws, revisions, settings).register(ops);
     for (String name : ops.keySet()) {
       if (WorkspaceOp.of(name) == null || WorkspaceOp.of(name).has(WorkspaceOp.Trait.BESIDE)) {
         throw new IllegalStateException("op " + name + " has a handler but no line in WorkspaceOp, or is BESIDE");

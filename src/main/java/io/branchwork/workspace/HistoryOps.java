@@ -4,14 +4,7 @@ import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
-import io.branchwork.core.Failures;
-import io.branchwork.core.Identifiers;
-import io.branchwork.gitstore.PackCatchUp;
-import io.branchwork.gitstore.Repos;
 import io.branchwork.gitstore.WorkspacePaths;
-import io.branchwork.store.Records.RefUpdate;
-import io.branchwork.store.Refs;
-import io.branchwork.store.Store;
 import io.branchwork.views.ReadView;
 import io.branchwork.workspace.files.WorkingCopy;
 import io.branchwork.workspace.git.GitCompare;
@@ -23,41 +16,32 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.lib.TagBuilder;
 import org.eclipse.jgit.revwalk.RevCommit;
-import org.eclipse.jgit.revwalk.RevObject;
-import org.eclipse.jgit.revwalk.RevTag;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.PathFilter;
 
 /**
  * Acting on history: {@code restore} (files as they were at a revision, as uncommitted changes),
- * {@code compare} (what one revision brings over another, as a review shows it), and the
- * project's tags ({@code tags}, {@code tag.create}, {@code tag.delete}), which live in the store
- * beside the branches, so {@code git clone} and {@code ls-remote} see them at once.
+ * and {@code compare} (what one revision brings over another, as a review shows it). Tags are
+ * {@link TagOps}.
  */
 final class HistoryOps {
 
   /** Most paths one {@code restore} names. */
   static final int MAX_PATHS = 1_000;
-  private static final int MAX_MESSAGE = 64 * 1024;
 
   private final Vertx vertx;
-  private final Store store;
   private final Workspace workspace;
   private final Revisions revisions;
   private final Persister persister;
@@ -66,10 +50,9 @@ final class HistoryOps {
   private final WorkerExecutor heavy;
   private final WorkspaceSettings settings;
 
-  HistoryOps(Vertx vertx, Store store, Workspace workspace, Revisions revisions, Persister persister, TreeState tree,
+  HistoryOps(Vertx vertx, Workspace workspace, Revisions revisions, Persister persister, TreeState tree,
       WorkspaceEvents events, WorkerExecutor heavy, WorkspaceSettings settings) {
     this.vertx = vertx;
-    this.store = store;
     this.workspace = workspace;
     this.revisions = revisions;
     this.persister = persister;
@@ -82,9 +65,6 @@ final class HistoryOps {
   void register(Map<String, Op> ops, Map<String, BesideOp> besides) {
     ops.put(WorkspaceOps.RESTORE, this::restore);
     besides.put(WorkspaceOps.COMPARE, this::compare);
-    ops.put(WorkspaceOps.TAGS, this::tags);
-    ops.put(WorkspaceOps.TAG_CREATE, this::tagCreate);
-    ops.put(WorkspaceOps.TAG_DELETE, this::tagDelete);
   }
 
   private String branch() {
@@ -234,100 +214,6 @@ final class HistoryOps {
                   .put("patch", c.patch());
               return BesideOp.Finish.answer(c.truncated() ? out.put("truncated", true) : out);
             })));
-  }
-
-  // --- tags
-
-  private Future<JsonObject> tags(Request r) {
-    return store.repoState(workspace.key().project()).compose(state -> {
-      Map<String, String> tags = new TreeMap<>();
-      state.refs().forEach((name, id) -> {
-        if (name.startsWith(Refs.TAGS_PREFIX)) {
-          tags.put(name.substring(Refs.TAGS_PREFIX.length()), id);
-        }
-      });
-      return present(tags.values()).compose(v -> blocking(() -> describe(tags)));
-    });
-  }
-
-  private Future<Void> present(Collection<String> ids) {
-    return blocking(() -> {
-      for (String id : ids) {
-        if (!PackCatchUp.has(workspace.repo(), ObjectId.fromString(id))) {
-          return false;
-        }
-      }
-      return true;
-    }).compose(all -> all ? Future.succeededFuture()
-        : PackCatchUp.run(vertx, store, workspace.key().project(), workspace.repo(), settings.checkouts().tmpRoot()));
-  }
-
-  private JsonObject describe(Map<String, String> tags) throws Exception {
-    JsonArray out = new JsonArray();
-    try (RevWalk walk = new RevWalk(workspace.repo())) {
-      for (Map.Entry<String, String> t : tags.entrySet()) {
-        RevObject o = walk.parseAny(ObjectId.fromString(t.getValue()));
-        JsonObject tag = new JsonObject().put("name", t.getKey());
-        if (o instanceof RevTag annotated) {
-          walk.parseBody(annotated);
-          tag.put("message", annotated.getFullMessage());
-          if (annotated.getTaggerIdent() != null) {
-            tag.put("tagger", annotated.getTaggerIdent().getName());
-          }
-        }
-        tag.put("commit", walk.peel(o).name());
-        out.add(tag);
-      }
-    }
-    return new JsonObject().put("tags", out);
-  }
-
-  private Future<JsonObject> tagCreate(Request r) {
-    String name = tagName(r.args());
-    String at = Args.optString(r.args(), "at");
-    String message = Args.optString(r.args(), "message");
-    if (message != null && (message.isBlank() || message.length() > MAX_MESSAGE)) {
-      throw BranchworkException.badRequest("'message' must have 1 to " + MAX_MESSAGE + " characters");
-    }
-    return revisions.commit("at", at == null ? Constants.HEAD : at, branch())
-        .compose(commit -> blocking(() -> {
-          if (message == null) {
-            return commit;
-          }
-          TagBuilder tag = new TagBuilder();
-          tag.setTag(name);
-          tag.setObjectId(commit, Constants.OBJ_COMMIT);
-          tag.setTagger(Repos.ident(r.user(), settings.emailDomain()));
-          tag.setMessage(message.endsWith("\n") ? message : message + "\n");
-          try (ObjectInserter ins = workspace.repo().newObjectInserter()) {
-            ObjectId id = ins.insert(tag);
-            ins.flush();
-            return id;
-          }
-        }).compose(id -> workspace.writeRef(Refs.tag(name), null, id)
-            .recover(e -> Future.failedFuture(Failures.normalize(e).code() == ErrorCode.CONFLICT
-                ? BranchworkException.conflict("tag " + name + " exists already") : e))
-            .map(v -> new JsonObject().put("name", name).put("commit", commit.name()))));
-  }
-
-  private Future<JsonObject> tagDelete(Request r) {
-    String name = tagName(r.args());
-    String project = workspace.key().project();
-    return store.repoState(project).compose(state -> {
-      String id = state.refs().get(Refs.tag(name));
-      if (id == null) {
-        return Future.failedFuture(BranchworkException.notFound("no tag " + name));
-      }
-      return store.updateRepo(project, null, null, List.of(new RefUpdate(Refs.tag(name), id, null)));
-    }).map(v -> new JsonObject());
-  }
-
-  private static String tagName(JsonObject args) {
-    String name = Args.string(args, "name");
-    if (!Identifiers.isBranch(name)) {
-      throw BranchworkException.badRequest("not a valid tag name (the rules of a branch name apply)");
-    }
-    return name;
   }
 
   private <T> Future<T> blocking(Callable<T> work) {

@@ -6,7 +6,6 @@ import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.gitstore.Repos;
 import io.branchwork.gitstore.Uncommitted;
-import io.branchwork.gitstore.WorkspacePaths;
 import io.branchwork.workspace.git.GitOps;
 import io.branchwork.workspace.git.ThreeWay.Resolution;
 import io.branchwork.workspace.git.ThreeWay;
@@ -15,9 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.eclipse.jgit.lib.CommitBuilder;
@@ -42,13 +39,10 @@ import org.eclipse.jgit.revwalk.RevWalk;
  */
 final class MergeOps {
 
-  enum Mode { AUTO, FF_ONLY, NO_FF, SQUASH }
 
   /** What an op would do: its result word, the commit it makes (null for none), and what changes. */
   private record Plan(String result, ObjectId next, List<String> changed, List<ThreeWay.Conflict> conflicts) {}
 
-  private static final int MAX_MESSAGE = 64 * 1024;
-  private static final int MAX_RESOLUTIONS = 10_000;
 
   private final Vertx vertx;
   private final Workspace workspace;
@@ -87,9 +81,9 @@ final class MergeOps {
 
   private Future<BesideOp.Work> merge(Request r) {
     String from = Args.string(r.args(), "from");
-    Mode mode = mode(Args.optString(r.args(), "mode"));
-    String message = message(r);
-    Map<String, Resolution> resolutions = resolutions(r.args());
+    MergeArgs.Mode mode = MergeArgs.mode(Args.optString(r.args(), "mode"));
+    String message = MergeArgs.message(r);
+    Map<String, Resolution> resolutions = MergeArgs.resolutions(r.args(), settings.maxFileBytes());
     boolean dryRun = Args.optBoolean(r.args(), "dryRun", false);
     String branch = workspace.key().branch();
     return revisions.commit("from", from, branch).map(theirs -> {
@@ -99,7 +93,7 @@ final class MergeOps {
     });
   }
 
-  private Plan planMerge(Request r, String from, ObjectId oursId, ObjectId theirsId, Mode mode, String message,
+  private Plan planMerge(Request r, String from, ObjectId oursId, ObjectId theirsId, MergeArgs.Mode mode, String message,
       Map<String, Resolution> resolutions) throws Exception {
     Repository repo = workspace.repo();
     String branch = workspace.key().branch();
@@ -110,10 +104,10 @@ final class MergeOps {
         return new Plan("up-to-date", null, List.of(), List.of());
       }
       boolean ff = walk.isMergedInto(ours, theirs);
-      if (mode == Mode.FF_ONLY && !ff) {
+      if (mode == MergeArgs.Mode.FF_ONLY && !ff) {
         throw BranchworkException.conflict(from + " is not ahead of " + branch + ": it cannot be fast-forwarded");
       }
-      if (ff && (mode == Mode.AUTO || mode == Mode.FF_ONLY)) {
+      if (ff && (mode == MergeArgs.Mode.AUTO || mode == MergeArgs.Mode.FF_ONLY)) {
         return new Plan("fast-forward", theirs.copy(), move.changes(ours, theirs).stream()
             .map(HeadMove.Change::path).toList(), List.of());
       }
@@ -123,11 +117,11 @@ final class MergeOps {
         return new Plan("conflicts", null, merged.changed(), merged.conflicts());
       }
       PersonIdent who = Repos.ident(r.user(), settings.emailDomain());
-      String text = message != null ? message : mode == Mode.SQUASH
+      String text = message != null ? message : mode == MergeArgs.Mode.SQUASH
           ? "Squashed " + from + " into " + branch : "Merge " + from + " into " + branch;
       ObjectId next = commit(ins, merged.tree(), text, who, who,
-          mode == Mode.SQUASH ? new ObjectId[] {ours} : new ObjectId[] {ours, theirs});
-      return new Plan(mode == Mode.SQUASH ? "squashed" : "merged", next, merged.changed(), List.of());
+          mode == MergeArgs.Mode.SQUASH ? new ObjectId[] {ours} : new ObjectId[] {ours, theirs});
+      return new Plan(mode == MergeArgs.Mode.SQUASH ? "squashed" : "merged", next, merged.changed(), List.of());
     }
   }
 
@@ -138,8 +132,8 @@ final class MergeOps {
    */
   private Future<BesideOp.Work> replay(Request r, boolean revert) {
     String rev = Args.string(r.args(), "commit");
-    String message = message(r);
-    Map<String, Resolution> resolutions = resolutions(r.args());
+    String message = MergeArgs.message(r);
+    Map<String, Resolution> resolutions = MergeArgs.resolutions(r.args(), settings.maxFileBytes());
     boolean dryRun = Args.optBoolean(r.args(), "dryRun", false);
     return revisions.commit("commit", rev, workspace.key().branch()).map(id -> {
       ObjectId ours = head();
@@ -200,7 +194,7 @@ final class MergeOps {
   private BesideOp.Finish finish(Request r, ObjectId ours, Plan plan, boolean dryRun) {
     JsonObject answer = new JsonObject().put("result", plan.result()).put("changed", new JsonArray(plan.changed()));
     if (!plan.conflicts().isEmpty()) {
-      return BesideOp.Finish.answer(answer.put("conflicts", conflicts(plan.conflicts())));
+      return BesideOp.Finish.answer(answer.put("conflicts", MergeArgs.conflicts(plan.conflicts())));
     }
     if (plan.next() == null) {
       return BesideOp.Finish.answer(answer);
@@ -227,88 +221,6 @@ final class MergeOps {
         return answer.put("commit", plan.next().name());
       });
     };
-  }
-
-  private static JsonArray conflicts(List<ThreeWay.Conflict> conflicts) {
-    JsonArray out = new JsonArray();
-    for (ThreeWay.Conflict c : conflicts) {
-      JsonObject o = new JsonObject().put("path", c.path()).put("kind", c.kind().wire);
-      if (c.base() != null) {
-        o.put("base", c.base());
-      }
-      if (c.ours() != null) {
-        o.put("ours", c.ours());
-      }
-      if (c.theirs() != null) {
-        o.put("theirs", c.theirs());
-      }
-      if (c.text() != null) {
-        o.put("text", c.text());
-      }
-      out.add(o);
-    }
-    return out;
-  }
-
-  private static Mode mode(String s) {
-    if (s == null) {
-      return Mode.AUTO;
-    }
-    return switch (s) {
-      case "auto" -> Mode.AUTO;
-      case "ff-only" -> Mode.FF_ONLY;
-      case "no-ff" -> Mode.NO_FF;
-      case "squash" -> Mode.SQUASH;
-      default -> throw BranchworkException.badRequest("'mode' must be auto, ff-only, no-ff or squash");
-    };
-  }
-
-  private static String message(Request r) {
-    String message = Args.optString(r.args(), "message");
-    if (message != null && (message.isBlank() || message.length() > MAX_MESSAGE)) {
-      throw BranchworkException.badRequest("'message' must have 1 to " + MAX_MESSAGE + " characters");
-    }
-    return message;
-  }
-
-  /** {@code {path: {"content": bin} | {"take": "ours"|"theirs"} | {"delete": true}}}, each path checked. */
-  private Map<String, Resolution> resolutions(JsonObject args) {
-    Object raw = args.getValue("resolutions");
-    if (raw == null) {
-      return Map.of();
-    }
-    if (!(raw instanceof JsonObject all) || all.size() > MAX_RESOLUTIONS) {
-      throw BranchworkException.badRequest("'resolutions' must be an object of at most " + MAX_RESOLUTIONS
-          + " paths");
-    }
-    Map<String, Resolution> out = new LinkedHashMap<>();
-    for (String path : all.fieldNames()) {
-      WorkspacePaths.require(path);
-      if (!(all.getValue(path) instanceof JsonObject how) || how.size() != 1) {
-        throw BranchworkException.badRequest("the resolution of " + path
-            + " must be one of {\"content\"}, {\"take\"} or {\"delete\": true}");
-      }
-      if (how.containsKey("content")) {
-        byte[] bytes = Args.binary(how, "content");
-        if (bytes.length > settings.maxFileBytes()) {
-          throw BranchworkException.tooLarge("the resolution of " + path + " is larger than "
-              + settings.maxFileBytes() + " bytes (limits.maxFileBytes)");
-        }
-        out.put(path, new Resolution.Content(bytes));
-      } else if (how.containsKey("take")) {
-        String side = String.valueOf(how.getValue("take")).toLowerCase(Locale.ROOT);
-        if (!side.equals("ours") && !side.equals("theirs")) {
-          throw BranchworkException.badRequest("'take' must be ours or theirs");
-        }
-        out.put(path, new Resolution.Take(side.equals("ours")));
-      } else if (Boolean.TRUE.equals(how.getValue("delete"))) {
-        out.put(path, new Resolution.Delete());
-      } else {
-        throw BranchworkException.badRequest("the resolution of " + path
-            + " must be one of {\"content\"}, {\"take\"} or {\"delete\": true}");
-      }
-    }
-    return out;
   }
 
   private <T> Future<T> blocking(Callable<T> work) {

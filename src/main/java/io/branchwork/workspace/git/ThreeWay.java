@@ -1,7 +1,5 @@
 package io.branchwork.workspace.git;
 
-import io.branchwork.core.BranchworkException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -10,23 +8,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import org.eclipse.jgit.diff.RawText;
-import org.eclipse.jgit.diff.Sequence;
 import org.eclipse.jgit.dircache.DirCache;
-import org.eclipse.jgit.dircache.DirCacheBuilder;
-import org.eclipse.jgit.dircache.DirCacheEntry;
 import org.eclipse.jgit.lib.Config;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
-import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.TreeFormatter;
-import org.eclipse.jgit.merge.MergeFormatter;
-import org.eclipse.jgit.merge.MergeResult;
 import org.eclipse.jgit.merge.MergeStrategy;
 import org.eclipse.jgit.merge.ResolveMerger;
 import org.eclipse.jgit.revwalk.RevCommit;
@@ -77,9 +67,6 @@ public final class ThreeWay {
     }
   }
 
-  /** Conflicts listed with text at most; beyond it, the rest carry no text. */
-  static final int MAX_TEXT_CONFLICTS = 100;
-
   private ThreeWay() {}
 
   /**
@@ -116,7 +103,7 @@ public final class ThreeWay {
     }
     Merge m = new Merge(repo, ins, config, names, maxTextBytes, resolutions);
     ObjectId tree = m.trees("", baseTree, oursTree, theirsTree);
-    requireNoStrayResolutions(resolutions, m.conflicts);
+    MergeIndex.requireNoStrayResolutions(resolutions, m.conflicts);
     if (m.conflicts.isEmpty() || m.unresolved == 0) {
       return new Result(tree, List.of(), changed(repo, ours, tree));
     }
@@ -152,17 +139,17 @@ public final class ThreeWay {
     merger.setDirCache(index);
     merger.setCommitNames(new String[] {"base", names[0], names[1]});
     if (merger.merge(ours, theirs)) {
-      requireNoStrayResolutions(resolutions, List.of());
+      MergeIndex.requireNoStrayResolutions(resolutions, List.of());
       ObjectId tree = merger.getResultTreeId();
       return new Result(tree, List.of(), changed(repo, ours, tree));
     }
-    List<Conflict> conflicts = conflicts(repo, index, merger.getMergeResults(), names, maxTextBytes, "");
-    requireNoStrayResolutions(resolutions, conflicts);
+    List<Conflict> conflicts = MergeIndex.conflicts(repo, index, merger.getMergeResults(), names, maxTextBytes, "");
+    MergeIndex.requireNoStrayResolutions(resolutions, conflicts);
     if (resolutions.keySet().containsAll(conflicts.stream().map(Conflict::path).toList())) {
-      ObjectId tree = resolve(index, ins, resolutions);
+      ObjectId tree = MergeIndex.resolve(index, ins, resolutions);
       return new Result(tree, List.of(), changed(repo, ours, tree));
     }
-    TreeSet<String> changed = new TreeSet<>(changed(repo, ours, resolve(index, ins, Map.of())));
+    TreeSet<String> changed = new TreeSet<>(changed(repo, ours, MergeIndex.resolve(index, ins, Map.of())));
     conflicts.forEach(c -> changed.add(c.path()));
     return new Result(null, conflicts, List.copyOf(changed));
   }
@@ -266,7 +253,7 @@ public final class ThreeWay {
       if (merger.merge(ours, theirs)) {
         return merger.getResultTreeId();
       }
-      List<Conflict> found = conflicts(repo, index, merger.getMergeResults(), names, maxTextBytes, prefix);
+      List<Conflict> found = MergeIndex.conflicts(repo, index, merger.getMergeResults(), names, maxTextBytes, prefix);
       conflicts.addAll(found);
       Map<String, Resolution> here = new HashMap<>();
       for (Conflict c : found) {
@@ -277,7 +264,7 @@ public final class ThreeWay {
           here.put(c.path().substring(prefix.length()), r);
         }
       }
-      return resolve(index, ins, here);
+      return MergeIndex.resolve(index, ins, here);
     }
   }
 
@@ -301,105 +288,5 @@ public final class ThreeWay {
       }
     }
     return out;
-  }
-
-  private static void requireNoStrayResolutions(Map<String, Resolution> resolutions, List<Conflict> conflicts) {
-    for (String path : resolutions.keySet()) {
-      if (conflicts.stream().noneMatch(c -> c.path().equals(path))) {
-        throw BranchworkException.badRequest("'resolutions' names " + path + ", which is not in conflict");
-      }
-    }
-  }
-
-  private static List<Conflict> conflicts(Repository repo, DirCache index,
-      Map<String, MergeResult<? extends Sequence>> results, String[] names, int maxTextBytes, String prefix)
-      throws IOException {
-    Map<String, ObjectId[]> stages = new TreeMap<>();
-    for (int i = 0; i < index.getEntryCount(); i++) {
-      DirCacheEntry e = index.getEntry(i);
-      if (e.getStage() != DirCacheEntry.STAGE_0) {
-        stages.computeIfAbsent(e.getPathString(), k -> new ObjectId[4])[e.getStage()] = e.getObjectId();
-      }
-    }
-    List<Conflict> out = new ArrayList<>();
-    try (ObjectReader reader = repo.newObjectReader()) {
-      for (Map.Entry<String, ObjectId[]> s : stages.entrySet()) {
-        ObjectId[] st = s.getValue();
-        Kind kind = st[1] == null ? Kind.ADD_ADD : st[2] == null ? Kind.DELETE_MODIFY
-            : st[3] == null ? Kind.MODIFY_DELETE : Kind.CONTENT;
-        MergeResult<? extends Sequence> merged = results.get(s.getKey());
-        boolean binary = merged == null || binary(reader, st, maxTextBytes);
-        String text = null;
-        if (!binary && out.size() < MAX_TEXT_CONFLICTS) {
-          ByteArrayOutputStream buf = new ByteArrayOutputStream();
-          @SuppressWarnings("unchecked")
-          MergeResult<RawText> asText = (MergeResult<RawText>) merged;
-          new MergeFormatter().formatMerge(buf, asText, "base", names[0], names[1], StandardCharsets.UTF_8);
-          text = buf.toString(StandardCharsets.UTF_8);
-        }
-        out.add(new Conflict(prefix + s.getKey(), binary && kind == Kind.CONTENT ? Kind.BINARY : kind, name(st[1]),
-            name(st[2]), name(st[3]), text));
-      }
-    }
-    return out;
-  }
-
-  /** Whether a side is binary, or too big to show as text (then it is not read at all). */
-  private static boolean binary(ObjectReader reader, ObjectId[] stages, int maxTextBytes) throws IOException {
-    for (ObjectId id : stages) {
-      if (id == null) {
-        continue;
-      }
-      var blob = reader.open(id, Constants.OBJ_BLOB);
-      if (blob.getSize() > maxTextBytes || RawText.isBinary(blob.getCachedBytes(maxTextBytes))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String name(ObjectId id) {
-    return id == null ? null : id.name();
-  }
-
-  /** The merged index with every conflict settled as resolved (unresolved ones left out), written as a tree. */
-  private static ObjectId resolve(DirCache index, ObjectInserter ins, Map<String, Resolution> resolutions)
-      throws IOException {
-    DirCache out = DirCache.newInCore();
-    DirCacheBuilder b = out.builder();
-    Map<String, DirCacheEntry[]> conflicted = new TreeMap<>();
-    for (int i = 0; i < index.getEntryCount(); i++) {
-      DirCacheEntry e = index.getEntry(i);
-      if (e.getStage() == DirCacheEntry.STAGE_0) {
-        b.add(e);
-      } else {
-        conflicted.computeIfAbsent(e.getPathString(), k -> new DirCacheEntry[4])[e.getStage()] = e;
-      }
-    }
-    for (Map.Entry<String, DirCacheEntry[]> c : conflicted.entrySet()) {
-      DirCacheEntry[] st = c.getValue();
-      // Keyed by the path in the directory the index is of.
-      Resolution r = resolutions.get(c.getKey());
-      DirCacheEntry kept = null;
-      if (r instanceof Resolution.Content content) {
-        kept = new DirCacheEntry(c.getKey());
-        DirCacheEntry like = st[2] != null ? st[2] : st[3];
-        kept.setFileMode(like != null && like.getFileMode() == FileMode.EXECUTABLE_FILE
-            ? FileMode.EXECUTABLE_FILE : FileMode.REGULAR_FILE);
-        kept.setObjectId(ins.insert(Constants.OBJ_BLOB, content.bytes()));
-      } else if (r instanceof Resolution.Take take) {
-        DirCacheEntry side = take.ours() ? st[2] : st[3];
-        if (side != null) {
-          kept = new DirCacheEntry(c.getKey());
-          kept.setFileMode(side.getFileMode());
-          kept.setObjectId(side.getObjectId());
-        }
-      }
-      if (kept != null) {
-        b.add(kept);
-      }
-    }
-    b.finish();
-    return out.writeTree(ins);
   }
 }
