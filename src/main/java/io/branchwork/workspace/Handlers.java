@@ -42,7 +42,7 @@ final class Handlers {
     p.lock().register(ops);
     new CheckpointOps(ws.key(), p.persister(), p.store(), p.events(), p.tree().files()).register(ops);
     new ReceiveOps(vertx, p.store(), ws, p.persister(), move, settings.checkouts().tmpRoot()).register(ops);
-    new MergeOps(vertx, ws, revisions, move, git, p.heavy(), settings).register(besides);
+    new MergeOps(vertx, ws, revisions, move, p.heavy(), settings).register(besides);
     new HistoryOps(vertx, ws, revisions, p.persister(), p.tree(), p.events(), p.heavy(), settings)
         .register(ops, besides);
     new TagOps(vertx, p.store(), ws, revisions, settings).register(ops);

@@ -6,9 +6,8 @@ import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.gitstore.Repos;
 import io.branchwork.gitstore.Uncommitted;
-import io.branchwork.workspace.git.GitOps;
-import io.branchwork.workspace.git.ThreeWay.Resolution;
 import io.branchwork.workspace.git.ThreeWay;
+import io.branchwork.workspace.git.ThreeWay.Resolution;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -48,18 +47,16 @@ final class MergeOps {
   private final Workspace workspace;
   private final Revisions revisions;
   private final HeadMove move;
-  private final GitOps git;
   /** Merges run here, bounded like diff: files past diff.maxFileBytes merge as binary. */
   private final WorkerExecutor heavy;
   private final WorkspaceSettings settings;
 
-  MergeOps(Vertx vertx, Workspace workspace, Revisions revisions, HeadMove move, GitOps git, WorkerExecutor heavy,
+  MergeOps(Vertx vertx, Workspace workspace, Revisions revisions, HeadMove move, WorkerExecutor heavy,
       WorkspaceSettings settings) {
     this.vertx = vertx;
     this.workspace = workspace;
     this.revisions = revisions;
     this.move = move;
-    this.git = git;
     this.heavy = heavy;
     this.settings = settings;
   }
