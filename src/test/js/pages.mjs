@@ -96,6 +96,22 @@ export async function page(browser, name, url, { viewport = { width: 1400, heigh
   return tab;
 }
 
+/** An HTTP call to the node at `base`, JSON unless `type` says otherwise; a failure fails the run. */
+export async function http(base, method, url, token, body, type = 'application/json') {
+  const res = await fetch(`${base}${url}`, { method, body: type === 'application/json' && body ? JSON.stringify(body) : body,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': type } : {}) } });
+  const text = await res.text();
+  if (!res.ok) fail(`${method} ${url}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : {};
+}
+
+/** Registers `name` (password "secret of <name>") and signs in: { user, token }. */
+export async function user(base, name) {
+  await http(base, 'POST', '/api/users', null, { username: name, password: `secret of ${name}` });
+  const { token } = await http(base, 'POST', '/api/sessions', null, { username: name, password: `secret of ${name}` });
+  return { user: name, token };
+}
+
 /** Replaces the open file's text by typing, as a user would, then saves with Ctrl+S (unless `save` is false). */
 export async function typeInto(tab, text, save = true) {
   await tab.click('.cm-content');

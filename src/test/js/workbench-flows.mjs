@@ -12,8 +12,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BranchworkClient } from '../../../clients/js/src/index.js';
-import { Failure, checkErrors, editorText, expectedStatuses, fail, launch, openFile, page, proxy, report, share, step, typeInto,
-  waitText } from './pages.mjs';
+import { checkErrors, editorText, expectedStatuses, fail, Failure, http as httpAt, launch, openFile, page, proxy,
+  report, share, step, typeInto, user as userAt, waitText } from './pages.mjs';
 
 const { PORT, ARCHIVE, SHOTS } = process.env;
 /** With SHOTS (a folder), pictures of the moments a person would look at. */
@@ -21,18 +21,8 @@ const shot = (tab, name) => (SHOTS ? tab.screenshot({ path: `${SHOTS}/${name}.pn
 const base = `http://127.0.0.1:${PORT}`;
 setTimeout(() => report('timed out', 'flows'), 170000);
 
-async function http(method, url, token, body, type = 'application/json') {
-  const res = await fetch(`${base}${url}`, { method, body: type === 'application/json' && body ? JSON.stringify(body) : body,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': type } : {}) } });
-  const text = await res.text();
-  if (!res.ok) fail(`${method} ${url}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : {};
-}
-async function user(name) {
-  await http('POST', '/api/users', null, { username: name, password: `secret of ${name}` });
-  const { token } = await http('POST', '/api/sessions', null, { username: name, password: `secret of ${name}` });
-  return { user: name, token };
-}
+const http = (method, url, token, body, type) => httpAt(base, method, url, token, body, type);
+const user = (name) => userAt(base, name);
 /** What a file holds on a branch, read by a library client of its own. */
 async function stored(token, branch, file) {
   const c = new BranchworkClient({ url: `ws://127.0.0.1:${PORT}/ws`, token });

@@ -6,25 +6,16 @@
 // FAILSHOTS, SHOTS (optional pictures). Prints "ok" when every check passed.
 import { readFileSync } from 'node:fs';
 import { BranchworkClient } from '../../../clients/js/src/index.js';
-import { Failure, checkErrors, fail, launch, page, report, step, waitText } from './pages.mjs';
+
+import { checkErrors, fail, Failure, http as httpAt, launch, page, report, step, user as userAt, waitText } from './pages.mjs';
 
 const { PORT, ARCHIVE, SHOTS } = process.env;
 const base = `http://127.0.0.1:${PORT}`;
 const shot = (tab, name) => (SHOTS ? tab.screenshot({ path: `${SHOTS}/${name}.png` }) : undefined);
 setTimeout(() => report('timed out', 'merge'), 150000);
 
-async function http(method, url, token, body, type = 'application/json') {
-  const res = await fetch(`${base}${url}`, { method, body: type === 'application/json' && body ? JSON.stringify(body) : body,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': type } : {}) } });
-  const text = await res.text();
-  if (!res.ok) fail(`${method} ${url}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : {};
-}
-async function user(name) {
-  await http('POST', '/api/users', null, { username: name, password: `secret of ${name}` });
-  const { token } = await http('POST', '/api/sessions', null, { username: name, password: `secret of ${name}` });
-  return { user: name, token };
-}
+const http = (method, url, token, body, type) => httpAt(base, method, url, token, body, type);
+const user = (name) => userAt(base, name);
 const text = (bytes) => new TextDecoder().decode(bytes);
 
 async function main() {

@@ -213,14 +213,6 @@ public final class WipTree {
     }
     FileMode mode = link ? FileMode.SYMLINK : Files.isExecutable(file) ? FileMode.EXECUTABLE_FILE : FileMode.REGULAR_FILE;
     Instant modified = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant();
-    return new DirCacheEditor.PathEdit(path) {
-      @Override
-      public void apply(DirCacheEntry e) {
-        e.setFileMode(mode);
-        e.setObjectId(blob);
-        e.setLength(length);
-        e.setLastModified(modified);
-      }
-    };
+    return IndexEdits.set(path, mode, blob, length, modified);
   }
 }

@@ -3,6 +3,7 @@ package io.branchwork.workspace;
 import io.branchwork.contract.Events;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.gitstore.GitBranches;
+import io.branchwork.gitstore.IndexEdits;
 import io.branchwork.workspace.files.WorkingCopy;
 import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.json.JsonObject;
@@ -18,7 +19,6 @@ import java.util.Map;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheCheckout;
 import org.eclipse.jgit.dircache.DirCacheEditor;
-import org.eclipse.jgit.dircache.DirCacheEntry;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
@@ -182,15 +182,7 @@ final class HeadMove {
         long length = Files.size(written);
         Instant modified = Files.getLastModifiedTime(written).toInstant();
         FileMode mode = modes.get(c.path());
-        edit.add(new DirCacheEditor.PathEdit(c.path()) {
-          @Override
-          public void apply(DirCacheEntry e) {
-            e.setFileMode(mode);
-            e.setObjectId(blob);
-            e.setLength(length);
-            e.setLastModified(modified);
-          }
-        });
+        edit.add(IndexEdits.set(c.path(), mode, blob, length, modified));
       }
       edit.commit();
       move(head, next);

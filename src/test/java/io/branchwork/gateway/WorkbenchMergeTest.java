@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.branchwork.support.Browser;
 import io.branchwork.support.TestNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,14 +27,7 @@ class WorkbenchMergeTest {
   void mergeInThePage() throws Exception {
     Path archive = WorkbenchTest.repositoryArchive(dir);
     try (TestNode node = TestNode.start(dir.resolve("node"))) {
-      Map<String, String> env = new HashMap<>(Map.of("PORT", String.valueOf(node.node.port()),
-          "ARCHIVE", archive.toString(),
-          "FAILSHOTS", Files.createDirectories(Path.of("target/workbench-failures")).toAbsolutePath().toString()));
-      String shots = System.getProperty("workbench.shots");
-      if (shots != null) {
-        env.put("SHOTS", Files.createDirectories(Path.of(shots)).toAbsolutePath().toString());
-      }
-      String out = Browser.run("workbench-merge.mjs", env, 200);
+      String out = Browser.workbench("workbench-merge.mjs", node.node.port(), archive, 200);
       assertTrue(out.endsWith("ok\n"), out);
     }
   }

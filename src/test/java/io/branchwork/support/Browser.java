@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -20,6 +21,21 @@ public final class Browser {
   private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
 
   private Browser() {}
+
+  /**
+   * Runs a workbench script against a node: PORT and ARCHIVE set, failures' screenshots in
+   * {@code target/workbench-failures}, and with {@code -Dworkbench.shots=DIR} pictures of a
+   * passing run there (SHOTS). Answers its output.
+   */
+  public static String workbench(String script, int port, Path archive, int seconds) throws Exception {
+    Map<String, String> env = new HashMap<>(Map.of("PORT", String.valueOf(port), "ARCHIVE", archive.toString(),
+        "FAILSHOTS", Files.createDirectories(Path.of("target/workbench-failures")).toAbsolutePath().toString()));
+    String shots = System.getProperty("workbench.shots");
+    if (shots != null) {
+      env.put("SHOTS", Files.createDirectories(Path.of(shots)).toAbsolutePath().toString());
+    }
+    return run(script, env, seconds);
+  }
 
   /** Runs {@code script} with {@code env} (plus CHROMIUM) for at most {@code seconds}; answers its output. */
   public static String run(String script, Map<String, String> env, int seconds) throws Exception {

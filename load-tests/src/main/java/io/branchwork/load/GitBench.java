@@ -50,10 +50,7 @@ public final class GitBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> opts = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      opts.put(args[i], args[i + 1]);
-    }
+    Map<String, String> opts = LoadRunner.options(args);
     GitBench bench = new GitBench(opts);
     try {
       bench.run();

@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -487,6 +488,15 @@ public final class LoadRunner {
 
   static void run(Path dir, String... cmd) throws Exception {
     capture(dir, cmd);
+  }
+
+  /** A harness's command line as {@code --name value} pairs. */
+  static Map<String, String> options(String[] args) {
+    Map<String, String> opts = new HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      opts.put(args[i], args[i + 1]);
+    }
+    return opts;
   }
 
   /** Runs a command; answers what it printed, or fails with it. */
