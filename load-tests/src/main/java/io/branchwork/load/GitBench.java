@@ -188,18 +188,6 @@ public final class GitBench {
   }
 
   private void write(long started) throws Exception {
-    Files.createDirectories(out);
-    JsonArray rows = new JsonArray();
-    StringBuilder table = new StringBuilder("| row | p50 | p99 | n | notes |\n|---|---:|---:|---:|---|\n");
-    for (Result r : results) {
-      rows.add(r.toJson());
-      table.append(String.format("| %s | %.1f ms | %.1f ms | %d | %s |%n", r.name, r.p(50) / 1000, r.p(99) / 1000,
-          r.latency.getTotalCount(), r.extra.encode()));
-    }
-    JsonObject report = new JsonObject().put("started", started).put("store", store).put("mb", mb)
-        .put("cores", Runtime.getRuntime().availableProcessors()).put("results", rows);
-    Files.writeString(out.resolve("latest.json"), report.encodePrettily());
-    Files.writeString(out.resolve("table.md"), table.toString());
-    LoadRunner.log("results in " + out.toAbsolutePath());
+    Result.write(out, results, new JsonObject().put("started", started).put("store", store).put("mb", mb));
   }
 }

@@ -3,7 +3,6 @@ package io.branchwork.load;
 import io.branchwork.core.FileTrees;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -171,18 +170,6 @@ public final class MergeBench {
   }
 
   private void write(long started) throws Exception {
-    Files.createDirectories(out);
-    JsonArray rows = new JsonArray();
-    StringBuilder table = new StringBuilder("| row | p50 | p99 | n | notes |\n|---|---:|---:|---:|---|\n");
-    for (Result r : results) {
-      rows.add(r.toJson());
-      table.append(String.format("| %s | %.1f ms | %.1f ms | %d | %s |%n", r.name, r.p(50) / 1000, r.p(99) / 1000,
-          r.latency.getTotalCount(), r.extra.encode()));
-    }
-    JsonObject report = new JsonObject().put("started", started).put("branches", branches)
-        .put("cores", Runtime.getRuntime().availableProcessors()).put("results", rows);
-    Files.writeString(out.resolve("latest.json"), report.encodePrettily());
-    Files.writeString(out.resolve("table.md"), table.toString());
-    LoadRunner.log("results in " + out.toAbsolutePath());
+    Result.write(out, results, new JsonObject().put("started", started).put("branches", branches));
   }
 }

@@ -1,6 +1,10 @@
 package io.branchwork.load;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
@@ -46,5 +50,24 @@ final class Result {
 
   private static double round(double v) {
     return Math.round(v * 10) / 10.0;
+  }
+
+  /**
+   * Writes a harness's rows to {@code out}: {@code latest.json} ({@code report} with the rows and
+   * the machine's cores) and {@code table.md} (p50, p99, count, notes per row).
+   */
+  static void write(Path out, List<Result> results, JsonObject report) throws Exception {
+    Files.createDirectories(out);
+    JsonArray rows = new JsonArray();
+    StringBuilder table = new StringBuilder("| row | p50 | p99 | n | notes |\n|---|---:|---:|---:|---|\n");
+    for (Result r : results) {
+      rows.add(r.toJson());
+      table.append(String.format("| %s | %.1f ms | %.1f ms | %d | %s |%n", r.name, r.p(50) / 1000, r.p(99) / 1000,
+          r.latency.getTotalCount(), r.extra.encode()));
+    }
+    report.put("cores", Runtime.getRuntime().availableProcessors()).put("results", rows);
+    Files.writeString(out.resolve("latest.json"), report.encodePrettily());
+    Files.writeString(out.resolve("table.md"), table.toString());
+    LoadRunner.log("results in " + out.toAbsolutePath());
   }
 }
