@@ -64,6 +64,12 @@ export interface Comparison {
   commits: Commit[]; files: { path: string; change: string; additions: number; deletions: number; binary: boolean }[];
   patch: string; truncated?: boolean;
 }
+/** A customizer parameter of a model. */
+export interface Param {
+  name: string; type: 'number' | 'boolean' | 'string' | 'vector'; default: unknown;
+  min?: number; max?: number; step?: number; options?: { value: unknown; label?: string }[];
+  group?: string; description?: string;
+}
 export interface Tag { name: string; commit: string; message?: string; tagger?: string }
 
 export class BranchworkClient {
@@ -108,6 +114,7 @@ export class BranchworkClient {
   save(options?: Keyed): Promise<{ version: number; bytes: number }>;
   compile(entry: string, options?: Record<string, unknown>): Promise<Record<string, unknown> & { diagnostics?: Diagnostic[] }>;
   who(): Promise<{ users: { user: string; sessions: number }[] }>;
+  params(entry: string): Promise<{ params: Param[] }>;
   merge(from: string, options?: Keyed & MergeOptions & { mode?: 'auto' | 'ff-only' | 'no-ff' | 'squash'; message?: string }): Promise<MergeResult>;
   revert(commit: string, options?: Keyed & MergeOptions & { message?: string }): Promise<MergeResult>;
   cherryPick(commit: string, options?: Keyed & MergeOptions): Promise<MergeResult>;

@@ -22,6 +22,7 @@ public enum WorkspaceOp {
   LOG(WorkspaceOps.LOG, Role.READER, Trait.HEAVY, Trait.BESIDE),
   BRANCHES(WorkspaceOps.BRANCHES, Role.READER),
   COMPILE(WorkspaceOps.COMPILE, Role.READER, Trait.HEAVY),
+  PARAMS(WorkspaceOps.PARAMS, Role.READER),
   WHO(WorkspaceOps.WHO, Role.READER),
   WRITE(WorkspaceOps.WRITE, Role.WRITER, Trait.CHANGE, Trait.DURABLE),
   DELETE(WorkspaceOps.DELETE, Role.WRITER, Trait.CHANGE, Trait.DURABLE),

@@ -33,8 +33,8 @@ final class Handlers {
     Revisions revisions = new Revisions(vertx, p.store(), ws.key().project(), ws.repo(), settings.checkouts().tmpRoot());
     HeadMove move = new HeadMove(ws, p.persister(), p.tree(), p.events(), settings.checkouts());
     new FileOps(vertx, p.tree(), p.events(), p.persister()).register(ops, groups);
-    new CompileOps(new CompileHandler(p.tree().files(), ws.repo().getDirectory().toPath(), settings.compile()),
-        p.heavy()).register(ops);
+    new CompileOps(vertx, p.tree().files(), new CompileHandler(p.tree().files(), ws.repo().getDirectory().toPath(),
+        settings.compile()), p.heavy()).register(ops);
     new GitOpHandlers(vertx, ws, git, revisions, p.events(), p.heavy(), settings).register(ops, besides);
     new BranchHandlers(vertx, p.store(), new AllocatorClient(vertx, settings.requestTimeoutMs()), ws,
         new GitBranches(ws.repo()), p.events(), settings.checkouts()).register(ops);

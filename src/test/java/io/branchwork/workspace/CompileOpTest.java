@@ -69,4 +69,21 @@ class CompileOpTest {
   private static JsonObject compile(TestNode node, WorkspaceKey key) {
     return node.ws(key, "alice", "compile", new JsonObject().put("entry", "main.scad"));
   }
+
+  @Test
+  @DisplayName("Verifies that params answers the entry file's customizer parameters, and not_found or bad_request for a missing or bad entry")
+  void params() {
+    try (TestNode node = TestNode.start(dir.resolve("params"))) {
+      WorkspaceKey key = node.openNewProject(node.login("carl"), "cust", "h");
+      node.writeText(key, "carl", "box.scad", "/* [Size] */\n// how wide\nwidth = 30; // [10:90]\nmodule b() {}\n");
+      JsonObject p = node.ws(key, "carl", "params", new JsonObject().put("entry", "box.scad")).getJsonArray("params")
+          .getJsonObject(0);
+      assertEquals(new JsonObject().put("name", "width").put("type", "number").put("default", 30).put("min", 10)
+          .put("max", 90).put("group", "Size").put("description", "how wide"), p);
+      assertEquals(ErrorCode.NOT_FOUND, assertThrows(BranchworkException.class,
+          () -> node.ws(key, "carl", "params", new JsonObject().put("entry", "none.scad"))).code());
+      assertEquals(ErrorCode.BAD_REQUEST, assertThrows(BranchworkException.class,
+          () -> node.ws(key, "carl", "params", new JsonObject().put("entry", "../x.scad"))).code());
+    }
+  }
 }
