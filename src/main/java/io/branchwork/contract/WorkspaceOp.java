@@ -18,7 +18,7 @@ public enum WorkspaceOp {
   LIST(WorkspaceOps.LIST, Role.READER, Trait.SETTLED_READ),
   READ(WorkspaceOps.READ, Role.READER, Trait.SETTLED_READ),
   STATUS(WorkspaceOps.STATUS, Role.READER),
-  DIFF(WorkspaceOps.DIFF, Role.READER, Trait.HEAVY),
+  DIFF(WorkspaceOps.DIFF, Role.READER, Trait.HEAVY, Trait.BESIDE),
   LOG(WorkspaceOps.LOG, Role.READER, Trait.HEAVY, Trait.BESIDE),
   BRANCHES(WorkspaceOps.BRANCHES, Role.READER),
   COMPILE(WorkspaceOps.COMPILE, Role.READER, Trait.HEAVY),

@@ -9,6 +9,7 @@ import io.branchwork.core.Failures;
 import io.branchwork.gitstore.Repos;
 import io.branchwork.gitstore.WorkspacePaths;
 import io.branchwork.workspace.git.GitOps;
+import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -19,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.revwalk.RevWalk;
 
 /**
  * The git ops that read or extend the open branch: status, diff, commit, log. JGit work
@@ -37,9 +40,12 @@ final class GitOpHandlers {
   /** The bounds of diff and log, and the commits' e-mail domain. */
   private final WorkspaceSettings settings;
   private final Revisions revisions;
+  /** Makes the working tree durable as the work-in-progress commit that {@code diff} reads. */
+  private final Persister persister;
 
-  GitOpHandlers(Vertx vertx, Workspace workspace, GitOps git, Revisions revisions, WorkspaceEvents events,
-      WorkerExecutor heavy, WorkspaceSettings settings) {
+  GitOpHandlers(Vertx vertx, Workspace workspace, GitOps git, Revisions revisions, Persister persister,
+      WorkspaceEvents events, WorkerExecutor heavy, WorkspaceSettings settings) {
+    this.persister = persister;
     this.revisions = revisions;
     this.vertx = vertx;
     this.workspace = workspace;
@@ -51,7 +57,7 @@ final class GitOpHandlers {
 
   void register(Map<String, Op> ops, Map<String, BesideOp> besides) {
     ops.put(WorkspaceOps.STATUS, r -> blocking(git::status).map(GitJson::status));
-    ops.put(WorkspaceOps.DIFF, this::diff);
+    besides.put(WorkspaceOps.DIFF, this::diff);
     ops.put(WorkspaceOps.COMMIT, this::commit);
     besides.put(WorkspaceOps.LOG, this::log);
   }
@@ -60,12 +66,31 @@ final class GitOpHandlers {
     return vertx.executeBlocking(work, false);
   }
 
-  private Future<JsonObject> diff(Request r) {
+  /**
+   * The working tree against HEAD, beside the mailbox: in its turn everything changed so far is
+   * made durable, which captures the working tree as the work-in-progress commit; the patch is
+   * then the diff of that commit's tree against HEAD's, read from commits while the workspace
+   * goes on (a long diff no longer holds up every other op).
+   */
+  private Future<BesideOp.Work> diff(Request r) {
     String path = Args.optString(r.args(), "path");
     if (path != null) {
       WorkspacePaths.require(path);
     }
-    return heavy.executeBlocking(() -> git.diff(path, settings.diff()), false).map(GitJson::patch);
+    return persister.flush().map(v -> {
+      String head = persister.durableHead();
+      String wip = persister.durableWip();
+      return () -> heavy.executeBlocking(() -> {
+        if (head == null) {
+          return git.diff(path, settings.diff()); // no commit yet: nothing to read from
+        }
+        try (RevWalk walk = new RevWalk(workspace.repo())) {
+          ObjectId headTree = walk.parseCommit(ObjectId.fromString(head)).getTree();
+          ObjectId workTree = wip == null ? headTree : walk.parseCommit(ObjectId.fromString(wip)).getTree();
+          return git.diff(headTree, workTree, path, settings.diff());
+        }
+      }, false).map(p -> BesideOp.Finish.answer(GitJson.patch(p)));
+    });
   }
 
   private Future<JsonObject> commit(Request r) {

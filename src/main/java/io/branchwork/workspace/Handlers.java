@@ -35,7 +35,7 @@ final class Handlers {
     new FileOps(vertx, p.tree(), p.events(), p.persister()).register(ops, groups);
     new CompileOps(vertx, p.tree().files(), new CompileHandler(p.tree().files(), ws.repo().getDirectory().toPath(),
         settings.compile()), p.heavy()).register(ops);
-    new GitOpHandlers(vertx, ws, git, revisions, p.events(), p.heavy(), settings).register(ops, besides);
+    new GitOpHandlers(vertx, ws, git, revisions, p.persister(), p.events(), p.heavy(), settings).register(ops, besides);
     new BranchHandlers(vertx, p.store(), new AllocatorClient(vertx, settings.requestTimeoutMs()), ws,
         new GitBranches(ws.repo()), p.events(), settings.checkouts()).register(ops);
     new Presence(p.events(), p.head(), p.lock()::holderGone).register(ops);

@@ -106,6 +106,35 @@ public final class GitOps {
   }
 
   /**
+   * The same patch as {@link #diff(String, BoundedDiff)}, between two trees (HEAD's, and the
+   * tree of the work in progress as a durability round captured it), so that it reads commits,
+   * not the working tree, and can run while the workspace goes on. Blocking.
+   */
+  public Patch diff(ObjectId headTree, ObjectId workTree, String path, BoundedDiff bounds) throws IOException {
+    long deadline = System.nanoTime() + bounds.timeoutMs() * 1_000_000;
+    BoundedDiff.Patch out = new BoundedDiff.Patch(bounds.maxPatchBytes());
+    boolean truncated = false;
+    if (!headTree.equals(workTree)) {
+      try (DiffFormatter df = new DiffFormatter(out); ObjectReader reader = repo.newObjectReader()) {
+        df.setRepository(repo);
+        df.setBinaryFileThreshold(bounds.maxFileBytes());
+        df.setDiffComparator(BoundedDiff.comparator(deadline));
+        if (path != null) {
+          df.setPathFilter(PathFilterGroup.createFromStrings(path));
+        }
+        df.format(df.scan(new CanonicalTreeParser(null, reader, headTree),
+            new CanonicalTreeParser(null, reader, workTree)));
+        df.flush();
+      } catch (BoundedDiff.TooSlow e) {
+        throw bounds.tooSlow();
+      } catch (BoundedDiff.Full e) {
+        truncated = true;
+      }
+    }
+    return new Patch(truncated ? out.text() + bounds.truncationNote() : out.text(), truncated);
+  }
+
+  /**
    * Commits every change, or only those under {@code paths}; answers the new commit's id. One
    * status pass finds the changes and only those are staged, so a large tree is walked once.
    */
