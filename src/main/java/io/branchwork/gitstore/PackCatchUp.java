@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -72,6 +73,23 @@ public final class PackCatchUp {
               return null;
             }, false)))
         .mapEmpty();
+  }
+
+  /**
+   * Answers once {@code repo} holds every one of {@code ids}: at once when it does already,
+   * otherwise after catching up with the store's packs ({@link #run}). Whether they are there
+   * then is the caller's to check: an id the store does not hold stays missing.
+   */
+  public static Future<Void> ensure(Vertx vertx, Store store, String project, Repository repo, Path tmpRoot,
+      Collection<ObjectId> ids) {
+    return vertx.executeBlocking(() -> {
+      for (ObjectId id : ids) {
+        if (!has(repo, id)) {
+          return false;
+        }
+      }
+      return true;
+    }, false).compose(all -> all ? Future.succeededFuture() : run(vertx, store, project, repo, tmpRoot));
   }
 
   /** Whether {@code repo} has {@code id} (blocking). */

@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.eclipse.jgit.lib.ObjectId;
@@ -60,9 +61,7 @@ final class ReceiveOps {
       return Future.failedFuture(BranchworkException.conflict("branch " + branch + " moved to "
           + persister.durableHead() + " meanwhile; fetch first"));
     }
-    return vertx.executeBlocking(() -> PackCatchUp.has(repo, next), false)
-        .compose(has -> has ? Future.succeededFuture()
-            : PackCatchUp.run(vertx, store, workspace.key().project(), repo, tmpRoot))
+    return PackCatchUp.ensure(vertx, store, workspace.key().project(), repo, tmpRoot, List.of(next))
         .compose(v -> vertx.executeBlocking(() -> {
           if (!PackCatchUp.has(repo, next)) {
             throw BranchworkException.notFound("commit " + next.name() + " is not in the store");

@@ -8,6 +8,7 @@ import io.branchwork.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -103,7 +104,8 @@ final class Revisions {
     String tag = refs.get(Refs.tag(name));
     if (branch != null || tag != null) {
       ObjectId id = ObjectId.fromString(branch != null ? branch : tag);
-      return present(id).compose(v -> blocking(() -> peel(field, name, id)));
+      return PackCatchUp.ensure(vertx, store, project, repo, tmpRoot, List.of(id))
+          .compose(v -> blocking(() -> peel(field, name, id)));
     }
     if (!HEX.matcher(name).matches()) {
       return Future.failedFuture(BranchworkException.notFound("no branch, tag or commit " + name));
@@ -116,11 +118,6 @@ final class Revisions {
           }
           return again;
         }))).compose(id -> blocking(() -> peel(field, name, id)));
-  }
-
-  private Future<Void> present(ObjectId id) {
-    return blocking(() -> PackCatchUp.has(repo, id)).compose(has -> has ? Future.succeededFuture()
-        : PackCatchUp.run(vertx, store, project, repo, tmpRoot));
   }
 
   private ObjectId abbreviated(String hex) throws Exception {

@@ -15,7 +15,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -69,20 +68,10 @@ final class TagOps {
           tags.put(name.substring(Refs.TAGS_PREFIX.length()), id);
         }
       });
-      return present(tags.values()).compose(v -> blocking(() -> describe(tags)));
+      return PackCatchUp.ensure(vertx, store, workspace.key().project(), workspace.repo(),
+          settings.checkouts().tmpRoot(), tags.values().stream().map(ObjectId::fromString).toList())
+          .compose(v -> blocking(() -> describe(tags)));
     });
-  }
-
-  private Future<Void> present(Collection<String> ids) {
-    return blocking(() -> {
-      for (String id : ids) {
-        if (!PackCatchUp.has(workspace.repo(), ObjectId.fromString(id))) {
-          return false;
-        }
-      }
-      return true;
-    }).compose(all -> all ? Future.succeededFuture()
-        : PackCatchUp.run(vertx, store, workspace.key().project(), workspace.repo(), settings.checkouts().tmpRoot()));
   }
 
   private JsonObject describe(Map<String, String> tags) throws Exception {
