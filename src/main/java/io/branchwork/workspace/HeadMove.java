@@ -13,9 +13,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheCheckout;
 import org.eclipse.jgit.dircache.DirCacheEditor;
@@ -25,7 +23,6 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.FileTreeIterator;
 import org.eclipse.jgit.treewalk.TreeWalk;
@@ -41,8 +38,11 @@ import org.eclipse.jgit.treewalk.filter.TreeFilter;
  */
 final class HeadMove {
 
-  /** A file the move changed: its path and new blob (null: gone). */
-  record Change(String path, String blob) {}
+  /** A file the move changed: its path, new blob and mode (both null: gone). */
+  record Change(String path, String blob, FileMode mode) {}
+
+  /** What a move changes, and by how many bytes the files grow (when asked; 0 otherwise). */
+  private record Diff(List<Change> changes, long delta) {}
 
   private final Workspace workspace;
   private final Persister persister;
@@ -59,21 +59,32 @@ final class HeadMove {
     this.limits = limits;
   }
 
-  /** The files that differ between the trees of two commits, with their blobs in {@code to}. Blocking. */
+  /** The files that differ between the trees of two commits, with their blobs and modes in {@code to}. Blocking. */
   List<Change> changes(ObjectId from, ObjectId to) throws IOException {
+    return diff(from, to, false).changes();
+  }
+
+  /** One walk of the trees that differ: the changed files, and with {@code sizes} the bytes they add. */
+  private Diff diff(ObjectId from, ObjectId to, boolean sizes) throws IOException {
     Repository repo = workspace.repo();
     List<Change> changes = new ArrayList<>();
-    try (RevWalk walk = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
+    long delta = 0;
+    try (RevWalk walk = new RevWalk(repo); ObjectReader reader = repo.newObjectReader();
+         TreeWalk tw = new TreeWalk(reader)) {
       tw.addTree(walk.parseCommit(from).getTree());
       tw.addTree(walk.parseCommit(to).getTree());
       tw.setRecursive(true);
       tw.setFilter(TreeFilter.ANY_DIFF);
       while (tw.next()) {
         boolean gone = tw.getFileMode(1).getObjectType() != Constants.OBJ_BLOB;
-        changes.add(new Change(tw.getPathString(), gone ? null : tw.getObjectId(1).name()));
+        changes.add(gone ? new Change(tw.getPathString(), null, null)
+            : new Change(tw.getPathString(), tw.getObjectId(1).name(), tw.getFileMode(1)));
+        if (sizes) {
+          delta += size(reader, tw, 1) - size(reader, tw, 0);
+        }
       }
     }
-    return changes;
+    return new Diff(changes, delta);
   }
 
   /**
@@ -83,28 +94,17 @@ final class HeadMove {
   List<Change> checkOut(ObjectId head, ObjectId next) throws IOException {
     Repository repo = workspace.repo();
     new GitBranches(repo).requireCheckoutFits(next, limits.maxBytes(), limits.maxEntries());
-    List<Change> changes = changes(head, next);
-    long delta = 0;
-    try (RevWalk walk = new RevWalk(repo); ObjectReader reader = repo.newObjectReader();
-         TreeWalk tw = new TreeWalk(reader)) {
-      RevCommit from = walk.parseCommit(head);
-      RevCommit to = walk.parseCommit(next);
-      tw.addTree(from.getTree());
-      tw.addTree(to.getTree());
-      tw.setRecursive(true);
-      tw.setFilter(TreeFilter.ANY_DIFF);
-      while (tw.next()) {
-        delta -= size(reader, tw, 0);
-        delta += size(reader, tw, 1);
-      }
+    Diff diff = diff(head, next, true);
+    try (RevWalk walk = new RevWalk(repo)) {
       DirCache index = repo.lockDirCache();
-      DirCacheCheckout checkout = new DirCacheCheckout(repo, from.getTree(), index, to.getTree());
+      DirCacheCheckout checkout = new DirCacheCheckout(repo, walk.parseCommit(head).getTree(), index,
+          walk.parseCommit(next).getTree());
       checkout.setFailOnConflict(true);
       checkout.checkout();
       move(head, next);
     }
-    tree.files().changedBy(delta);
-    return changes;
+    tree.files().changedBy(diff.delta());
+    return diff.changes();
   }
 
   /**
@@ -144,17 +144,8 @@ final class HeadMove {
   void apply(ObjectId head, ObjectId next, List<Change> changes) throws IOException {
     Repository repo = workspace.repo();
     WorkingCopy files = tree.files();
-    Map<String, FileMode> modes = new HashMap<>();
-    try (RevWalk walk = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
-      tw.addTree(walk.parseCommit(next).getTree());
-      tw.setRecursive(true);
-      tw.setFilter(PathFilterGroup.createFromStrings(changes.stream().map(Change::path).toList()));
-      while (tw.next()) {
-        modes.put(tw.getPathString(), tw.getFileMode(0));
-      }
-    }
-    if (modes.values().stream().anyMatch(m -> m != FileMode.REGULAR_FILE && m != FileMode.EXECUTABLE_FILE)
-        || tooBigToWrite(changes)) {
+    if (changes.stream().anyMatch(c -> c.mode() != null && c.mode() != FileMode.REGULAR_FILE
+        && c.mode() != FileMode.EXECUTABLE_FILE) || tooBigToWrite(changes)) {
       checkOut(head, next);
       return;
     }
@@ -181,8 +172,7 @@ final class HeadMove {
         Path written = files.root().resolve(c.path());
         long length = Files.size(written);
         Instant modified = Files.getLastModifiedTime(written).toInstant();
-        FileMode mode = modes.get(c.path());
-        edit.add(IndexEdits.set(c.path(), mode, blob, length, modified));
+        edit.add(IndexEdits.set(c.path(), c.mode(), blob, length, modified));
       }
       edit.commit();
       move(head, next);
