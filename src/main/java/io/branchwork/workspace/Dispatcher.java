@@ -133,12 +133,7 @@ final class Dispatcher {
       if (!mayRun(a)) {
         return Future.succeededFuture();
       }
-      Future<BesideOp.Work> begun;
-      try {
-        begun = op.begin(r);
-      } catch (RuntimeException e) {
-        begun = Future.failedFuture(e);
-      }
+      Future<BesideOp.Work> begun = attempt(() -> op.begin(r));
       begun.compose(BesideOp.Work::run).onComplete(ar -> {
         if (ar.failed()) {
           answer(r, null, ar.cause(), a.reply());
@@ -146,12 +141,7 @@ final class Dispatcher {
           ar.result().apply().onComplete(done -> answer(r, done.result(), done.cause(), a.reply()));
         } else {
           queue.<Object>submitContinuation(() -> {
-            Future<JsonObject> applied;
-            try {
-              applied = ar.result().apply();
-            } catch (RuntimeException e) {
-              applied = Future.failedFuture(e);
-            }
+            Future<JsonObject> applied = attempt(ar.result()::apply);
             applied.onComplete(done -> answer(r, done.result(), done.cause(), a.reply()));
             return applied.transform(x -> Future.succeededFuture());
           }).onFailure(a.reply()::tryFail);
@@ -177,14 +167,15 @@ final class Dispatcher {
   private Future<JsonObject> run(Request r, Op op) {
     if (r.spec().has(WorkspaceOp.Trait.SETTLED_FIRST)) {
       // A round now, inside this turn: one queued behind the running op would wait for it forever.
-      return persister.flush().compose(v -> call(r, op));
+      return persister.flush().compose(v -> attempt(() -> op.run(r)));
     }
-    return call(r, op);
+    return attempt(() -> op.run(r));
   }
 
-  private static Future<JsonObject> call(Request r, Op op) {
+  /** A handler's future, or its failure when it throws instead of answering one. */
+  private static <T> Future<T> attempt(Supplier<Future<T>> step) {
     try {
-      return op.run(r);
+      return step.get();
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
