@@ -1,7 +1,10 @@
 package io.branchwork.gitstore;
 
 import io.branchwork.core.BranchworkException;
+import io.vertx.core.json.JsonArray;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.lib.ObjectChecker;
@@ -89,5 +92,23 @@ public final class WorkspacePaths {
   public static String printable(String s) {
     String t = s.length() > 100 ? s.substring(0, 100) + "..." : s;
     return t.replaceAll("[\\p{Cntrl}\\p{Cf}]", "?");
+  }
+
+  /**
+   * A list of paths an op names in {@code field} ({@code raw}, as it came): an array of 1 to
+   * {@code max} strings, each a path {@link #require} accepts; {@code bad_request} otherwise.
+   */
+  public static List<String> requireAll(String field, Object raw, int max) {
+    if (!(raw instanceof JsonArray arr) || arr.isEmpty() || arr.size() > max) {
+      throw BranchworkException.badRequest("'" + field + "' must be an array of 1 to " + max + " paths");
+    }
+    List<String> out = new ArrayList<>(arr.size());
+    for (Object p : arr) {
+      if (!(p instanceof String s)) {
+        throw BranchworkException.badRequest("'" + field + "' must hold strings");
+      }
+      out.add(require(s));
+    }
+    return out;
   }
 }

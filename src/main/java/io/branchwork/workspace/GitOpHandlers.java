@@ -13,9 +13,7 @@ import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -30,6 +28,8 @@ import org.eclipse.jgit.revwalk.RevWalk;
 final class GitOpHandlers {
 
   private static final int MAX_MESSAGE = 64 * 1024;
+  /** Most paths one {@code commit} names. */
+  static final int MAX_COMMIT_PATHS = 10_000;
 
   private final Vertx vertx;
   private final Workspace workspace;
@@ -98,21 +98,9 @@ final class GitOpHandlers {
     if (message.isBlank() || message.length() > MAX_MESSAGE) {
       throw BranchworkException.badRequest("'message' must have 1 to " + MAX_MESSAGE + " characters");
     }
-    List<String> paths = null;
     Object raw = r.args().getValue("paths");
-    if (raw != null) {
-      if (!(raw instanceof JsonArray arr) || arr.isEmpty()) {
-        throw BranchworkException.badRequest("'paths' must be a non-empty array of paths");
-      }
-      paths = new ArrayList<>();
-      for (Object p : arr) {
-        if (!(p instanceof String s)) {
-          throw BranchworkException.badRequest("'paths' must hold strings");
-        }
-        paths.add(WorkspacePaths.require(s));
-      }
-    }
-    List<String> only = paths;
+    // Bounded: the commit matches every change against every path named.
+    List<String> only = raw == null ? null : WorkspacePaths.requireAll("paths", raw, MAX_COMMIT_PATHS);
     return blocking(() -> git.commit(message, only, Repos.ident(r.user(), settings.emailDomain())))
         .map(commit -> {
           workspace.committed(commit);

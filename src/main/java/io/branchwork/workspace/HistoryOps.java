@@ -80,7 +80,7 @@ final class HistoryOps {
   private record Outcome(List<Restored> done, Exception failure) {}
 
   private Future<JsonObject> restore(Request r) {
-    List<String> paths = paths(r.args(), "paths");
+    List<String> paths = WorkspacePaths.requireAll("paths", r.args().getValue("paths"), MAX_PATHS);
     String at = Args.string(r.args(), "at");
     return revisions.commit("at", at, branch())
         .compose(commit -> blocking(() -> restoreAt(commit, at, paths)))
@@ -182,28 +182,14 @@ final class HistoryOps {
     }
   }
 
-  private static List<String> paths(JsonObject args, String field) {
-    Object raw = args.getValue(field);
-    if (!(raw instanceof JsonArray arr) || arr.isEmpty() || arr.size() > MAX_PATHS) {
-      throw BranchworkException.badRequest("'" + field + "' must be an array of 1 to " + MAX_PATHS + " paths");
-    }
-    List<String> out = new ArrayList<>();
-    for (Object p : arr) {
-      if (!(p instanceof String s)) {
-        throw BranchworkException.badRequest("'" + field + "' must hold strings");
-      }
-      out.add(WorkspacePaths.require(s));
-    }
-    return out;
-  }
-
   // --- compare
 
   /** The revisions are read in the op's turn; the comparison runs beside the mailbox. */
   private Future<BesideOp.Work> compare(Request r) {
     String from = Args.string(r.args(), "from");
     String to = Args.string(r.args(), "to");
-    List<String> paths = r.args().getValue("paths") == null ? null : paths(r.args(), "paths");
+    List<String> paths = r.args().getValue("paths") == null ? null
+        : WorkspacePaths.requireAll("paths", r.args().getValue("paths"), MAX_PATHS);
     return revisions.commit("from", from, branch())
         .compose(f -> revisions.commit("to", to, branch()).map(t -> (BesideOp.Work) () -> heavy.executeBlocking(() ->
             GitCompare.compare(workspace.repo(), f, t, paths, settings.diff()), false).map(c -> {
