@@ -365,5 +365,15 @@ class MergeOpsTest {
     assertEquals(ErrorCode.BAD_REQUEST, fails(main, "merge", new JsonObject().put("from", "main").put("mode", "rebase")));
     assertEquals(ErrorCode.BAD_REQUEST, fails(main, "tag.create", new JsonObject().put("name", "bad..name")));
     assertEquals(ErrorCode.BAD_REQUEST, fails(main, "merge", new JsonObject().put("from", 12)));
+    JsonArray many = new JsonArray();
+    for (int i = 0; i <= 10_000; i++) {
+      many.add("f" + i + ".txt");
+    }
+    assertEquals(ErrorCode.BAD_REQUEST, fails(main, "commit", new JsonObject().put("message", "m").put("paths", many)),
+        "a commit naming more than 10,000 paths");
+    assertEquals(ErrorCode.BAD_REQUEST, fails(main, "restore", new JsonObject().put("paths", many).put("at", "HEAD")),
+        "a restore naming more than 1,000 paths");
+    assertEquals(ErrorCode.BAD_REQUEST, fails(main, "restore", new JsonObject().put("paths", new JsonArray().add(7))
+        .put("at", "HEAD")));
   }
 }
