@@ -4,8 +4,10 @@ import io.branchwork.core.BranchworkException;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import org.eclipse.jgit.diff.DiffFormatter;
 import org.eclipse.jgit.diff.RawText;
 import org.eclipse.jgit.diff.RawTextComparator;
+import org.eclipse.jgit.lib.Repository;
 
 /**
  * The bounds of one {@code diff}: files past {@code maxFileBytes} are shown as binary (no line
@@ -60,7 +62,7 @@ public record BoundedDiff(int maxPatchBytes, int maxFileBytes, long timeoutMs) {
   }
 
   /** A comparator that compares lines as {@link RawTextComparator#DEFAULT} and watches the clock. */
-  static RawTextComparator comparator(long deadlineNanos) {
+  private static RawTextComparator comparator(long deadlineNanos) {
     return new RawTextComparator() {
       private int calls;
 
@@ -86,6 +88,18 @@ public record BoundedDiff(int maxPatchBytes, int maxFileBytes, long timeoutMs) {
         }
       }
     };
+  }
+
+  /**
+   * A formatter on {@code repo} that writes to {@code out} within these bounds: big files count as
+   * binary, and line diffs stop at {@code deadlineNanos}. Every diff the server prints starts here.
+   */
+  DiffFormatter formatter(Repository repo, OutputStream out, long deadlineNanos) {
+    DiffFormatter df = new DiffFormatter(out);
+    df.setRepository(repo);
+    df.setBinaryFileThreshold(maxFileBytes);
+    df.setDiffComparator(comparator(deadlineNanos));
+    return df;
   }
 
   BranchworkException tooSlow() {

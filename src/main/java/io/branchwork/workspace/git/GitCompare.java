@@ -118,10 +118,7 @@ public final class GitCompare {
 
   private static DiffFormatter formatter(Repository repo, OutputStream out, BoundedDiff bounds, long deadline,
       List<String> paths) {
-    DiffFormatter df = new DiffFormatter(out);
-    df.setRepository(repo);
-    df.setBinaryFileThreshold(bounds.maxFileBytes());
-    df.setDiffComparator(BoundedDiff.comparator(deadline));
+    DiffFormatter df = bounds.formatter(repo, out, deadline);
     if (paths != null && !paths.isEmpty()) {
       df.setPathFilter(PathFilterGroup.createFromStrings(paths));
     }

@@ -17,6 +17,7 @@ import java.util.TreeSet;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.Status;
 import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.diff.DiffEntry;
 import org.eclipse.jgit.diff.DiffFormatter;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheEntry;
@@ -35,6 +36,7 @@ import org.eclipse.jgit.treewalk.EmptyTreeIterator;
 import org.eclipse.jgit.treewalk.FileTreeIterator;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.PathFilterGroup;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
 
 /**
  * The git ops of one working copy, on JGit. Blocking: the workspace runs them in
@@ -84,25 +86,13 @@ public final class GitOps {
         paths.add(p);
       }
     }
-    BoundedDiff.Patch out = new BoundedDiff.Patch(bounds.maxPatchBytes());
-    boolean truncated = false;
-    if (!paths.isEmpty()) {
-      try (DiffFormatter df = new DiffFormatter(out); ObjectReader reader = repo.newObjectReader()) {
-        df.setRepository(repo);
-        df.setBinaryFileThreshold(bounds.maxFileBytes());
-        df.setDiffComparator(BoundedDiff.comparator(deadline));
-        df.setPathFilter(PathFilterGroup.createFromStrings(paths));
-        ObjectId head = repo.resolve(Constants.HEAD + "^{tree}");
-        var oldTree = head == null ? new EmptyTreeIterator() : new CanonicalTreeParser(null, reader, head);
-        df.format(df.scan(oldTree, new FileTreeIterator(repo)));
-        df.flush();
-      } catch (BoundedDiff.TooSlow e) {
-        throw bounds.tooSlow();
-      } catch (BoundedDiff.Full e) {
-        truncated = true;
-      }
+    if (paths.isEmpty()) {
+      return new Patch("", false);
     }
-    return new Patch(truncated ? out.text() + bounds.truncationNote() : out.text(), truncated);
+    ObjectId head = repo.resolve(Constants.HEAD + "^{tree}");
+    return format(bounds, deadline, PathFilterGroup.createFromStrings(paths), (df, reader) -> df.scan(
+        head == null ? new EmptyTreeIterator() : new CanonicalTreeParser(null, reader, head),
+        new FileTreeIterator(repo)));
   }
 
   /**
@@ -111,25 +101,36 @@ public final class GitOps {
    * not the working tree, and can run while the workspace goes on. Blocking.
    */
   public Patch diff(ObjectId headTree, ObjectId workTree, String path, BoundedDiff bounds) throws IOException {
+    if (headTree.equals(workTree)) {
+      return new Patch("", false);
+    }
     long deadline = System.nanoTime() + bounds.timeoutMs() * 1_000_000;
+    return format(bounds, deadline, path == null ? TreeFilter.ALL : PathFilterGroup.createFromStrings(path),
+        (df, reader) -> df.scan(new CanonicalTreeParser(null, reader, headTree),
+            new CanonicalTreeParser(null, reader, workTree)));
+  }
+
+  /** Which two trees a patch compares, opened on the formatter's reader. */
+  @FunctionalInterface
+  private interface Sides {
+    List<DiffEntry> scan(DiffFormatter df, ObjectReader reader) throws IOException;
+  }
+
+  /**
+   * The formatting both diffs share, within {@code bounds}: a long patch is cut and says so, and
+   * a comparison still going at {@code deadline} stops with {@code too_large}.
+   */
+  private Patch format(BoundedDiff bounds, long deadline, TreeFilter filter, Sides sides) throws IOException {
     BoundedDiff.Patch out = new BoundedDiff.Patch(bounds.maxPatchBytes());
     boolean truncated = false;
-    if (!headTree.equals(workTree)) {
-      try (DiffFormatter df = new DiffFormatter(out); ObjectReader reader = repo.newObjectReader()) {
-        df.setRepository(repo);
-        df.setBinaryFileThreshold(bounds.maxFileBytes());
-        df.setDiffComparator(BoundedDiff.comparator(deadline));
-        if (path != null) {
-          df.setPathFilter(PathFilterGroup.createFromStrings(path));
-        }
-        df.format(df.scan(new CanonicalTreeParser(null, reader, headTree),
-            new CanonicalTreeParser(null, reader, workTree)));
-        df.flush();
-      } catch (BoundedDiff.TooSlow e) {
-        throw bounds.tooSlow();
-      } catch (BoundedDiff.Full e) {
-        truncated = true;
-      }
+    try (DiffFormatter df = bounds.formatter(repo, out, deadline); ObjectReader reader = repo.newObjectReader()) {
+      df.setPathFilter(filter);
+      df.format(sides.scan(df, reader));
+      df.flush();
+    } catch (BoundedDiff.TooSlow e) {
+      throw bounds.tooSlow();
+    } catch (BoundedDiff.Full e) {
+      truncated = true;
     }
     return new Patch(truncated ? out.text() + bounds.truncationNote() : out.text(), truncated);
   }
