@@ -1,5 +1,6 @@
 // What the browser scripts share: Chromium, a page per user, a TCP proxy standing for the network
 // in front of a page, and the steps a user takes in the workbench (typing, opening, sharing).
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { chromium } from 'playwright-core';
 
@@ -110,6 +111,19 @@ export async function user(base, name) {
   await http(base, 'POST', '/api/users', null, { username: name, password: `secret of ${name}` });
   const { token } = await http(base, 'POST', '/api/sessions', null, { username: name, password: `secret of ${name}` });
   return { user: name, token };
+}
+
+/**
+ * The two-user set-up the page scenarios start from: ana makes project `id` from the archive at
+ * `archive` and shares it with ben as a writer. Answers { ana, ben }, each { user, token }.
+ */
+export async function team(base, id, archive) {
+  const ana = await user(base, 'ana');
+  const ben = await user(base, 'ben');
+  await http(base, 'POST', '/api/projects', ana.token, { id });
+  await http(base, 'POST', `/api/projects/${id}/import`, ana.token, readFileSync(archive), 'application/gzip');
+  await http(base, 'POST', `/api/projects/${id}/members`, ana.token, { username: 'ben', role: 'writer' });
+  return { ana, ben };
 }
 
 /** Replaces the open file's text by typing, as a user would, then saves with Ctrl+S (unless `save` is false). */

@@ -12,8 +12,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BranchworkClient } from '../../../clients/js/src/index.js';
-import { checkErrors, editorText, expectedStatuses, fail, Failure, http as httpAt, launch, openFile, page, proxy,
-  report, share, step, typeInto, user as userAt, waitText } from './pages.mjs';
+import { checkErrors, editorText, expectedStatuses, fail, Failure, launch, openFile, page, proxy,
+  report, share, step, team, typeInto, waitText } from './pages.mjs';
 
 const { PORT, ARCHIVE, SHOTS } = process.env;
 /** With SHOTS (a folder), pictures of the moments a person would look at. */
@@ -21,8 +21,6 @@ const shot = (tab, name) => (SHOTS ? tab.screenshot({ path: `${SHOTS}/${name}.pn
 const base = `http://127.0.0.1:${PORT}`;
 setTimeout(() => report('timed out', 'flows'), 170000);
 
-const http = (method, url, token, body, type) => httpAt(base, method, url, token, body, type);
-const user = (name) => userAt(base, name);
 /** What a file holds on a branch, read by a library client of its own. */
 async function stored(token, branch, file) {
   const c = new BranchworkClient({ url: `ws://127.0.0.1:${PORT}/ws`, token });
@@ -50,11 +48,7 @@ const noticeText = (tab) => tab.evaluate(() => document.querySelector('.notices'
 const git = (args, cwd) => spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
 
 async function main() {
-  const ana = await user('ana');
-  const ben = await user('ben');
-  await http('POST', '/api/projects', ana.token, { id: 'flows' });
-  await http('POST', '/api/projects/flows/import', ana.token, readFileSync(ARCHIVE), 'application/gzip');
-  await http('POST', '/api/projects/flows/members', ana.token, { username: 'ben', role: 'writer' });
+  const { ana, ben } = await team(base, 'flows', ARCHIVE);
   const original = await stored(ana.token, 'main', 'main.scad');
 
   const browser = await launch();

@@ -4,26 +4,19 @@
 // live. Then A reverts the merge from the history, restores a file from an earlier commit, and
 // tags the head. Env: PORT, ARCHIVE (main.scad, parts/base.scad, parts/lib.scad), CHROMIUM,
 // FAILSHOTS, SHOTS (optional pictures). Prints "ok" when every check passed.
-import { readFileSync } from 'node:fs';
 import { BranchworkClient } from '../../../clients/js/src/index.js';
 
-import { checkErrors, fail, Failure, http as httpAt, launch, page, report, step, user as userAt, waitText } from './pages.mjs';
+import { checkErrors, fail, Failure, launch, page, report, step, team, waitText } from './pages.mjs';
 
 const { PORT, ARCHIVE, SHOTS } = process.env;
 const base = `http://127.0.0.1:${PORT}`;
 const shot = (tab, name) => (SHOTS ? tab.screenshot({ path: `${SHOTS}/${name}.png` }) : undefined);
 setTimeout(() => report('timed out', 'merge'), 150000);
 
-const http = (method, url, token, body, type) => httpAt(base, method, url, token, body, type);
-const user = (name) => userAt(base, name);
 const text = (bytes) => new TextDecoder().decode(bytes);
 
 async function main() {
-  const ana = await user('ana');
-  const ben = await user('ben');
-  await http('POST', '/api/projects', ana.token, { id: 'mrg' });
-  await http('POST', '/api/projects/mrg/import', ana.token, readFileSync(ARCHIVE), 'application/gzip');
-  await http('POST', '/api/projects/mrg/members', ana.token, { username: 'ben', role: 'writer' });
+  const { ana, ben } = await team(base, 'mrg', ARCHIVE);
 
   // The branches, made as a script would: feature and main change line 3 of main.scad differently.
   const lib = new BranchworkClient({ url: `ws://127.0.0.1:${PORT}/ws`, token: ana.token });
