@@ -1,9 +1,5 @@
 package io.branchwork.workspace;
 
-import io.branchwork.core.Bus;
-import io.vertx.core.Future;
-import java.util.ArrayList;
-import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,15 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.core.BranchworkException;
+import io.branchwork.core.Bus;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.support.Cli;
 import io.branchwork.support.TestNode;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -315,6 +315,36 @@ class MergeOpsTest {
     op(main, "tag.delete", new JsonObject().put("name", "v1"));
     assertEquals(1, op(main, "tags", new JsonObject()).getJsonArray("tags").size());
     assertEquals(ErrorCode.NOT_FOUND, fails(main, "tag.delete", new JsonObject().put("name", "v1")));
+  }
+
+  @Test
+  @DisplayName("Verifies that a resolution past limits.maxFileBytes is too_large, and that restore refuses a link at the revision, writing nothing")
+  void oversizedResolutionsAndLinks() throws Exception {
+    WorkspaceKey main = project();
+    WorkspaceKey feature = branch(main, "feature");
+    commit(feature, "a.txt", "feature a\n", "feature a");
+    commit(main, "a.txt", "main a\n", "main a");
+    byte[] big = new byte[node.node.services().config().maxFileBytes + 1];
+    assertEquals(ErrorCode.TOO_LARGE, fails(main, "merge", new JsonObject().put("from", "feature")
+        .put("resolutions", new JsonObject().put("a.txt", new JsonObject().put("content", big)))));
+    assertEquals("main a\n", read(main, "a.txt"), "a refused merge changes nothing");
+
+    Path git = clone(main);
+    Files.createSymbolicLink(git.resolve("link.txt"), Path.of("b.txt"));
+    Cli.run(git, "git", "add", "link.txt");
+    Cli.run(git, "git", "-c", "user.name=meg", "-c", "user.email=meg@example.com", "commit", "-q", "-m", "a link");
+    Cli.run(git, "git", "push", "-q", "origin", "HEAD:main");
+    String linked = Cli.run(git, "git", "rev-parse", "HEAD").trim();
+    Cli.run(git, "git", "rm", "-q", "link.txt");
+    Cli.run(git, "git", "-c", "user.name=meg", "-c", "user.email=meg@example.com", "commit", "-q", "-m", "no link");
+    Cli.run(git, "git", "push", "-q", "origin", "HEAD:main");
+    commit(main, "a.txt", "later a\n", "later a");
+    BranchworkException link = assertThrows(BranchworkException.class, () -> op(main, "restore", new JsonObject()
+        .put("paths", new JsonArray().add("link.txt").add("a.txt")).put("at", linked)));
+    assertEquals(ErrorCode.BAD_REQUEST, link.code());
+    assertTrue(link.getMessage().contains("link.txt is a link"), link.getMessage());
+    assertEquals("later a\n", read(main, "a.txt"), "a refused restore writes nothing");
+    assertEquals(ErrorCode.NOT_FOUND, fails(main, "read", new JsonObject().put("path", "link.txt")));
   }
 
   @Test
