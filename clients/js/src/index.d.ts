@@ -2,7 +2,7 @@
 
 export type ErrorCode = 'bad_request' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict'
   | 'nothing_to_commit' | 'locked' | 'too_large' | 'overloaded' | 'rate_limited' | 'no_workspace'
-  | 'timeout' | 'internal' | 'not_owner' | 'unavailable' | 'closed';
+  | 'timeout' | 'internal' | 'unsupported' | 'not_owner' | 'unavailable' | 'closed';
 
 export class BranchworkError extends Error {
   readonly code: ErrorCode;
@@ -31,6 +31,7 @@ export interface WorkspaceEvent {
 }
 export interface ChangedEvent extends WorkspaceEvent { event: 'changed'; path: string; blob: string | null; by: string }
 export interface CommittedEvent extends WorkspaceEvent { event: 'committed'; commit: string; by: string }
+export interface RenderedEvent extends WorkspaceEvent { event: 'rendered'; entry: string; key: string; format: string; by: string }
 export interface PresenceEvent extends WorkspaceEvent { event: 'joined' | 'left'; user: string }
 export interface ClosingEvent extends WorkspaceEvent { event: 'closing'; reason: string; branch?: string }
 export interface StateEvent { event: 'state'; state: ConnectionState }
@@ -44,7 +45,7 @@ export interface OpenResult {
 export interface Entry { path: string; type: 'file' | 'dir'; size: number }
 export interface Change { path: string; change: string }
 export interface Commit { commit: string; parents: string[]; message: string; author: string; time: number }
-export interface Diagnostic { file: string; line: number; message: string; [field: string]: unknown }
+export interface Diagnostic { path: string; line: number; severity: 'error' | 'warning'; message: string }
 
 /** Options every mutating op takes: its idempotency key (one is made when none is given). */
 export interface Keyed { key?: string }
@@ -70,6 +71,11 @@ export interface Param {
   min?: number; max?: number; step?: number; options?: { value: unknown; label?: string }[];
   group?: string; description?: string;
 }
+/** A render's answer: the mesh at `url` (fetch it with the token), or `key` null and diagnostics. */
+export interface Rendered {
+  key: string | null; format: string; url?: string; bytes?: number; cached?: boolean; ms: number;
+  stats?: Record<string, number>; log: string[]; diagnostics: Diagnostic[];
+}
 export interface Tag { name: string; commit: string; message?: string; tagger?: string }
 
 export class BranchworkClient {
@@ -85,6 +91,7 @@ export class BranchworkClient {
 
   on(name: 'changed', listener: (e: ChangedEvent) => void): () => void;
   on(name: 'committed', listener: (e: CommittedEvent) => void): () => void;
+  on(name: 'rendered', listener: (e: RenderedEvent) => void): () => void;
   on(name: 'joined' | 'left', listener: (e: PresenceEvent) => void): () => void;
   on(name: 'closing', listener: (e: ClosingEvent) => void): () => void;
   on(name: 'state', listener: (e: StateEvent) => void): () => void;
@@ -115,6 +122,7 @@ export class BranchworkClient {
   compile(entry: string, options?: Record<string, unknown>): Promise<Record<string, unknown> & { diagnostics?: Diagnostic[] }>;
   who(): Promise<{ users: { user: string; sessions: number }[] }>;
   params(entry: string): Promise<{ params: Param[] }>;
+  render(entry: string, options?: { format?: 'stl' | 'off' | '3mf' | 'amf'; params?: Record<string, unknown> }): Promise<Rendered>;
   merge(from: string, options?: Keyed & MergeOptions & { mode?: 'auto' | 'ff-only' | 'no-ff' | 'squash'; message?: string }): Promise<MergeResult>;
   revert(commit: string, options?: Keyed & MergeOptions & { message?: string }): Promise<MergeResult>;
   cherryPick(commit: string, options?: Keyed & MergeOptions): Promise<MergeResult>;

@@ -355,6 +355,8 @@ export class BranchworkClient {
   compile(entry, options = {}) { return this.request('compile', { entry, ...options }); }
   /** The entry file's customizer parameters. */
   params(entry) { return this.request('params', { entry }); }
+
+  render(entry, options = {}) { return this.request('render', { entry, ...options }); }
   /** Merges `from` (a branch, tag or commit) into the open branch; `options`: mode, message, dryRun, resolutions. */
   merge(from, options = {}) { return this.request('merge', { from, ...options }); }
   revert(commit, options = {}) { return this.request('revert', { commit, ...options }); }

@@ -71,6 +71,7 @@ public final class Node {
         .transform(ar -> vertx.undeploy(parts.httpId()))
         .transform(ar -> vertx.undeploy(parts.allocatorId()))
         .andThen(ar -> parts.mirrors().close())
+        .andThen(ar -> parts.services().render().close())
         .transform(ar -> parts.services().store().close())
         .andThen(ar -> parts.lock().close())
         .onComplete(ar -> LOG.info("node {} stopped in {} ms", parts.services().config().nodeTag,

@@ -16,6 +16,8 @@ import io.branchwork.gitstore.GitEnvironment;
 import io.branchwork.limits.ConnectionLimiter;
 import io.branchwork.limits.UserQuotas;
 import io.branchwork.metrics.BranchworkMetrics;
+import io.branchwork.render.RenderService;
+import io.branchwork.render.RenderSettings;
 import io.branchwork.services.Services;
 import io.branchwork.store.EmbeddedStore;
 import io.branchwork.store.PgStore;
@@ -121,7 +123,7 @@ final class NodeStartup {
       services = new Services(config, store, new AuthService(vertx, store, config), metrics, workRoot, tmpRoot,
           new ConnectionLimiter(config.wsMaxConnections),
           new UserQuotas(config.maxConnectionsPerUser, config.maxWorkspacesPerUser), ownership, workbench,
-          new ReadViews());
+          new ReadViews(), RenderService.start(vertx, RenderSettings.of(config, tmpRoot)));
       mirrors = new ProjectMirrors(vertx, store, workRoot.resolve("git-mirrors"), config.gitMirrors);
       return null;
     });
@@ -184,7 +186,13 @@ final class NodeStartup {
   private Future<Node> undo(Throwable e) {
     Future<Void> undeployed = allocatorId == null ? Future.succeededFuture() : vertx.undeploy(allocatorId);
     return undeployed
-        .transform(ar -> services == null ? Future.<Void>succeededFuture() : services.store().close())
+        .transform(ar -> {
+          if (services == null) {
+            return Future.<Void>succeededFuture();
+          }
+          services.render().close();
+          return services.store().close();
+        })
         .andThen(ar -> {
           if (lock != null) {
             lock.close();

@@ -27,6 +27,7 @@ public final class Api {
     new ProjectRoutes(services.store(), services.auth(), snapshots).mount(router, json, accounts::authenticate);
     new SnapshotRoutes(vertx, services.auth(), services.store(), services.tmpRoot(), services.config().maxSnapshotBytes,
         snapshots).mount(router, accounts::authenticate);
+    new RenderRoutes(services.auth(), services.render()).mount(router, accounts::authenticate);
     new OpsRoutes(vertx, services.store(), services.ownership(), services.metrics(), services.config().nodeTag,
         services.config().metricsToken).mount(router);
   }

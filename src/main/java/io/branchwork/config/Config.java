@@ -86,6 +86,17 @@ public final class Config {
   public final int diffMaxFileBytes;
   public final long diffTimeoutMs;
   public final long logTimeoutMs;
+  public final String renderOpenscad;
+  public final List<String> renderArgs;
+  /** Whether renders run in bubblewrap ({@code render.sandbox=bwrap}); false only by explicit opt-in. */
+  public final boolean renderSandboxed;
+  public final String renderBwrap;
+  public final long renderTimeoutMs;
+  public final long renderMemoryBytes;
+  public final long renderMaxOutputBytes;
+  public final int renderThreads;
+  public final int renderPerUser;
+  public final long renderCacheBytes;
   /** Bearer token {@code /metrics} asks for; empty: open to anyone who reaches the port. */
   public final String metricsToken;
 
@@ -166,10 +177,25 @@ public final class Config {
     diffTimeoutMs = range("diff.timeoutMs", 10, Integer.MAX_VALUE);
     logTimeoutMs = range("log.timeoutMs", 10, Integer.MAX_VALUE);
     metricsToken = string("metrics.token");
-    if (requestTimeoutMs <= Math.max(Math.max(compileTimeoutMs, diffTimeoutMs), logTimeoutMs)) {
+    renderOpenscad = nonEmpty("render.openscad");
+    renderArgs = Arrays.stream(string("render.args").split(" ")).filter(s -> !s.isEmpty()).toList();
+    renderSandboxed = switch (string("render.sandbox")) {
+      case "bwrap" -> true;
+      case "none" -> false;
+      default -> throw new ConfigException("render.sandbox", "expected 'bwrap' or 'none'");
+    };
+    renderBwrap = nonEmpty("render.bwrap");
+    renderTimeoutMs = range("render.timeoutMs", 100, Integer.MAX_VALUE);
+    renderMemoryBytes = range("render.memoryBytes", 64L << 20, 1L << 40);
+    renderMaxOutputBytes = range("render.maxOutputBytes", 1L << 16, 1L << 40);
+    renderThreads = (int) range("render.threads", 1, 256);
+    renderPerUser = (int) range("render.perUser", 1, 10_000);
+    renderCacheBytes = range("render.cacheBytes", 0, 1L << 44);
+    if (requestTimeoutMs <= Math.max(Math.max(compileTimeoutMs, diffTimeoutMs), Math.max(logTimeoutMs,
+        renderTimeoutMs))) {
       // A bounded op must answer before its caller gives up, or the bound protects nobody.
       throw new ConfigException("bus.requestTimeoutMs",
-          "must be longer than compile.timeoutMs, diff.timeoutMs and log.timeoutMs");
+          "must be longer than compile.timeoutMs, render.timeoutMs, diff.timeoutMs and log.timeoutMs");
     }
     if (clusterEnabled) {
       if (store != StoreKind.PG) {

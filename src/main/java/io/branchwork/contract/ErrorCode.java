@@ -21,6 +21,8 @@ public enum ErrorCode {
   NO_WORKSPACE(409),
   TIMEOUT(504),
   INTERNAL(500),
+  /** This server lacks what the op needs (no openscad, no sandbox, render off); the message says what to install or set. */
+  UNSUPPORTED(501),
   /**
    * Internal, never sent to a client: a request forwarded to a key's owner reached a node that no
    * longer owns it. The forwarding allocator starts over; when it runs out of tries the client

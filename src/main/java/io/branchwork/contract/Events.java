@@ -12,6 +12,8 @@ public final class Events {
   public static final String JOINED = "joined";
   public static final String LEFT = "left";
   public static final String COMMITTED = "committed";
+  /** A model was rendered: {@code {"entry","key","format","by"}}; the mesh is at its render url. */
+  public static final String RENDERED = "rendered";
   public static final String RENAMED = "renamed";
   public static final String LOCKED = "locked";
   public static final String UNLOCKED = "unlocked";

@@ -25,6 +25,7 @@ public final class WorkspaceOps {
   public static final String UNLOCK = "unlock";
   public static final String COMPILE = "compile";
   public static final String PARAMS = "params";
+  public static final String RENDER = "render";
   public static final String MERGE = "merge";
   public static final String REVERT = "revert";
   public static final String CHERRY_PICK = "cherry-pick";

@@ -40,6 +40,10 @@ public class BranchworkException extends RuntimeException {
     return new BranchworkException(ErrorCode.OVERLOADED, message);
   }
 
+  public static BranchworkException unsupported(String message) {
+    return new BranchworkException(ErrorCode.UNSUPPORTED, message);
+  }
+
   public static BranchworkException unauthenticated(String message) {
     return new BranchworkException(ErrorCode.UNAUTHENTICATED, message);
   }

@@ -3,6 +3,7 @@ package io.branchwork.workspace;
 import io.branchwork.client.AllocatorClient;
 import io.branchwork.contract.WorkspaceOp;
 import io.branchwork.gitstore.GitBranches;
+import io.branchwork.render.RenderService;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.compile.CompileHandler;
 import io.branchwork.workspace.git.GitOps;
@@ -21,7 +22,8 @@ final class Handlers {
 
   /** The parts of a loaded workspace that handlers work with. */
   record Parts(Vertx vertx, Store store, Workspace workspace, WorkspaceSettings settings, WorkspaceEvents events,
-      Persister persister, LockGate lock, WorkerExecutor heavy, TreeState tree, Supplier<String> head) {}
+      Persister persister, LockGate lock, WorkerExecutor heavy, TreeState tree, Supplier<String> head,
+      RenderService render) {}
 
   private Handlers() {}
 
@@ -33,8 +35,9 @@ final class Handlers {
     Revisions revisions = new Revisions(vertx, p.store(), ws.key().project(), ws.repo(), settings.checkouts().tmpRoot());
     HeadMove move = new HeadMove(ws, p.persister(), p.tree(), p.events(), settings.checkouts());
     new FileOps(vertx, p.tree(), p.events(), p.persister()).register(ops, groups);
-    new CompileOps(vertx, p.tree().files(), new CompileHandler(p.tree().files(), ws.repo().getDirectory().toPath(),
-        settings.compile()), p.heavy()).register(ops);
+    new ModelOps(vertx, ws, p.tree().files(), new CompileHandler(p.tree().files(), ws.repo().getDirectory().toPath(),
+        settings.compile()), p.persister(), p.heavy(), p.render(), p.events(), settings.maxFileBytes())
+        .register(ops, besides);
     new GitOpHandlers(vertx, ws, git, revisions, p.persister(), p.events(), p.heavy(), settings).register(ops, besides);
     new BranchHandlers(vertx, p.store(), new AllocatorClient(vertx, settings.requestTimeoutMs()), ws,
         new GitBranches(ws.repo()), p.events(), settings.checkouts()).register(ops);

@@ -37,22 +37,31 @@ public final class CompileHandler {
     this.limits = limits;
   }
 
+  /** The working copy's {@code entry} compiled, as the contract answers it. */
   public JsonObject compile(String entry) throws IOException {
-    Compiler compiler = COMPILERS.stream().filter(c -> c.accepts(entry)).findFirst()
-        .orElseThrow(() -> BranchworkException.badRequest("no compiler for " + entry));
-    JsonObject state = states.computeIfAbsent(compiler.name(), this::loadState);
-    CompileResult result = compiler.compile(entry, path -> {
+    return flatten(entry, path -> {
       try {
         WorkingCopy.Content c = files.read(path);
         return new Compiler.Source(c.bytes(), c.blob());
       } catch (BranchworkException e) {
         return null;
       }
-    }, state, limits);
+    }).toJson();
+  }
+
+  /**
+   * {@code entry} compiled from {@code sources} (a commit's tree, say: blob ids are the same, so
+   * the parses cached for the working copy serve it too). One at a time: the state is shared.
+   */
+  public synchronized CompileResult flatten(String entry, Compiler.Sources sources) throws IOException {
+    Compiler compiler = COMPILERS.stream().filter(c -> c.accepts(entry)).findFirst()
+        .orElseThrow(() -> BranchworkException.badRequest("no compiler for " + entry));
+    JsonObject state = states.computeIfAbsent(compiler.name(), this::loadState);
+    CompileResult result = compiler.compile(entry, sources, state, limits);
     if (result.recompiled() > 0) {
       saveState(compiler.name(), state);
     }
-    return result.toJson();
+    return result;
   }
 
   private JsonObject loadState(String name) {

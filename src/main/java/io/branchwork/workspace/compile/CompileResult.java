@@ -5,8 +5,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Set;
 
-/** The answer of {@code compile}, as the contract shapes it. */
-record CompileResult(String output, List<Diagnostic> diagnostics, Set<String> nodes, List<Edge> edges,
+/** The answer of {@code compile}, as the contract shapes it; with the map from output lines to the user's files. */
+public record CompileResult(String output, SourceMap map, List<Diagnostic> diagnostics, Set<String> nodes, List<Edge> edges,
     int recompiled) {
 
   /** A problem found while compiling, at a file and line. */

@@ -62,6 +62,9 @@ final class OpenScadCompiler implements Compiler {
     private int diagnosticsDropped;
     private final Set<String> usedEmitted = new HashSet<>();
     private final StringBuilder out = new StringBuilder();
+    /** The output line being written (1-based), for the source map. */
+    private int outLine = 1;
+    private SourceMap map;
     private int recompiled;
 
     Run(Sources sources, JsonObject state, Limits limits) {
@@ -77,6 +80,7 @@ final class OpenScadCompiler implements Compiler {
     }
 
     CompileResult run(String entry) throws IOException {
+      map = new SourceMap(entry);
       Parsed root = load(entry);
       if (root == null) {
         diagnose(new Diagnostic(entry, 0, "error", "no such file: " + entry));
@@ -94,7 +98,7 @@ final class OpenScadCompiler implements Compiler {
       if (diagnosticsDropped > 0) {
         diagnostics.add(new Diagnostic(entry, 0, "error", diagnosticsDropped + " more diagnostics not shown"));
       }
-      return new CompileResult(out.toString(), diagnostics, nodes, List.copyOf(edges), recompiled);
+      return new CompileResult(out.toString(), map, diagnostics, nodes, List.copyOf(edges), recompiled);
     }
 
     private void diagnose(Diagnostic d) {
@@ -112,6 +116,7 @@ final class OpenScadCompiler implements Compiler {
             + " characters (compile.maxOutputBytes)");
       }
       out.append(text);
+      outLine += newlines(text, 0, text.length());
       checkDeadline();
     }
 
@@ -148,9 +153,12 @@ final class OpenScadCompiler implements Compiler {
     }
 
     private void emit(String file, Parsed parsed, Deque<String> stack) throws IOException {
-      for (Segment s : parsed.segments()) {
+      int[] lines = startLines(parsed.segments());
+      for (int i = 0; i < parsed.segments().size(); i++) {
+        Segment s = parsed.segments().get(i);
         checkDeadline();
         if (s.kind().equals(OpenScadParser.TEXT)) {
+          map.mark(outLine, file, lines[i]);
           append(s.text());
           continue;
         }
@@ -192,7 +200,23 @@ final class OpenScadCompiler implements Compiler {
       if (!usedEmitted.add(file)) {
         return;
       }
+      // Each definition is found in the file's text runs, in order, for the line it starts at.
+      List<Segment> segs = parsed.segments();
+      int[] lines = startLines(segs);
+      int seg = 0;
+      int from = 0;
       for (String def : parsed.definitions()) {
+        int line = 1;
+        for (; seg < segs.size(); seg++, from = 0) {
+          String text = segs.get(seg).text();
+          int at = segs.get(seg).kind().equals(OpenScadParser.TEXT) ? text.indexOf(def, from) : -1;
+          if (at >= 0) {
+            line = lines[seg] + newlines(text, 0, at);
+            from = at + def.length();
+            break;
+          }
+        }
+        map.mark(outLine, file, line);
         append(def);
         append("\n");
       }
@@ -216,6 +240,33 @@ final class OpenScadCompiler implements Compiler {
           emitDefinitions(target, dep, depth + 1);
         }
       }
+    }
+
+    /** The line of its file each segment starts at: text runs on from the directive before them. */
+    private static int[] startLines(List<Segment> segs) {
+      int[] lines = new int[segs.size()];
+      int line = 1;
+      for (int i = 0; i < segs.size(); i++) {
+        Segment s = segs.get(i);
+        if (s.kind().equals(OpenScadParser.TEXT)) {
+          lines[i] = line;
+          line += newlines(s.text(), 0, s.text().length());
+        } else {
+          line = s.line();
+          lines[i] = line;
+        }
+      }
+      return lines;
+    }
+
+    private static int newlines(String s, int from, int to) {
+      int n = 0;
+      for (int i = from; i < to; i++) {
+        if (s.charAt(i) == '\n') {
+          n++;
+        }
+      }
+      return n;
     }
 
     private Diagnostic tooDeep(String file, Segment s) {
