@@ -22,6 +22,9 @@ async function build(out) {
     format: 'esm',
     target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
     entryNames: '[name]-[hash]',
+    // The 3D view (three.js, most of the bytes) is a chunk of its own, loaded when the Canvas first shows.
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     outdir: path.join(out, 'assets'),
     // The client library's one dependency resolves from here, whether or not clients/js has its own.
     nodePaths: [path.join(here, 'node_modules')],
@@ -30,7 +33,8 @@ async function build(out) {
     logLevel: 'warning',
   });
   const outputs = Object.keys(result.metafile.outputs).map((p) => path.relative(out, path.resolve(p)));
-  const js = outputs.find((p) => p.endsWith('.js'));
+  const js = path.relative(out, path.resolve(Object.entries(result.metafile.outputs)
+    .find(([, o]) => o.entryPoint?.endsWith('src/main.js'))[0]));
   const css = outputs.find((p) => p.endsWith('.css'));
   const template = await readFile(path.join(here, 'index.html'), 'utf8');
   await writeFile(path.join(out, 'index.html'), template.replace('%APP%', `/${js}`).replace('%STYLE%', `/${css}`));

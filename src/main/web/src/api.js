@@ -44,6 +44,17 @@ export class Api {
   tokens() { return this.call('GET', '/api/tokens'); }
   createToken(name, scope, expiresInDays) { return this.call('POST', '/api/tokens', { name, scope, expiresInDays }); }
   revokeToken(id) { return this.call('DELETE', `/api/tokens/${encodeURIComponent(id)}`); }
+  /** A rendered mesh (`url` from a render's answer or a `rendered` event), as bytes. */
+  async mesh(url) {
+    let res;
+    try {
+      res = await fetch(url, { headers: { authorization: `Bearer ${this.token}` } });
+    } catch {
+      throw new BranchworkError('unavailable', 'the server cannot be reached');
+    }
+    if (!res.ok) throw new BranchworkError(res.status === 404 ? 'not_found' : `http_${res.status}`, 'the mesh is gone; render again');
+    return res.arrayBuffer();
+  }
   importArchive(project, file, branch) {
     const q = branch ? `?branch=${encodeURIComponent(branch)}` : '';
     return this.call('POST', `/api/projects/${encodeURIComponent(project)}/import${q}`, file, 'application/gzip');

@@ -221,6 +221,7 @@ export class Files {
         if (this.dirty) this.timer = setTimeout(() => this.save(), AUTOSAVE_MS);
       }
       this.bench.panels.onChanged();
+      this.bench.panels.onSaved(file.path);
     } catch (e) {
       if (e.code !== 'conflict' || this.current !== file) throw e;
       await this.theirsChanged(undefined); // someone wrote first: merge, or show both

@@ -1,7 +1,8 @@
-// The side panels: changes (status, diff, commit), history (history.js), compile (output and
-// diagnostics that jump to their line), and activity (the workspace's events as they arrive).
+// The side panels: changes (status, diff, commit), history (history.js), the Canvas (canvas.js:
+// the rendered model in 3D), compile (output and diagnostics that jump to their line), and activity (the workspace's events as they arrive).
 import { h, fill } from './dom.js';
 import { HistoryPanel, patchLines } from './history.js';
+import { CanvasPanel } from './canvas.js';
 import { explain, notify, tabs } from './ui.js';
 
 const ACTIVITY_MAX = 200;
@@ -10,6 +11,7 @@ function describe(e) {
   switch (e.event) {
     case 'changed': return `${e.by} ${e.blob ? 'changed' : 'deleted'} ${e.path}`;
     case 'committed': return `${e.by} committed ${String(e.commit).slice(0, 8)}`;
+    case 'rendered': return `${e.by} rendered ${e.entry}`;
     case 'saved': return `${e.by} saved version ${e.version}`;
     case 'joined': return `${e.user} joined`;
     case 'left': return `${e.user} left`;
@@ -51,6 +53,8 @@ export class Panels {
       h('div.row', {}, this.entry, h('button.primary', { onclick: () => this.compile() }, 'Compile')),
       this.compileInfo, this.diagnostics, this.output);
 
+    this.canvas = new CanvasPanel(bench);
+
     this.feed = h('ol.activity', { 'aria-label': 'activity' });
     const activity = h('div.panel', { dataset: { panel: 'activity' } }, this.feed);
 
@@ -58,10 +62,14 @@ export class Panels {
     tabs(this.el, [
       { id: 'changes', label: 'Changes', panel: changes },
       { id: 'history', label: 'History', panel: history },
+      { id: 'canvas', label: 'Canvas', panel: this.canvas.el },
       { id: 'compile', label: 'Compile', panel: compile },
       { id: 'activity', label: 'Activity', panel: activity },
     ], (id) => {
       this.visible = id;
+      // the Canvas takes more of the page's width while it is shown
+      bench.main?.classList.toggle('wide-side', id === 'canvas');
+      this.canvas.shown(id === 'canvas').catch(() => {});
       this.refresh().catch(() => {});
     });
   }
@@ -77,6 +85,11 @@ export class Panels {
     if (this.visible !== 'changes') return;
     clearTimeout(this.statusTimer);
     this.statusTimer = setTimeout(() => this.refreshStatus().catch(() => {}), 150);
+  }
+
+  /** This page saved `path`. */
+  onSaved(path) {
+    this.canvas.onSaved(path);
   }
 
   onCommitted() {
@@ -119,6 +132,7 @@ export class Panels {
 
   fileOpened(path) {
     if (path.endsWith('.scad') && !this.entryTouched) this.entry.value = path;
+    this.canvas.fileOpened(path);
   }
 
   async compile() {

@@ -36,6 +36,7 @@ export function explain(e) {
     rate_limited: 'Too many attempts; wait a little and try again.',
     unauthenticated: 'Your session has ended; sign in again.',
     internal: 'Something went wrong on the server.',
+    unsupported: 'This server cannot do that.',
   }[e?.code];
   const reason = String(e?.reason ?? e?.message ?? e ?? '').trim();
   for (const [pattern, sentence] of REASONS) {

@@ -180,6 +180,7 @@ export class Workbench {
     switch (e.event) {
       case 'changed': this.files.onChanged(e); this.panels.onChanged(); break;
       case 'committed': this.panels.onCommitted(); break;
+      case 'rendered': this.panels.canvas.onRendered(e).catch(() => {}); break;
       case 'joined': case 'left': this.refreshWho().catch(() => {}); break;
       case 'projects': this.projectsChanged().catch(() => {}); break;
       case 'renamed':

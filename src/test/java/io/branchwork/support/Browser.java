@@ -28,8 +28,14 @@ public final class Browser {
    * passing run there (SHOTS). Answers its output.
    */
   public static String workbench(String script, int port, Path archive, int seconds) throws Exception {
-    Map<String, String> env = new HashMap<>(Map.of("PORT", String.valueOf(port), "ARCHIVE", archive.toString(),
+    return workbench(script, port, Map.of("ARCHIVE", archive.toString()), seconds);
+  }
+
+  /** As above, for a script that makes its own project: {@code env} adds to PORT, FAILSHOTS and SHOTS. */
+  public static String workbench(String script, int port, Map<String, String> more, int seconds) throws Exception {
+    Map<String, String> env = new HashMap<>(Map.of("PORT", String.valueOf(port),
         "FAILSHOTS", Files.createDirectories(Path.of("target/workbench-failures")).toAbsolutePath().toString()));
+    env.putAll(more);
     String shots = System.getProperty("workbench.shots");
     if (shots != null) {
       env.put("SHOTS", Files.createDirectories(Path.of(shots)).toAbsolutePath().toString());
