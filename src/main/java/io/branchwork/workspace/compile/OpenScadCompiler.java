@@ -49,6 +49,34 @@ final class OpenScadCompiler implements Compiler {
     return new Run(sources, state, limits).run(entry);
   }
 
+  /**
+   * The workspace path {@code p} names relative to {@code file}'s directory, as openscad resolves
+   * it ({@code .} and {@code ..} folded); null when it climbs out of the workspace.
+   */
+  static String nextTo(String file, String p) {
+    int slash = file.lastIndexOf('/');
+    Deque<String> parts = new ArrayDeque<>();
+    if (slash > 0) {
+      for (String seg : file.substring(0, slash).split("/")) {
+        parts.addLast(seg);
+      }
+    }
+    for (String seg : p.split("/")) {
+      if (seg.isEmpty() || seg.equals(".")) {
+        continue;
+      }
+      if (seg.equals("..")) {
+        if (parts.isEmpty()) {
+          return null;
+        }
+        parts.removeLast();
+      } else {
+        parts.addLast(seg);
+      }
+    }
+    return String.join("/", parts);
+  }
+
   /** One compile: the files it reached, what it emitted, what it found wrong. */
   private static final class Run {
     private final Sources sources;
@@ -281,28 +309,11 @@ final class OpenScadCompiler implements Compiler {
         diagnose(new Diagnostic(file, s.line(), "error", "unsupported path in " + s.kind() + ": " + p));
         return null;
       }
-      int slash = file.lastIndexOf('/');
-      Deque<String> parts = new ArrayDeque<>();
-      if (slash > 0) {
-        for (String seg : file.substring(0, slash).split("/")) {
-          parts.addLast(seg);
-        }
+      String target = nextTo(file, p);
+      if (target == null) {
+        diagnose(new Diagnostic(file, s.line(), "error", s.kind() + " leaves the workspace: " + p));
       }
-      for (String seg : p.split("/")) {
-        if (seg.isEmpty() || seg.equals(".")) {
-          continue;
-        }
-        if (seg.equals("..")) {
-          if (parts.isEmpty()) {
-            diagnose(new Diagnostic(file, s.line(), "error", s.kind() + " leaves the workspace: " + p));
-            return null;
-          }
-          parts.removeLast();
-        } else {
-          parts.addLast(seg);
-        }
-      }
-      return String.join("/", parts);
+      return target;
     }
 
     private static String cycle(Deque<String> stack, String again) {

@@ -3,9 +3,7 @@ package io.branchwork.workspace.compile;
 import io.branchwork.core.BranchworkException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -136,26 +134,7 @@ public final class RenderInputs {
     if (name.startsWith("/") || name.indexOf('\\') >= 0 || name.indexOf('\0') >= 0) {
       return null;
     }
-    Deque<String> parts = new ArrayDeque<>();
-    int slash = entry.lastIndexOf('/');
-    if (slash > 0) {
-      for (String seg : entry.substring(0, slash).split("/")) {
-        parts.addLast(seg);
-      }
-    }
-    for (String seg : name.split("/")) {
-      if (seg.isEmpty() || seg.equals(".")) {
-        continue;
-      }
-      if (seg.equals("..")) {
-        if (parts.isEmpty()) {
-          return null;
-        }
-        parts.removeLast();
-      } else {
-        parts.addLast(seg);
-      }
-    }
-    return parts.isEmpty() ? null : String.join("/", parts);
+    String path = OpenScadCompiler.nextTo(entry, name);
+    return path == null || path.isEmpty() ? null : path;
   }
 }
