@@ -9,7 +9,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The REST API on a router: accounts and sessions, access tokens, projects and members,
- * snapshots and imports, {@code /health} and {@code /metrics}. The route classes stay inside
+ * snapshots and imports, rendered meshes, {@code /health} and {@code /metrics}. The route classes stay inside
  * this package; the launcher mounts them all through here.
  */
 public final class Api {
