@@ -7,6 +7,7 @@ import io.branchwork.auth.AuthService;
 import io.branchwork.contract.Role;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
+import io.branchwork.http.HttpSupport;
 import io.branchwork.render.RenderService;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -60,7 +61,7 @@ final class RenderRoutes {
         .onFailure(e -> {
           // evicted between the check and the send: the client renders again
           if (!ctx.response().headWritten()) {
-            io.branchwork.http.HttpSupport.error(ctx, BranchworkException.notFound("the render was evicted; render again"));
+            HttpSupport.error(ctx, BranchworkException.notFound("the render was evicted; render again"));
           }
         }));
   }

@@ -37,7 +37,7 @@ final class Sandbox {
   /**
    * Finds the binaries and checks that a sandboxed openscad starts, answering the renderer's
    * identity (binary, version, sandbox), or {@code unsupported} saying what to install or set.
-   * Blocking: runs openscad twice.
+   * Blocking: starts openscad once, inside the sandbox.
    */
   static Probed probe(RenderSettings s, Path scratch) throws IOException, InterruptedException {
     Path openscad = which(s.openscad());

@@ -79,15 +79,14 @@ final class GitOpHandlers {
     }
     return persister.flush().map(v -> {
       String head = persister.durableHead();
-      String wip = persister.durableWip();
+      String work = persister.durableWorkTree();
       return () -> heavy.executeBlocking(() -> {
         if (head == null) {
           return git.diff(path, settings.diff()); // no commit yet: nothing to read from
         }
         try (RevWalk walk = new RevWalk(workspace.repo())) {
-          ObjectId headTree = walk.parseCommit(ObjectId.fromString(head)).getTree();
-          ObjectId workTree = wip == null ? headTree : walk.parseCommit(ObjectId.fromString(wip)).getTree();
-          return git.diff(headTree, workTree, path, settings.diff());
+          return git.diff(walk.parseCommit(ObjectId.fromString(head)).getTree(),
+              walk.parseCommit(ObjectId.fromString(work)).getTree(), path, settings.diff());
         }
       }, false).map(p -> BesideOp.Finish.answer(GitJson.patch(p)));
     });

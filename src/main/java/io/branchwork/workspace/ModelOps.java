@@ -85,7 +85,7 @@ final class ModelOps {
 
   /** Every change so far durable: the commit that holds the working tree now (null: nothing ever written). */
   private Future<String> settled() {
-    return persister.flush().map(v -> persister.durableWip() != null ? persister.durableWip() : persister.durableHead());
+    return persister.flush().map(v -> persister.durableWorkTree());
   }
 
   /** Blocking: the commit's tree as files. */

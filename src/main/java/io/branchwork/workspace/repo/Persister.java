@@ -164,6 +164,14 @@ public final class Persister {
     return durableWip;
   }
 
+  /**
+   * The stored commit whose tree is the working tree as last stored: the work in progress, or
+   * HEAD when nothing is uncommitted; null when nothing was ever stored.
+   */
+  public String durableWorkTree() {
+    return durableWip != null ? durableWip : durableHead;
+  }
+
   /** Whether the working copy may hold changes the store has not got (touched, or a round failed). */
   public boolean behind() {
     return changed || !waiting.isEmpty() || !held.isEmpty();
