@@ -64,6 +64,10 @@ class ConfigTest {
     assertMessage("store", Map.of("BRANCHWORK_STORE", "mongo"));
     assertMessage("cluster.enabled", Map.of("BRANCHWORK_CLUSTER_ENABLED", "yes"));
     assertMessage("cluster.failureTimeoutMs", Map.of("BRANCHWORK_CLUSTER_FAILURE_TIMEOUT_MS", "1000"));
+    // a sandbox is never turned off by a typo, and a render must answer before its caller gives up
+    assertMessage("render.sandbox", Map.of("BRANCHWORK_RENDER_SANDBOX", "off"));
+    assertMessage("render.memoryBytes", Map.of("BRANCHWORK_RENDER_MEMORY_BYTES", "1024"));
+    assertMessage("bus.requestTimeoutMs", Map.of("BRANCHWORK_RENDER_TIMEOUT_MS", "30000"));
   }
 
   @Test
