@@ -42,6 +42,10 @@ async function main() {
   await lib.open('cnv', 'main');
   await lib.write('main.scad', MAIN);
   await lib.write('parts/peg.scad', PEG);
+  await lib.commit('a block with a peg');
+  await lib.branchCreate('narrow');
+  await lib.open('cnv', 'narrow');
+  await lib.write('main.scad', MAIN.replace('width = 20;', 'width = 12;'));
   lib.disconnect();
 
   const browser = await launch();
@@ -92,6 +96,17 @@ async function main() {
     return f.current?.path === 'parts/peg.scad' && v.state.doc.lineAt(v.state.selection.main.head).number === 3;
   });
   await shot(a, 'canvas-diagnostic');
+
+  step('A switches to the narrow branch: the Canvas renders that branch\'s model, then main\'s again on the way back');
+  const onMain = await viewKey(a);
+  await a.selectOption('select[aria-label=branch]', 'narrow');
+  await a.waitForFunction((k) => document.querySelector('.viewer')?.dataset.key !== k
+    && document.querySelector('.render-info')?.dataset.state === 'ok', onMain);
+  if (await modelPixels(a) < 500) fail('the narrow branch\'s model is not drawn');
+  await shot(a, 'canvas-branch');
+  await a.selectOption('select[aria-label=branch]', 'main');
+  await a.waitForFunction((k) => document.querySelector('.viewer')?.dataset.key === k
+    && document.querySelector('.render-info')?.dataset.state === 'ok', onMain);
   checkErrors();
   await browser.close();
   console.log('ok');

@@ -69,7 +69,7 @@ export class Panels {
       this.visible = id;
       // the Canvas takes more of the page's width while it is shown
       bench.main?.classList.toggle('wide-side', id === 'canvas');
-      this.canvas.shown(id === 'canvas').catch(() => {});
+      if (id !== 'canvas') this.canvas.shown(false).catch(() => {});
       this.refresh().catch(() => {});
     });
   }
@@ -79,6 +79,8 @@ export class Panels {
     if (!this.bench.project) return;
     if (this.visible === 'changes') await this.refreshStatus();
     if (this.visible === 'history') await this.history.refresh();
+    // the Canvas renders what the open workspace holds: after a switch, a reload, a commit
+    if (this.visible === 'canvas') await this.canvas.shown(true);
   }
 
   onChanged() {
