@@ -82,6 +82,11 @@ public final class Config {
   public final int compileMaxOutputBytes;
   public final int compileMaxDepth;
   public final long compileTimeoutMs;
+  public final int collabMaxDocBytes;
+  public final int collabMaxDocs;
+  public final int collabHistoryUpdates;
+  public final long collabHistoryBytes;
+  public final int collabPushesPerSecond;
   public final int diffMaxPatchBytes;
   public final int diffMaxFileBytes;
   public final long diffTimeoutMs;
@@ -172,6 +177,11 @@ public final class Config {
     compileMaxOutputBytes = (int) range("compile.maxOutputBytes", 1024, Integer.MAX_VALUE / 4);
     compileMaxDepth = (int) range("compile.maxDepth", 1, 1000);
     compileTimeoutMs = range("compile.timeoutMs", 10, Integer.MAX_VALUE);
+    collabMaxDocBytes = (int) range("collab.maxDocBytes", 1, Integer.MAX_VALUE / 4);
+    collabMaxDocs = (int) range("collab.maxDocsPerWorkspace", 1, 100_000);
+    collabHistoryUpdates = (int) range("collab.historyUpdates", 1, 1_000_000);
+    collabHistoryBytes = range("collab.historyBytes", 1024, 1L << 34);
+    collabPushesPerSecond = (int) range("collab.pushesPerSecond", 1, 1_000_000);
     diffMaxPatchBytes = (int) range("diff.maxPatchBytes", 1024, Integer.MAX_VALUE / 4);
     diffMaxFileBytes = (int) range("diff.maxFileBytes", 1024, Integer.MAX_VALUE / 4);
     diffTimeoutMs = range("diff.timeoutMs", 10, Integer.MAX_VALUE);

@@ -15,6 +15,14 @@ public final class Events {
   /** A model was rendered: {@code {"entry","key","format","by"}}; the mesh is at its render url. */
   public static final String RENDERED = "rendered";
   public static final String RENAMED = "renamed";
+  /**
+   * To the sessions that joined {@code path}: {@code {"path","version","updates"}}, {@code version}
+   * the one after the updates; a change made by another op replaces the whole text (and carries
+   * {@code lineSeparator}), and {@code deleted: true} says the file is gone or no longer a live document.
+   */
+  public static final String DOC_UPDATE = "doc.update";
+  /** To the sessions that joined {@code path}: {@code {"path","user","clientID","selection"}}; selection nil on leave. */
+  public static final String DOC_PRESENCE = "doc.presence";
   public static final String LOCKED = "locked";
   public static final String UNLOCKED = "unlocked";
   /**

@@ -43,6 +43,11 @@ public enum WorkspaceOp {
   TAGS(WorkspaceOps.TAGS, Role.READER),
   TAG_CREATE(WorkspaceOps.TAG_CREATE, Role.WRITER, Trait.CHANGE),
   TAG_DELETE(WorkspaceOps.TAG_DELETE, Role.OWNER, Trait.CHANGE),
+  DOC_JOIN(WorkspaceOps.DOC_JOIN, Role.READER, Trait.SETTLED_READ),
+  DOC_PUSH(WorkspaceOps.DOC_PUSH, Role.WRITER, Trait.CHANGE, Trait.DURABLE),
+  DOC_PULL(WorkspaceOps.DOC_PULL, Role.READER, Trait.SETTLED_READ),
+  DOC_PRESENCE(WorkspaceOps.DOC_PRESENCE, Role.READER),
+  DOC_LEAVE(WorkspaceOps.DOC_LEAVE, Role.READER),
   /** A git push moving the open branch; sent by the git door only. */
   RECEIVE(WorkspaceOps.RECEIVE, null, Trait.CHANGE, Trait.SETTLED_FIRST, Trait.DURABLE),
   HOLDER_RELEASED(WorkspaceOps.HOLDER_RELEASED, null),

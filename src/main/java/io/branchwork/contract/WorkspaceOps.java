@@ -34,6 +34,12 @@ public final class WorkspaceOps {
   public static final String TAGS = "tags";
   public static final String TAG_CREATE = "tag.create";
   public static final String TAG_DELETE = "tag.delete";
+  /** Live documents: {@code @codemirror/collab} with the workspace as the authority (see {@code DocOps}). */
+  public static final String DOC_JOIN = "doc.join";
+  public static final String DOC_PUSH = "doc.push";
+  public static final String DOC_PULL = "doc.pull";
+  public static final String DOC_PRESENCE = "doc.presence";
+  public static final String DOC_LEAVE = "doc.leave";
 
   /** Internal: the allocator tells the workspace that a holder let go (drops its lock). */
   public static final String HOLDER_RELEASED = "holder.released";

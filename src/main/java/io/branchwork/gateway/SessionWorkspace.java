@@ -17,6 +17,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -49,6 +51,11 @@ final class SessionWorkspace {
   private long lastSeq = -1;
   /** This session's mutating ops sent to the workspace and not answered yet. */
   private int changesInFlight;
+  /**
+   * The live documents this session joined: their {@code doc.update} and {@code doc.presence}
+   * reach it, other paths' do not, and their {@code changed} does not (the update says it).
+   */
+  private final Set<String> joinedDocs = new HashSet<>();
 
   SessionWorkspace(Vertx vertx, Gateways gateways, String holder, Supplier<Principal> principal, Consumer<JsonObject> send,
       BooleanSupplier connectionClosed) {
@@ -154,6 +161,13 @@ final class SessionWorkspace {
         // Over a cluster the bytes arrive as base64; clients always get binary.
         result.put("content", result.getBinary("content"));
       }
+      if (key.equals(openKey) && req.getValue("path") instanceof String path) {
+        if (op.equals(WorkspaceOps.DOC_JOIN)) {
+          joinedDocs.add(path);
+        } else if (op.equals(WorkspaceOps.DOC_LEAVE)) {
+          joinedDocs.remove(path);
+        }
+      }
       if (op.equals(WorkspaceOps.BRANCH_RENAME) && key.equals(openKey)) {
         reopen(new WorkspaceKey(key.project(), result.getString("name")));
       }
@@ -248,9 +262,12 @@ final class SessionWorkspace {
       }
       lastSeq = seq;
     }
+    String type = event.getString("event");
+    if (!forThisSession(type, event)) {
+      return;
+    }
     JsonObject out = event.copy();
     out.remove("origin");
-    String type = event.getString("event");
     boolean renameClosing = Events.CLOSING.equals(type)
         && Events.REASON_RENAMED.equals(event.getString("reason"));
     if ((Events.RENAMED.equals(type) || renameClosing) && event.getValue(Events.FIELD_BRANCH) instanceof String to) {
@@ -271,9 +288,18 @@ final class SessionWorkspace {
     }
   }
 
+  /** Live-document events only for the documents this session joined; no {@code changed} for them. */
+  private boolean forThisSession(String type, JsonObject event) {
+    if (Events.DOC_UPDATE.equals(type) || Events.DOC_PRESENCE.equals(type)) {
+      return joinedDocs.contains(event.getString("path"));
+    }
+    return !(Events.CHANGED.equals(type) && !joinedDocs.isEmpty() && joinedDocs.contains(event.getString("path")));
+  }
+
   /** Drops the session's side of an open workspace: key, role, subscription and the user's hold. */
   private void forget(WorkspaceKey key) {
     openKey = null;
+    joinedDocs.clear();
     role = null;
     if (events != null) {
       events.unregister();

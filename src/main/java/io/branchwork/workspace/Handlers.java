@@ -11,6 +11,8 @@ import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.util.Map;
+import io.vertx.core.Future;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -23,7 +25,7 @@ final class Handlers {
   /** The parts of a loaded workspace that handlers work with. */
   record Parts(Vertx vertx, Store store, Workspace workspace, WorkspaceSettings settings, WorkspaceEvents events,
       Persister persister, LockGate lock, WorkerExecutor heavy, TreeState tree, Supplier<String> head,
-      RenderService render) {}
+      RenderService render, Function<Supplier<Future<Void>>, Future<Void>> internal) {}
 
   private Handlers() {}
 
@@ -41,8 +43,13 @@ final class Handlers {
     new GitOpHandlers(vertx, ws, git, revisions, p.persister(), p.events(), p.heavy(), settings).register(ops, besides);
     new BranchHandlers(vertx, p.store(), new AllocatorClient(vertx, settings.requestTimeoutMs()), ws,
         new GitBranches(ws.repo()), p.events(), settings.checkouts()).register(ops);
-    new Presence(p.events(), p.head(), p.lock()::holderGone).register(ops);
-    p.lock().register(ops);
+    DocOps docs = new DocOps(vertx, p.tree().files(), p.events(), settings.collab(), p.internal());
+    docs.register(ops, groups, new DocPushes(vertx, docs, p.tree(), p.events(), p.persister()));
+    new Presence(p.events(), p.head(), holder -> {
+      p.lock().holderGone(holder);
+      docs.holderGone(holder);
+    }).register(ops);
+    p.lock().register(ops, docs::holderGone);
     new CheckpointOps(ws.key(), p.persister(), p.store(), p.events(), p.tree().files()).register(ops);
     new ReceiveOps(vertx, p.store(), ws, p.persister(), move, settings.checkouts().tmpRoot()).register(ops);
     new MergeOps(vertx, ws, revisions, move, p.heavy(), settings).register(besides);

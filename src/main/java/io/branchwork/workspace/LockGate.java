@@ -45,11 +45,13 @@ final class LockGate {
     this.limit = limit;
   }
 
-  void register(Map<String, Op> ops) {
+  /** {@code alsoGone}: told too when a holder is released (its live documents end with it). */
+  void register(Map<String, Op> ops, java.util.function.Consumer<String> alsoGone) {
     ops.put(WorkspaceOps.LOCK, this::lock);
     ops.put(WorkspaceOps.UNLOCK, this::unlock);
     ops.put(WorkspaceOps.HOLDER_RELEASED, r -> {
       holderGone(r.holder());
+      alsoGone.accept(r.holder());
       return Future.succeededFuture(new JsonObject());
     });
   }

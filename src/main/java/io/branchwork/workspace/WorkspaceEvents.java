@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -36,6 +37,7 @@ public final class WorkspaceEvents {
   };
   /** Holds the events of changes until those changes are durable (see {@link #deferChanges}). */
   private Consumer<Runnable> whenDurable = Runnable::run;
+  private BiConsumer<String, String> onChanged = (path, user) -> {};
 
   /** Keeps the last {@code keep} events for {@link #since}. */
   public WorkspaceEvents(EventBus bus, WorkspaceKey key, int keep) {
@@ -58,7 +60,16 @@ public final class WorkspaceEvents {
     this.whenDurable = whenDurable;
   }
 
+  /**
+   * Told of every change {@link #changed} announces, in the turn of the op that made it (the live
+   * documents re-read a joined file that another op changed).
+   */
+  public void onChanged(BiConsumer<String, String> pathAndUser) {
+    this.onChanged = pathAndUser;
+  }
+
   public void changed(String path, String blob, Request by) {
+    onChanged.accept(path, by.user());
     publishDurable(Events.CHANGED, new JsonObject().put("path", path).put("blob", blob).put("by", by.user()), by);
   }
 
@@ -83,6 +94,18 @@ public final class WorkspaceEvents {
         recent.removeFirst();
       }
       recent.addLast(msg);
+    }
+    bus.publish(address, msg);
+  }
+
+  /**
+   * Publishes {@code event} at once, without a {@code seq} and without keeping it for
+   * {@link #since}: what is only true now (a cursor), which a reconnecting client asks for afresh.
+   */
+  public void publishEphemeral(String event, JsonObject fields, Request cause) {
+    JsonObject msg = new JsonObject().put(Events.FIELD_EVENT, event).mergeIn(fields);
+    if (cause != null && cause.holder() != null) {
+      msg.put(Events.FIELD_ORIGIN, cause.holder());
     }
     bus.publish(address, msg);
   }

@@ -184,7 +184,7 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
     view = new ReadView(settings.cacheBytes(), CACHE_MAX_FILE_BYTES);
     TreeState tree = new TreeState(files, new ContentCache(settings.cacheBytes(), CACHE_MAX_FILE_BYTES), view);
     Handlers.register(new Handlers.Parts(vertx, services.store(), this, settings, events, persister, lock, heavy, tree,
-        () -> head, services.render()), ops, groups, besides);
+        () -> head, services.render(), queue::submitInternal), ops, groups, besides);
   }
 
   private void onMessage(Message<JsonObject> msg) {
