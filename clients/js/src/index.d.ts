@@ -33,6 +33,20 @@ export interface ChangedEvent extends WorkspaceEvent { event: 'changed'; path: s
 export interface CommittedEvent extends WorkspaceEvent { event: 'committed'; commit: string; by: string }
 export interface RenderedEvent extends WorkspaceEvent { event: 'rendered'; entry: string; key: string; format: string; by: string }
 export interface PresenceEvent extends WorkspaceEvent { event: 'joined' | 'left'; user: string }
+export interface DocUpdate { clientID: string; changes: unknown[]; by: string }
+export interface DocUpdateEvent extends WorkspaceEvent {
+  event: 'doc.update'; path: string; version: number; updates: DocUpdate[];
+  /** The file was changed by another op: the one update replaces the whole text. */
+  lineSeparator?: '\n' | '\r\n';
+  /** The file is gone or no longer a live document. */
+  deleted?: boolean;
+}
+export interface Selection { ranges: { anchor: number; head: number }[]; main: number }
+export interface DocPresenceEvent { event: 'doc.presence'; path: string; user: string; clientID: string | null; selection: Selection | null }
+export interface DocJoined {
+  version: number; epoch: string; text: string; lineSeparator: '\n' | '\r\n';
+  peers: { user: string; clientID: string | null; selection?: Selection }[];
+}
 export interface ClosingEvent extends WorkspaceEvent { event: 'closing'; reason: string; branch?: string }
 export interface StateEvent { event: 'state'; state: ConnectionState }
 export interface ResyncEvent { event: 'resync'; seq: number }
@@ -92,6 +106,8 @@ export class BranchworkClient {
   on(name: 'changed', listener: (e: ChangedEvent) => void): () => void;
   on(name: 'committed', listener: (e: CommittedEvent) => void): () => void;
   on(name: 'rendered', listener: (e: RenderedEvent) => void): () => void;
+  on(name: 'doc.update', listener: (e: DocUpdateEvent) => void): () => void;
+  on(name: 'doc.presence', listener: (e: DocPresenceEvent) => void): () => void;
   on(name: 'joined' | 'left', listener: (e: PresenceEvent) => void): () => void;
   on(name: 'closing', listener: (e: ClosingEvent) => void): () => void;
   on(name: 'state', listener: (e: StateEvent) => void): () => void;
@@ -131,4 +147,39 @@ export class BranchworkClient {
   tags(): Promise<{ tags: Tag[] }>;
   tagCreate(name: string, options?: Keyed & { at?: string; message?: string }): Promise<{ name: string; commit: string }>;
   tagDelete(name: string, options?: Keyed): Promise<Record<string, never>>;
+
+  docJoin(path: string): Promise<DocJoined>;
+  docPush(path: string, version: number, updates: { clientID: string; changes: unknown[] }[], options?: Keyed):
+    Promise<{ accepted: boolean; version: number }>;
+  docPull(path: string, version: number): Promise<{ version: number; updates: DocUpdate[] }
+    | { resync: true; version: number; text: string; lineSeparator: string } | { deleted: true; version: number }>;
+  docPresence(path: string, clientID: string, selection: Selection): Promise<Record<string, never>>;
+  docLeave(path: string): Promise<Record<string, never>>;
+}
+
+/** What a LiveDocument asks of the editor it serves. */
+export interface LiveDocumentHandlers {
+  /** The local updates not confirmed yet, made on the synced version (CodeMirror: sendableUpdates). */
+  sendable(): { clientID: string; changes: unknown[] }[];
+  /** Updates to apply in order; the editor's own confirm what it sent (CodeMirror: receiveUpdates). */
+  receive(updates: { clientID: string; changes: unknown[]; by?: string }[]): void;
+  /** Start again from the whole text. */
+  resync(doc: { text: string; version: number; lineSeparator: string }): void;
+  presence?(e: DocPresenceEvent): void;
+  deleted?(e: { path: string; deleted: true }): void;
+  error?(e: BranchworkError): void;
+}
+
+/** A file of the open workspace edited live with the workspace as the collab authority. */
+export class LiveDocument {
+  constructor(client: BranchworkClient, path: string, handlers: LiveDocumentHandlers);
+  readonly path: string;
+  version: number | undefined;
+  epoch: string | undefined;
+  lineSeparator: string;
+  join(): Promise<DocJoined>;
+  /** Sends what is unsent; resolves when nothing is in flight. */
+  sync(): Promise<void>;
+  presence(clientID: string, selection: Selection): Promise<void>;
+  leave(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { encode, decode } from '@msgpack/msgpack';
 /** Ops that change something: each gets an idempotency key. */
 const MUTATING = new Set(['write', 'delete', 'move', 'commit', 'save', 'lock', 'unlock',
   'branch.create', 'branch.rename', 'branch.delete', 'merge', 'revert', 'cherry-pick', 'restore',
-  'tag.create', 'tag.delete']);
+  'tag.create', 'tag.delete', 'doc.push']);
 
 /** A failed request: `code` is the contract's error code (`conflict`, `forbidden`, ...). */
 export class BranchworkError extends Error {
@@ -368,4 +368,204 @@ export class BranchworkClient {
   tagCreate(name, options = {}) { return this.request('tag.create', { name, ...options }); }
   tagDelete(name, options = {}) { return this.request('tag.delete', { name, ...options }); }
   who() { return this.request('who'); }
+
+  // --- live documents (the raw ops; LiveDocument below runs the protocol for an editor)
+
+  docJoin(path) { return this.request('doc.join', { path }); }
+  docPush(path, version, updates, options = {}) {
+    return this.request('doc.push', { path, version, updates, ...options });
+  }
+  docPull(path, version) { return this.request('doc.pull', { path, version }); }
+  docPresence(path, clientID, selection) { return this.request('doc.presence', { path, clientID, selection }); }
+  docLeave(path) { return this.request('doc.leave', { path }); }
+}
+
+/**
+ * A file of the open workspace edited live, character by character, with the workspace as the
+ * central authority of `@codemirror/collab`. The helper knows the protocol, not the editor: it is
+ * given `handlers` that speak for the editor, so it works with CodeMirror or with any other
+ * operational editor model:
+ * - `sendable()`: the local updates not yet confirmed, `[{ clientID, changes }]` with `changes`
+ *   as `ChangeSet.toJSON()` (for CodeMirror: `sendableUpdates(state)` mapped);
+ * - `receive(updates)`: apply updates `[{ clientID, changes, by }]` in order; the editor's own
+ *   (its clientID) confirm what it sent (CodeMirror: `receiveUpdates(state, ...)`);
+ * - `resync({ text, version, lineSeparator })`: start again from the whole text (the document was
+ *   too far ahead, or started anew);
+ * - optional `presence(event)`, `deleted(event)`, `error(error)`.
+ *
+ * Call `sync()` after each local change: one push is in flight at a time, what was typed meanwhile
+ * goes in the next one, a refused push pulls, lets the editor rebase and pushes again. Updates of
+ * others arrive as `doc.update` events and are handed to `receive` in version order; a gap pulls.
+ * After a reconnect or a reopened workspace the document is joined again: the same `epoch` pulls
+ * from where the editor is, another one resyncs.
+ */
+export class LiveDocument {
+  constructor(client, path, handlers) {
+    this.client = client;
+    this.path = path;
+    this.handlers = handlers;
+    this.version = undefined;
+    this.epoch = undefined;
+    this.lineSeparator = '\n';
+    this._wanted = false;
+    this._behind = false;
+    this._running = undefined;
+    this._left = false;
+    this._off = [];
+  }
+
+  /** Joins: answers `{ version, epoch, text, lineSeparator, peers }`; the editor starts from `text` at `version`. */
+  async join() {
+    const r = await this.client.docJoin(this.path);
+    this.version = r.version;
+    this.epoch = r.epoch;
+    this.lineSeparator = r.lineSeparator;
+    if (this._off.length === 0) {
+      this._off.push(this.client.on('doc.update', (e) => e.path === this.path && this._onUpdate(e)));
+      this._off.push(this.client.on('doc.presence', (e) => e.path === this.path && this.handlers.presence?.(e)));
+      this._off.push(this.client.on('state', (e) => e.state === 'open' && this._rejoin()));
+      this._off.push(this.client.on('closing', () => setTimeout(() => this._rejoin(), 500)));
+    }
+    return r;
+  }
+
+  /** Sends what the editor has not sent yet; resolves when nothing is left in flight. */
+  sync() {
+    this._wanted = true;
+    return this._kick();
+  }
+
+  /** Where this editor's cursors are (`{ ranges: [{ anchor, head }], main }`); best effort. */
+  presence(clientID, selection) {
+    return this.client.docPresence(this.path, clientID, selection).catch(() => {});
+  }
+
+  /** Leaves the document: others see this editor's cursors go. */
+  async leave() {
+    this._left = true;
+    this._off.forEach((off) => off());
+    this._off = [];
+    await this.client.docLeave(this.path).catch(() => {});
+  }
+
+  _kick() {
+    if (!this._running) {
+      this._running = this._run().finally(() => {
+        this._running = undefined;
+        if ((this._wanted || this._behind) && !this._left) {
+          this._kick();
+        }
+      });
+    }
+    return this._running;
+  }
+
+  async _run() {
+    while ((this._wanted || this._behind) && !this._left) {
+      try {
+        if (this._behind) {
+          this._behind = false;
+          await this._pull();
+          continue;
+        }
+        this._wanted = false;
+        const updates = this.handlers.sendable().map((u) => ({ clientID: u.clientID, changes: u.changes }));
+        if (updates.length === 0) {
+          continue;
+        }
+        const version = this.version;
+        const r = await this.client.docPush(this.path, version, updates);
+        if (r.accepted) {
+          if (this.version === version) {
+            this.version = r.version;
+            this.handlers.receive(updates);
+          }
+        } else {
+          this._behind = true;
+          this._wanted = true;
+        }
+      } catch (e) {
+        if (e.code === 'rate_limited' || e.code === 'overloaded' || e.code === 'timeout' || e.code === 'unavailable') {
+          this._wanted = true;
+          await new Promise((resolve) => setTimeout(resolve, 250 + Math.random() * 250));
+        } else {
+          this.handlers.error?.(e);
+          return;
+        }
+      }
+    }
+  }
+
+  async _pull() {
+    const from = this.version;
+    const r = await this.client.docPull(this.path, from);
+    if (r.deleted) {
+      this.handlers.deleted?.({ path: this.path, deleted: true });
+      this._left = true;
+    } else if (r.resync) {
+      this._resync(r);
+    } else {
+      this._apply(r.version, r.updates);
+    }
+  }
+
+  /** Applies `updates` that end at `version`, skipping those the editor has already. */
+  _apply(version, updates) {
+    const start = version - updates.length;
+    if (version <= this.version) {
+      return;
+    }
+    if (start > this.version) {
+      this._behind = true; // a gap: the pull fills it
+      this._kick();
+      return;
+    }
+    const fresh = updates.slice(this.version - start);
+    this.version = version;
+    this.handlers.receive(fresh);
+  }
+
+  _resync(r) {
+    this.version = r.version;
+    if (r.lineSeparator) {
+      this.lineSeparator = r.lineSeparator;
+    }
+    this.handlers.resync({ text: r.text, version: r.version, lineSeparator: this.lineSeparator });
+  }
+
+  _onUpdate(e) {
+    if (e.deleted) {
+      this._left = true;
+      this.handlers.deleted?.(e);
+      return;
+    }
+    if (e.lineSeparator) {
+      this.lineSeparator = e.lineSeparator;
+    }
+    this._apply(e.version, e.updates);
+  }
+
+  /** The session is new (a reconnect) or the workspace was reopened: join again and catch up. */
+  async _rejoin() {
+    if (this._left || this.version === undefined) {
+      return;
+    }
+    try {
+      const r = await this.client.docJoin(this.path);
+      if (r.epoch === this.epoch && r.version >= this.version) {
+        this._behind = true;
+        this._wanted = true;
+        this._kick();
+      } else {
+        this.epoch = r.epoch;
+        this._resync(r);
+      }
+    } catch (e) {
+      if (e.code === 'no_workspace' || e.code === 'unavailable' || e.code === 'timeout') {
+        setTimeout(() => this._rejoin(), 1000);
+      } else {
+        this.handlers.error?.(e);
+      }
+    }
+  }
 }

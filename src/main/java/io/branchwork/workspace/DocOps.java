@@ -101,7 +101,7 @@ final class DocOps {
           peers.add(peerJson(p));
         }
       });
-      return new JsonObject().put("version", doc.version()).put("text", doc.text())
+      return new JsonObject().put("version", doc.version()).put("epoch", doc.epoch()).put("text", doc.text())
           .put("lineSeparator", doc.lineSeparator()).put("peers", peers);
     });
   }

@@ -46,6 +46,8 @@ public final class LiveDoc {
   public record Text(String text, boolean crlf, long utf8Bytes) {}
 
   private final String path;
+  /** Names this life of the document: versions count from 0 again when a document starts anew. */
+  private final String epoch = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
   private final int maxUpdates;
   private final long maxHistoryWeight;
   private String text;
@@ -109,6 +111,15 @@ public final class LiveDoc {
 
   public String path() {
     return path;
+  }
+
+  /**
+   * Differs between two lives of a document (it ends when its last session leaves, or with its
+   * workspace): a client that joins again with the same epoch may pull from its version; with
+   * another it starts from the text.
+   */
+  public String epoch() {
+    return epoch;
   }
 
   public String text() {
