@@ -76,8 +76,12 @@ export function launch() {
  * A page of user `name` at `url` in a context of its own; with `session` ({ user, token }) it
  * starts signed in. Page errors and console errors are collected and fail the run.
  */
-export async function page(browser, name, url, { viewport = { width: 1400, height: 860 }, session } = {}) {
+export async function page(browser, name, url, { viewport = { width: 1400, height: 860 }, session, classic } = {}) {
   const ctx = await browser.newContext({ viewport });
+  if (classic) {
+    // The save-and-merge editing these scenarios are about: live documents off (the page's Live toggle).
+    await ctx.addInitScript(() => localStorage.setItem('branchwork.live', 'off'));
+  }
   if (session) {
     await ctx.addInitScript((s) => {
       if (!sessionStorage.getItem('branchwork.session')) {

@@ -53,9 +53,9 @@ async function main() {
 
   const browser = await launch();
   const proxyB = await proxy(PORT);
-  const a = await page(browser, 'A', `${base}/#/flows/main`, { session: ana });
+  const a = await page(browser, 'A', `${base}/#/flows/main`, { session: ana, classic: true });
   const b = await page(browser, 'B', `http://127.0.0.1:${proxyB.server.address().port}/#/flows/main`,
-    { session: ben, viewport: { width: 800, height: 700 } });
+    { session: ben, classic: true, viewport: { width: 800, height: 700 } });
   await opened(a, 'main', 'main.scad');
   await opened(b, 'main', 'main.scad');
 

@@ -35,8 +35,8 @@ async function main() {
   await lib.commit('main: peg one bigger');
 
   const browser = await launch();
-  const a = await page(browser, 'A', `${base}/#/mrg/main`, { session: ana });
-  const b = await page(browser, 'B', `${base}/#/mrg/main`, { session: ben });
+  const a = await page(browser, 'A', `${base}/#/mrg/main`, { session: ana, classic: true });
+  const b = await page(browser, 'B', `${base}/#/mrg/main`, { session: ben, classic: true });
   for (const tab of [a, b]) await tab.waitForFunction(() => window.workbench?.files.current?.path === 'main.scad');
   await waitText(b, mainText);
 

@@ -13,7 +13,7 @@ import { Failure, checkErrors, editorText, fail, launch, openFile, page as newPa
 const { PORT, ARCHIVE, WATCHER, SCREENSHOT } = process.env;
 setTimeout(() => report('timed out'), 150000);
 const browser = await launch();
-const page = (name, port) => newPage(browser, name, `http://127.0.0.1:${port}/`);
+const page = (name, port) => newPage(browser, name, `http://127.0.0.1:${port}/`, { classic: true });
 
 async function register(tab, user) {
   await tab.waitForSelector('body[data-ready]');

@@ -4,13 +4,23 @@
 // line by line against the base (as git merges); edits that clash are shown side by side and the
 // user chooses, with every other change of both kept. What cannot be saved where it was typed is
 // kept as a draft for that branch (see drafts.js), never sent elsewhere.
+// A text file is opened as a live document when it can be one (see LiveDocument): everyone on it
+// types into the same text, character by character, and every accepted keystroke is the working
+// copy's file already; there is nothing to save and nothing to merge. Files that cannot be live
+// (binary, too large, mixed line ends) keep the save-and-merge way above.
 import { h, fill } from './dom.js';
 import { Editor } from './editor.js';
 import { Drafts } from './drafts.js';
 import { merge3 } from './merge3.js';
 import { ask, explain, notify } from './ui.js';
+import { LiveDocument } from '../../../../clients/js/src/index.js';
 
 const AUTOSAVE_MS = 800;
+/** How often this page tells the others where its cursor is, at most. */
+const PRESENCE_MS = 120;
+/** After typing stops this long, the panels (changes, Canvas) take the file as saved. */
+const SETTLED_MS = 500;
+const clientID = () => globalThis.crypto?.randomUUID?.().slice(0, 12) ?? Math.random().toString(36).slice(2, 14);
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function text(bytes) {
@@ -43,16 +53,90 @@ export class Files {
     this.saveState = h('span.save-state', { dataset: { state: 'none' } });
     this.banner = h('div.banner', { hidden: true, role: 'alert' });
     const mount = h('div.editor');
+    /** Whether text files open as live documents (the Live toggle; kept per browser). */
+    this.liveEnabled = localStorage.getItem('branchwork.live') !== 'off';
+    this.liveToggle = h('button.live-toggle', { title: 'type together: every keystroke is shared and stored as you type',
+      'aria-pressed': String(this.liveEnabled), onclick: () => this.toggleLive() }, 'Live');
     this.editorEl = h('section.editor-pane', {},
-      h('div.pane-head', {}, this.pathEl, this.saveState, h('div.spacer'),
+      h('div.pane-head', {}, this.pathEl, this.saveState, h('div.spacer'), this.liveToggle,
         h('button', { title: 'save (Ctrl+S)', onclick: () => this.save() }, 'Save'),
         h('button', { title: 'delete this file', onclick: () => this.remove() }, 'Delete')),
       this.banner, mount);
-    this.editor = new Editor(mount, () => this.edited(), () => this.save());
+    this.editor = new Editor(mount, () => this.edited(), () => this.save(), (sel) => this.moved(sel));
   }
 
   get dirty() {
-    return this.current !== undefined && !this.current.binary && this.editor.text !== this.current.saved;
+    return this.current !== undefined && !this.current.binary && !this.current.live
+      && this.editor.text !== this.current.saved;
+  }
+
+  /**
+   * Joins `path` as a live document, or answers undefined when it cannot be one (the file is
+   * binary, too large, has mixed line ends; the server says why) and is edited the classic way.
+   */
+  async joinLive(path) {
+    const id = clientID();
+    const doc = new LiveDocument(this.client, path, {
+      sendable: () => (this.current?.live === doc ? this.editor.sendable() : []),
+      receive: (updates) => {
+        if (this.current?.live !== doc) return;
+        this.editor.receive(updates);
+        if (updates.some((u) => u.clientID !== id)) this.othersTyped(updates);
+      },
+      resync: ({ text, version }) => {
+        if (this.current?.live === doc) this.editor.openLive(text, version, id, this.bench.writable);
+      },
+      presence: (e) => {
+        if (this.current?.live === doc) this.editor.showPeer(e.clientID, e.user, e.selection);
+      },
+      deleted: () => {
+        if (this.current?.live !== doc) return;
+        notify(`${this.current.path} was deleted or is no longer a text file.`, 'error');
+        this.closeFile();
+        this.load().catch(() => {});
+      },
+      error: (e) => notify(explain(e), 'error'),
+    });
+    let joined;
+    try {
+      joined = await doc.join();
+    } catch (e) {
+      if (e.code === 'bad_request' || e.code === 'too_large' || e.code === 'overloaded') return undefined;
+      throw e;
+    }
+    return { doc, joined, id };
+  }
+
+  /** Live on or off: the open file opens again the chosen way (what is unsaved is saved first). */
+  toggleLive() {
+    this.liveEnabled = !this.liveEnabled;
+    localStorage.setItem('branchwork.live', this.liveEnabled ? 'on' : 'off');
+    this.liveToggle.setAttribute('aria-pressed', String(this.liveEnabled));
+    const path = this.current?.path;
+    if (!path) return undefined;
+    return this.run(async () => {
+      if (this.current?.live) await this.current.live.sync().catch(() => {});
+      if (this.dirty) await this.store();
+      if (!this.conflict && this.current?.path === path) this.closeFile();
+    }).then(() => (this.current ? undefined : this.open(path)));
+  }
+
+  /** Others typed in the live document: the panels follow once they pause. */
+  othersTyped() {
+    clearTimeout(this.othersTimer);
+    this.othersTimer = setTimeout(() => this.bench.panels.onChanged(), SETTLED_MS);
+  }
+
+  /** This user moved the cursor in a live document: the others see it (throttled). */
+  moved(selection) {
+    const doc = this.current?.live;
+    if (!doc) return;
+    this.pendingSelection = selection;
+    if (this.presenceTimer) return;
+    this.presenceTimer = setTimeout(() => {
+      this.presenceTimer = undefined;
+      if (this.current?.live === doc) doc.presence(this.current.clientID, this.pendingSelection);
+    }, PRESENCE_MS);
   }
 
   setSaveState(state, label) {
@@ -111,13 +195,22 @@ export class Files {
         notify(`Choose which version of ${this.current.path} to keep first.`, 'error');
         return;
       }
+      this.leaveLive();
       const { content, blob } = await this.client.read(path);
       const t = text(content);
-      this.current = { project, branch, path, blob, saved: t ?? '', binary: t === null };
+      const live = t === null || !this.liveEnabled ? undefined : await this.joinLive(path);
       this.hideConflict();
       this.pathEl.textContent = path;
-      this.editor.open(t ?? `(a binary file of ${content.length} bytes: not shown)`, t !== null && this.bench.writable);
-      this.setSaveState('saved', this.bench.writable ? 'saved' : 'read-only');
+      if (live) {
+        this.current = { project, branch, path, blob, saved: live.joined.text, binary: false, live: live.doc, clientID: live.id };
+        this.editor.openLive(live.joined.text, live.joined.version, live.id, this.bench.writable);
+        for (const p of live.joined.peers) this.editor.showPeer(p.clientID, p.user, p.selection);
+        this.setSaveState('live', this.bench.writable ? 'live' : 'read-only');
+      } else {
+        this.current = { project, branch, path, blob, saved: t ?? '', binary: t === null };
+        this.editor.open(t ?? `(a binary file of ${content.length} bytes: not shown)`, t !== null && this.bench.writable);
+        this.setSaveState('saved', this.bench.writable ? 'saved' : 'read-only');
+      }
       this.markCurrentInTree();
       this.bench.panels.fileOpened(path);
       await this.restoreDraft();
@@ -130,6 +223,18 @@ export class Files {
     if (!draft || this.current.binary || !this.bench.writable) return;
     this.drafts.drop(this.current);
     if (draft.text === this.current.saved) return;
+    if (this.current.live) {
+      // Typed while the file could not be reached: merged into the live text as this user's edit.
+      const { text: merged, conflicts } = merge3(draft.baseText, draft.text, this.editor.text);
+      if (conflicts.length) {
+        this.drafts.put(this.current, draft.base, draft.baseText, draft.text);
+        notify(`Your earlier changes to ${this.current.path} clash with what was typed since; they are kept as a draft.`, 'error');
+        return;
+      }
+      this.editor.replaceTyped(merged);
+      notify(`Your unsaved changes to ${this.current.path} on ${this.current.branch} are back.`, 'ok');
+      return;
+    }
     const stored = { blob: this.current.blob, text: this.current.saved };
     this.current.blob = draft.base;
     this.current.saved = draft.baseText;
@@ -142,7 +247,17 @@ export class Files {
     }
   }
 
+  /** Leaves the open live document, if any: the others see this cursor go. */
+  leaveLive() {
+    const doc = this.current?.live;
+    if (doc) {
+      doc.leave().catch(() => {});
+      this.current.live = undefined;
+    }
+  }
+
   closeFile() {
+    this.leaveLive();
     this.current = undefined;
     this.pathEl.textContent = 'No file open';
     this.editor.open('', false);
@@ -158,13 +273,34 @@ export class Files {
   }
 
   edited() {
+    if (this.current?.live) {
+      this.typed();
+      return;
+    }
     if (!this.current || this.conflict) return;
     this.setSaveState('dirty', 'unsaved');
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.save(), AUTOSAVE_MS);
   }
 
+  /** A keystroke in a live document: sent now (one push in flight, the rest batched behind it). */
+  typed() {
+    const file = this.current;
+    this.setSaveState('saving', 'sending…');
+    file.live.sync().then(() => {
+      if (this.current !== file || !file.live || this.editor.sendable().length) return;
+      this.setSaveState('live', 'live');
+      clearTimeout(this.settledTimer);
+      this.settledTimer = setTimeout(() => {
+        if (this.current !== file) return;
+        this.bench.panels.onChanged();
+        this.bench.panels.onSaved(file.path);
+      }, SETTLED_MS);
+    });
+  }
+
   save() {
+    if (this.current?.live) return this.current.live.sync();
     clearTimeout(this.timer);
     return this.run(() => this.store()).catch((e) => {
       this.setSaveState('dirty', 'not saved');
@@ -179,6 +315,8 @@ export class Files {
   leave() {
     clearTimeout(this.timer);
     return this.run(async () => {
+      // What was typed in a live document and not confirmed yet goes out before the switch.
+      if (this.current?.live) await this.current.live.sync().catch(() => {});
       // Twice: a save that meets someone else's change merges, and the merge is saved next.
       for (let i = 0; i < 2 && this.dirty && !this.conflict; i++) {
         try {
@@ -234,7 +372,7 @@ export class Files {
       clearTimeout(this.treeTimer);
       this.treeTimer = setTimeout(() => this.load().catch(() => {}), 100);
     }
-    if (e.path === this.current?.path && e.blob !== this.current.blob) {
+    if (e.path === this.current?.path && e.blob !== this.current.blob && !this.current.live) {
       const file = this.current;
       this.run(() => (this.current === file ? this.theirsChanged(e.by) : undefined))
         .catch((err) => notify(explain(err), 'error'));
@@ -349,7 +487,8 @@ export class Files {
   /** After a resync: the tree again, and the open file as under `changed`. */
   async resync() {
     await this.load();
-    if (this.current) await this.run(() => this.theirsChanged(undefined));
+    // A live document catches up by itself (LiveDocument joins again and pulls).
+    if (this.current && !this.current.live) await this.run(() => this.theirsChanged(undefined));
   }
 
   async newFile() {

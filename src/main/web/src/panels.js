@@ -164,7 +164,8 @@ export class Panels {
   }
 
   activity(e) {
-    if (e.event === 'state') return;
+    // Keystrokes and cursors of live documents are shown in the editor, not listed one by one.
+    if (e.event === 'state' || e.event === 'doc.update' || e.event === 'doc.presence') return;
     this.feed.prepend(h('li', { dataset: { event: e.event, seq: e.seq ?? '' } }, describe(e)));
     while (this.feed.childElementCount > ACTIVITY_MAX) this.feed.lastChild.remove();
   }

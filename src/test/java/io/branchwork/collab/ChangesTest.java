@@ -64,6 +64,19 @@ class ChangesTest {
   }
 
   @Test
+  @DisplayName("Verifies that the replacement of one text by another keeps their common start and end, never splits a surrogate pair, and applies to give the new text")
+  void replacesOnlyTheMiddle() {
+    String[][] pairs = {{"first\n", "second\n"}, {"abc", "abc"}, {"", "x\ny"}, {"x\ny", ""}, {"a😀b", "a😃b"},
+        {"😀", "😀😀"}, {"keep this line\nold\nkeep\n", "keep this line\nnew one\nkeep\n"}};
+    for (String[] p : pairs) {
+      JsonArray changes = Changes.replace(p[0], p[1]);
+      assertEquals(p[1], apply(p[0], changes.encode()).text(), changes.encode());
+    }
+    assertEquals("[[5,\"second\"],1]", Changes.replace("first\n", "second\n").encode());
+    assertEquals("[1,[2,\"😃\"],1]", Changes.replace("a😀b", "a😃b").encode());
+  }
+
+  @Test
   @DisplayName("Verifies which files are live documents: UTF-8 text with one kind of line end and no NUL")
   void filesAsDocuments() {
     LiveDoc.Text crlf = LiveDoc.decode("a\r\nb\r\n".getBytes(StandardCharsets.UTF_8));

@@ -99,15 +99,47 @@ public final class Changes {
     return new Applied(out.toString(), bytes, weight);
   }
 
-  /** The change set that replaces all of a document of {@code oldLength} code units with {@code text}. */
-  public static JsonArray replaceAll(int oldLength, String text) {
-    JsonArray section = new JsonArray().add(oldLength);
-    if (!text.isEmpty()) {
-      for (String line : text.split("\n", -1)) {
-        section.add(line);
-      }
+  /**
+   * The change set that turns {@code from} into {@code to}: their common start and end kept, the
+   * middle replaced (never splitting a surrogate pair). Smaller than replacing everything, so
+   * what others are typing outside the changed part stays where it was when they rebase.
+   */
+  public static JsonArray replace(String from, String to) {
+    int max = Math.min(from.length(), to.length());
+    int prefix = 0;
+    while (prefix < max && from.charAt(prefix) == to.charAt(prefix)) {
+      prefix++;
     }
-    return new JsonArray().add(section);
+    if (prefix > 0 && Character.isHighSurrogate(from.charAt(prefix - 1))) {
+      prefix--;
+    }
+    int suffix = 0;
+    while (suffix < max - prefix
+        && from.charAt(from.length() - 1 - suffix) == to.charAt(to.length() - 1 - suffix)) {
+      suffix++;
+    }
+    if (suffix > 0 && Character.isLowSurrogate(from.charAt(from.length() - suffix))) {
+      suffix--;
+    }
+    JsonArray changes = new JsonArray();
+    if (prefix > 0) {
+      changes.add(prefix);
+    }
+    int deleted = from.length() - prefix - suffix;
+    String inserted = to.substring(prefix, to.length() - suffix);
+    if (deleted > 0 || !inserted.isEmpty()) {
+      JsonArray section = new JsonArray().add(deleted);
+      if (!inserted.isEmpty()) {
+        for (String line : inserted.split("\n", -1)) {
+          section.add(line);
+        }
+      }
+      changes.add(section);
+    }
+    if (suffix > 0) {
+      changes.add(suffix);
+    }
+    return changes;
   }
 
   /** The UTF-8 length of {@code s}, a well-formed UTF-16 string. */

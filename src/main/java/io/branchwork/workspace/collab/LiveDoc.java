@@ -174,9 +174,10 @@ public final class LiveDoc {
     return u;
   }
 
-  /** The file now holds {@code loaded}: one update replacing the whole text, by {@code by}. */
+  /** The file now holds {@code loaded}: one update turning the text into it (its changed middle), by {@code by}. */
   public Update replace(Text loaded, String by) {
-    Update u = new Update("", Changes.replaceAll(text.length(), loaded.text()), by, 64 + 2L * loaded.text().length());
+    JsonArray changes = Changes.replace(text, loaded.text());
+    Update u = new Update("", changes, by, 64 + 2L * changes.encode().length());
     text = loaded.text();
     crlf = loaded.crlf();
     utf8Bytes = loaded.utf8Bytes();
