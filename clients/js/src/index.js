@@ -481,7 +481,12 @@ export class LiveDocument {
             this.handlers.receive(updates);
           }
         } else {
-          this._behind = true;
+          // Refused: others got in first. Their updates usually came as events before this answer
+          // (both wait for the same durable round), so the editor has rebased already; pull only
+          // what has not arrived.
+          if (r.version > this.version) {
+            this._behind = true;
+          }
           this._wanted = true;
         }
       } catch (e) {

@@ -46,7 +46,7 @@ public enum WorkspaceOp {
   DOC_JOIN(WorkspaceOps.DOC_JOIN, Role.READER, Trait.SETTLED_READ),
   DOC_PUSH(WorkspaceOps.DOC_PUSH, Role.WRITER, Trait.CHANGE, Trait.DURABLE),
   DOC_PULL(WorkspaceOps.DOC_PULL, Role.READER, Trait.SETTLED_READ),
-  DOC_PRESENCE(WorkspaceOps.DOC_PRESENCE, Role.READER),
+  DOC_PRESENCE(WorkspaceOps.DOC_PRESENCE, Role.READER, Trait.IMMEDIATE),
   DOC_LEAVE(WorkspaceOps.DOC_LEAVE, Role.READER),
   /** A git push moving the open branch; sent by the git door only. */
   RECEIVE(WorkspaceOps.RECEIVE, null, Trait.CHANGE, Trait.SETTLED_FIRST, Trait.DURABLE),
@@ -76,7 +76,12 @@ public enum WorkspaceOp {
      * takes what it starts from; a change it makes is applied in a second turn, which checks that
      * this still holds (the workspace's {@code BesideOp}).
      */
-    BESIDE
+    BESIDE,
+    /**
+     * Runs on arrival, outside the mailbox: it only touches ephemeral state (a cursor), so it never
+     * waits behind the queue, and never splits a group of ops waiting in a row.
+     */
+    IMMEDIATE
   }
 
   private static final Map<String, WorkspaceOp> BY_WIRE = Arrays.stream(values())

@@ -96,6 +96,10 @@ final class Dispatcher {
    * when the lock is gone, keeping its place by arrival number.
    */
   void accept(Request r, Op op, long seq, Promise<JsonObject> reply) {
+    if (r.spec().has(WorkspaceOp.Trait.IMMEDIATE)) {
+      attempt(() -> op.run(r)).onComplete(reply);
+      return;
+    }
     Accepted a = new Accepted(r, op, seq, reply);
     BesideOp beside = besides.get(r.op());
     if (beside != null) {

@@ -128,7 +128,12 @@ final class DocOps {
     });
   }
 
-  /** Where a session's cursors are: kept for later joiners, pushed to the others now, never stored. */
+  /**
+   * Where a session's cursors are: kept for later joiners, pushed to the others now, never stored.
+   * Runs on arrival, outside the mailbox (IMMEDIATE): a push group may be working on a worker
+   * meanwhile, so this only reads the text's length (to hold positions to it) and sets the
+   * session's own peer fields, never adds or removes a document or a peer.
+   */
   private Future<JsonObject> presence(Request r) {
     LiveDoc doc = joined(r);
     rate.take(r.user(), System.nanoTime());

@@ -67,13 +67,14 @@ final class DocPushes {
       }
     }
     long maxBytes = docs.limits().maxDocBytes();
+    int[] order = fairOrder(requests, pushes);
     // The disk may hold anything after a failed write: the cache forgets these files either way.
     touched.forEach(d -> tree.cache().dropTree(d.path()));
     Future<Map<LiveDoc, WorkingCopy.Content>> written = docs.refresh(new ArrayList<>(touched)).compose(v -> vertx.executeBlocking(() -> {
       Map<LiveDoc, LiveDoc.Mark> before = new LinkedHashMap<>();
-      for (int i = 0; i < n; i++) {
+      for (int i : order) {
         if (pushes[i] != null && outcome[i] == null) {
-          outcome[i] = apply(pushes[i], requests.get(i).user(), maxBytes, before);
+          outcome[i] = apply(pushes[i], requests.get(i), maxBytes, before);
         }
       }
       // Each document once, with everything accepted in this group.
@@ -102,7 +103,7 @@ final class DocPushes {
     }, false));
     List<Future<JsonObject>> answers = new ArrayList<>(n);
     Future<Void> published = written.map(blobs -> {
-      publish(requests, pushes, outcome, blobs);
+      publish(requests, pushes, outcome, blobs, order);
       return null;
     });
     for (int i = 0; i < n; i++) {
@@ -143,8 +144,10 @@ final class DocPushes {
    * One push on a worker, in its group's turn: all its updates or none. A version from the future
    * is {@code bad_request}; an older one is refused for the client to rebase.
    */
-  private Object apply(Push p, String user, long maxBytes, Map<LiveDoc, LiveDoc.Mark> before) {
+  private Object apply(Push p, Request r, long maxBytes, Map<LiveDoc, LiveDoc.Mark> before) {
     LiveDoc doc = p.doc();
+    String user = r.user();
+    LiveDoc.Peer peer = doc.peers().get(r.holder());
     if (docs.docs.get(doc.path()) != doc) {
       return BranchworkException.notFound("the live document ended (its file is gone): " + doc.path());
     }
@@ -153,6 +156,9 @@ final class DocPushes {
           + doc.version() + ")");
     }
     if (p.version() < doc.version()) {
+      if (peer != null && peer.refusedSince == 0) {
+        peer.refusedSince = System.nanoTime();
+      }
       return new Outcome(false, doc.version(), List.of());
     }
     before.computeIfAbsent(doc, LiveDoc::mark);
@@ -166,13 +172,34 @@ final class DocPushes {
       doc.rollback(mine);
       return e;
     }
+    if (peer != null) {
+      peer.refusedSince = 0;
+    }
     return new Outcome(true, doc.version(), accepted);
+  }
+
+  /**
+   * The order a group's pushes are tried in: the session refused longest ago first, then arrival.
+   * Pushes made on the same version exclude each other; without this, one editor among many could
+   * lose the race again and again while the others type on. A session's own pushes keep their order.
+   */
+  private static int[] fairOrder(List<Request> requests, Push[] pushes) {
+    Integer[] order = new Integer[requests.size()];
+    long[] since = new long[order.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+      LiveDoc.Peer peer = pushes[i] == null ? null : pushes[i].doc().peers().get(requests.get(i).holder());
+      since[i] = peer == null || peer.refusedSince == 0 ? Long.MAX_VALUE : peer.refusedSince;
+    }
+    java.util.Arrays.sort(order, java.util.Comparator.comparingLong(i -> since[i]));
+    return java.util.Arrays.stream(order).mapToInt(Integer::intValue).toArray();
   }
 
   /** On the event loop: the file's new content for readers, and the events, once durable. */
   private void publish(List<Request> requests, Push[] pushes, Object[] outcome,
-      Map<LiveDoc, WorkingCopy.Content> written) {
-    for (int i = 0; i < requests.size(); i++) {
+      Map<LiveDoc, WorkingCopy.Content> written, int[] order) {
+    // In the order they were applied: each event's updates follow the version before them.
+    for (int i : order) {
       if (outcome[i] instanceof Outcome o && o.accepted()) {
         JsonArray updates = new JsonArray();
         o.updates().forEach(u -> updates.add(u.toJson()));
@@ -185,15 +212,15 @@ final class DocPushes {
       persister.changed();
       persister.afterDurable(() -> tree.view().put(doc.path(), new ReadView.File(content.bytes(), content.blob())));
       // Sessions that have not joined the document see the file change as for a write.
-      String by = lastPusher(requests, pushes, outcome, doc);
+      String by = lastPusher(requests, pushes, outcome, doc, order);
       events.publishDurable(Events.CHANGED, new JsonObject().put("path", doc.path()).put("blob", content.blob()).put("by", by),
           null);
     });
   }
 
-  private static String lastPusher(List<Request> requests, Push[] pushes, Object[] outcome, LiveDoc doc) {
+  private static String lastPusher(List<Request> requests, Push[] pushes, Object[] outcome, LiveDoc doc, int[] order) {
     String by = null;
-    for (int i = 0; i < requests.size(); i++) {
+    for (int i : order) {
       if (pushes[i] != null && pushes[i].doc() == doc && outcome[i] instanceof Outcome o && o.accepted()) {
         by = requests.get(i).user();
       }

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.branchwork.support.BridgeClient;
 import io.branchwork.support.Cli;
+import io.branchwork.support.SockJsBridge;
 import io.branchwork.support.TcpBridgeClient;
 import io.branchwork.support.TestNode;
 import io.branchwork.support.WsClient;
@@ -309,23 +311,32 @@ class LiveDocumentsTest {
   }
 
   @Test
-  @DisplayName("Verifies live documents through the TCP event-bus bridge: join, push, pull, and the doc.update on the event address")
-  void throughTheTcpBridge() throws Exception {
+  @DisplayName("Verifies live documents through the TCP and SockJS bridges: join, push, pull, the doc.update on the event address")
+  void throughTheBridges() throws Exception {
     project("live-bridge", "b.txt", "bridge\n");
-    try (TcpBridgeClient t = new TcpBridgeClient(node.node.tcpBridgePort()); WsClient a = open(alice, "live-bridge")) {
+    io.vertx.core.http.WebSocketClient wsClient = node.vertx.createWebSocketClient();
+    try (WsClient a = open(alice, "live-bridge"); TcpBridgeClient tcp = new TcpBridgeClient(node.node.tcpBridgePort());
+        SockJsBridge sockjs = new SockJsBridge(wsClient, node.node.port())) {
       a.ok("doc.join", "path", "b.txt");
-      t.send("allocator", bob, new JsonObject().put("op", "register").put("project", "live-bridge")
-          .put("branch", "main").put("holder", "tab"));
-      JsonObject join = t.send("workspace.live-bridge.main", bob, new JsonObject().put("op", "doc.join").put("path", "b.txt"));
-      assertEquals(0L, join.getJsonObject("body").getLong("version"), join.encode());
-      JsonObject push = t.send("workspace.live-bridge.main", bob, new JsonObject().put("op", "doc.push")
-          .put("path", "b.txt").put("version", 0).put("updates", updates("tcp", insert(6, 7, "d"))));
-      assertEquals(true, push.getJsonObject("body").getBoolean("accepted"), push.encode());
-      assertEquals("tcp", docEvent(a, "doc.update").getJsonArray("updates").getJsonObject(0).getString("clientID"));
-      assertEquals("bridged\n", read(a, "b.txt"));
-      JsonObject pull = t.send("workspace.live-bridge.main", bob, new JsonObject().put("op", "doc.pull")
-          .put("path", "b.txt").put("version", 0));
-      assertEquals(1, pull.getJsonObject("body").getJsonArray("updates").size(), pull.encode());
+      int length = 7;
+      for (BridgeClient t : new BridgeClient[] {tcp, sockjs}) {
+        String name = t == tcp ? "tcp" : "sockjs";
+        t.send("allocator", bob, new JsonObject().put("op", "register").put("project", "live-bridge")
+            .put("branch", "main").put("holder", "tab"));
+        JsonObject join = t.send("workspace.live-bridge.main", bob, new JsonObject().put("op", "doc.join").put("path", "b.txt"));
+        long version = join.getJsonObject("body").getLong("version");
+        JsonObject push = t.send("workspace.live-bridge.main", bob, new JsonObject().put("op", "doc.push")
+            .put("path", "b.txt").put("version", version).put("updates", updates(name, insert(0, length, name + " "))));
+        assertEquals(true, push.getJsonObject("body").getBoolean("accepted"), push.encode());
+        length += name.length() + 1;
+        assertEquals(name, docEvent(a, "doc.update").getJsonArray("updates").getJsonObject(0).getString("clientID"));
+        JsonObject pull = t.send("workspace.live-bridge.main", bob, new JsonObject().put("op", "doc.pull")
+            .put("path", "b.txt").put("version", version));
+        assertEquals(1, pull.getJsonObject("body").getJsonArray("updates").size(), pull.encode());
+      }
+      assertEquals("sockjs tcp bridge\n", read(a, "b.txt"));
+    } finally {
+      wsClient.close();
     }
   }
 }

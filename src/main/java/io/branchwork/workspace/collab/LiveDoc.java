@@ -36,6 +36,8 @@ public final class LiveDoc {
     public final String user;
     public String clientID;
     public JsonObject selection;
+    /** When this session's push was first refused and not accepted since (nanoTime), or 0. */
+    public long refusedSince;
 
     public Peer(String user) {
       this.user = user;
@@ -50,7 +52,8 @@ public final class LiveDoc {
   private final String epoch = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
   private final int maxUpdates;
   private final long maxHistoryWeight;
-  private String text;
+  /** Volatile: an IMMEDIATE op (presence) reads its length while a push group may be applying on a worker. */
+  private volatile String text;
   private boolean crlf;
   private long utf8Bytes;
   private long version;

@@ -59,6 +59,14 @@ public final class Persister {
   private List<Promise<Void>> waiting = new ArrayList<>();
   private List<Runnable> held = new ArrayList<>();
   private long packsWritten;
+  /** When this workspace last asked for a compaction: at most one per {@link #COMPACT_EVERY_NS}. */
+  private long lastCompaction = System.nanoTime() - COMPACT_EVERY_NS;
+  /**
+   * Under steady typing in a live document a workspace stores a small pack many times a second;
+   * merging every {@link Compactor#THRESHOLD} of them cost more than the rounds themselves. The
+   * packs a load fetches stay bounded: as many as the rounds of these seconds.
+   */
+  private static final long COMPACT_EVERY_NS = 5_000_000_000L;
 
   public Persister(Vertx vertx, Store store, BranchworkMetrics metrics, String project, String branch, Repository repo,
       WipTree wip, Path tmpRoot, Map<String, String> storeRefs,
@@ -242,6 +250,32 @@ public final class Persister {
     });
   }
 
+  /**
+   * Merges the project's small packs now, or once {@link #COMPACT_EVERY_NS} has passed since the
+   * last time (a timer, so packs of a burst that then stops are merged too).
+   */
+  private void compactSoon() {
+    long wait = lastCompaction + COMPACT_EVERY_NS - System.nanoTime();
+    if (wait > 0) {
+      if (!compactionTimer) {
+        compactionTimer = true;
+        vertx.setTimer(Math.max(1, wait / 1_000_000), id -> {
+          compactionTimer = false;
+          if (!closed && packsWritten >= Compactor.THRESHOLD) {
+            compactSoon();
+          }
+        });
+      }
+      return;
+    }
+    packsWritten = 0;
+    lastCompaction = System.nanoTime();
+    // Off the mailbox: ops go on while the project's small packs are merged.
+    compactor.compactIfNeeded(project).onFailure(e -> LOG.warn("compaction of project {} failed", project, e));
+  }
+
+  private boolean compactionTimer;
+
   private static final long RETRY_MS = 1000;
   private boolean closed;
 
@@ -290,9 +324,8 @@ public final class Persister {
           durableHead = headId;
           durableWip = wipId;
           metrics.saved(pack == null ? 0 : pack.bytes(), System.nanoTime() - t0);
-          if (pack != null && ++packsWritten % Compactor.THRESHOLD == 0) {
-            // Off the mailbox: ops go on while the project's small packs are merged.
-            compactor.compactIfNeeded(project).onFailure(e -> LOG.warn("compaction of project {} failed", project, e));
+          if (pack != null && ++packsWritten >= Compactor.THRESHOLD) {
+            compactSoon();
           }
           LOG.debug("workspace {}/{} durable at {} (+{} bytes) in {} ms", project, branch, headId,
               pack == null ? 0 : pack.bytes(), (System.nanoTime() - t0) / 1_000_000);
