@@ -185,9 +185,18 @@ final class Dispatcher {
     }
   }
 
+  private static boolean refused(JsonObject result) {
+    return result != null && Boolean.FALSE.equals(result.getValue("accepted"));
+  }
+
   private void answer(Request r, JsonObject result, Throwable failure, Promise<JsonObject> reply) {
     if (failure != null) {
       reply.tryFail(failure);
+    } else if (r.spec().has(WorkspaceOp.Trait.DURABLE) && refused(result)) {
+      // A refused doc.push changed nothing: no round for it. It waits, as a settled read does,
+      // for the rounds in flight, whose events (the updates that beat it) then reach its session
+      // before this answer, so the client rebases without pulling.
+      persister.afterDurable(() -> reply.tryComplete(result));
     } else if (r.spec().has(WorkspaceOp.Trait.DURABLE)) {
       // The mailbox has moved on; the answer waits for the round that stores this change.
       persister.durable().onComplete(d -> {
