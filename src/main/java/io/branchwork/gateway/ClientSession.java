@@ -53,7 +53,8 @@ final class ClientSession {
     this.gateways = gateways;
     this.ws = ws;
     this.gateway = gateway;
-    this.workspace = new SessionWorkspace(vertx, gateways, holder, () -> principal, this::send, () -> closed);
+    this.workspace = new SessionWorkspace(vertx, gateways, gateway.feeds(), holder, () -> principal, this::send,
+        () -> closed);
   }
 
   /** Starts serving; {@code bearer} is the token the upgrade carried, or null. */

@@ -14,7 +14,6 @@ import io.branchwork.core.WorkspaceKey;
 import io.branchwork.views.ReadView;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashSet;
@@ -45,7 +44,9 @@ final class SessionWorkspace {
   private final BooleanSupplier connectionClosed;
   private WorkspaceKey openKey;
   private Role role;
-  private MessageConsumer<JsonObject> events;
+  private EventFeeds.Subscription events;
+  /** The gateway instance's subscriptions to workspace events, shared by its sessions. */
+  private final EventFeeds feeds;
   private Future<?> switching = Future.succeededFuture();
   /** The {@code seq} of the last event this session's client has (delivered, or in the open answer). */
   private long lastSeq = -1;
@@ -57,9 +58,10 @@ final class SessionWorkspace {
    */
   private final Set<String> joinedDocs = new HashSet<>();
 
-  SessionWorkspace(Vertx vertx, Gateways gateways, String holder, Supplier<Principal> principal, Consumer<JsonObject> send,
-      BooleanSupplier connectionClosed) {
+  SessionWorkspace(Vertx vertx, Gateways gateways, EventFeeds feeds, String holder, Supplier<Principal> principal,
+      Consumer<JsonObject> send, BooleanSupplier connectionClosed) {
     this.vertx = vertx;
+    this.feeds = feeds;
     this.gateways = gateways;
     this.allocator = new AllocatorClient(vertx, gateways.limits().requestTimeoutMs());
     this.workspaces = new WorkspaceClient(vertx, gateways.limits().requestTimeoutMs());
@@ -185,7 +187,7 @@ final class SessionWorkspace {
     return gateways.auth().requireRole(key.project(), principal.get(), Role.READER).compose(r ->
         leave().compose(v -> {
           gateways.quotas().hold(user(), key);
-          MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(key.eventAddress(), m -> onEvent(key, m.body()));
+          EventFeeds.Subscription consumer = feeds.subscribe(key, e -> onEvent(key, e));
           return consumer.completion()
               .compose(x -> allocator.register(key, holder, gateways.limits().loadTimeoutMs()))
               .compose(registered -> workspaces.join(key, user(), holder, since)

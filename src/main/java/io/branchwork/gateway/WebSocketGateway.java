@@ -30,10 +30,17 @@ public final class WebSocketGateway {
   private final Set<ClientSession> sessions = new HashSet<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private long sweepTimer = -1;
+  /** Workspace events for this instance's sessions: one bus subscription per workspace, not one per session. */
+  private final EventFeeds feeds;
 
   public WebSocketGateway(Vertx vertx, Gateways gateways) {
     this.vertx = vertx;
     this.gateways = gateways;
+    this.feeds = new EventFeeds(vertx);
+  }
+
+  EventFeeds feeds() {
+    return feeds;
   }
 
   public void mount(Router router) {
