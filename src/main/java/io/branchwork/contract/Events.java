@@ -17,8 +17,8 @@ public final class Events {
   public static final String RENAMED = "renamed";
   /**
    * To the sessions that joined {@code path}: {@code {"path","version","updates"}}, {@code version}
-   * the one after the updates; a change made by another op replaces the whole text (and carries
-   * {@code lineSeparator}), and {@code deleted: true} says the file is gone or no longer a live document.
+   * the one after the updates; a change made by another op is one update turning the text into
+   * the file's (and carries {@code lineSeparator}), and {@code deleted: true} says the file is gone or no longer a live document.
    */
   public static final String DOC_UPDATE = "doc.update";
   /** To the sessions that joined {@code path}: {@code {"path","user","clientID","selection"}}; selection nil on leave. */

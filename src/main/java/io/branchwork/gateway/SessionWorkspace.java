@@ -295,7 +295,7 @@ final class SessionWorkspace {
     if (Events.DOC_UPDATE.equals(type) || Events.DOC_PRESENCE.equals(type)) {
       return joinedDocs.contains(event.getString("path"));
     }
-    return !(Events.CHANGED.equals(type) && !joinedDocs.isEmpty() && joinedDocs.contains(event.getString("path")));
+    return !(Events.CHANGED.equals(type) && joinedDocs.contains(event.getString("path")));
   }
 
   /** Drops the session's side of an open workspace: key, role, subscription and the user's hold. */

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code doc.pull}, {@code doc.presence} and {@code doc.leave} are here; {@code doc.push}, which
  * writes the file, is {@link DocPushes}. A change another op makes to a joined file (a write, a
  * restore, a merge, a push) marks the document stale; the next op of that document, or a turn
- * queued for it at once, reads the file again and sends the joined sessions an update replacing
- * the whole text, so a live document never differs from its file.
+ * queued for it at once, reads the file again and sends the joined sessions one update turning the
+ * text into the file's (its changed middle), so a live document never differs from its file.
  */
 final class DocOps {
 
@@ -108,10 +108,7 @@ final class DocOps {
 
   private Future<JsonObject> pull(Request r) {
     LiveDoc joined = joined(r);
-    long version = Args.optLong(r.args(), "version", -1, 0, Long.MAX_VALUE);
-    if (version < 0) {
-      throw BranchworkException.badRequest("'version' is required");
-    }
+    long version = requireVersion(r);
     return refresh(List.of(joined)).map(v -> {
       LiveDoc doc = docs.get(joined.path());
       if (doc == null) {
@@ -210,7 +207,7 @@ final class DocOps {
 
   /**
    * Reads the files of the stale documents among {@code candidates} again (on a worker): a file
-   * that changed becomes one update replacing the whole text, a file that is gone or no longer a
+   * that changed becomes one update turning the text into it, a file that is gone or no longer a
    * live document ends its document ({@code deleted: true}). Runs inside an op's turn.
    */
   Future<Void> refresh(List<LiveDoc> candidates) {
@@ -237,7 +234,7 @@ final class DocOps {
         }
         JsonObject fields = new JsonObject().put("path", doc.path());
         if (result instanceof LiveDoc.Text text) {
-          if (text.text().equals(doc.text()) && doc.lineSeparator().equals(text.crlf() ? "\r\n" : "\n")) {
+          if (text.text().equals(doc.text()) && text.crlf() == doc.crlf()) {
             return;
           }
           LiveDoc.Update u = doc.replace(text, by);
@@ -262,6 +259,15 @@ final class DocOps {
           + limits.maxDocBytes() + " bytes, collab.maxDocBytes); edit it with read and write");
     }
     return LiveDoc.decode(c.bytes());
+  }
+
+  /** The {@code version} a pull or push is made on: required, never negative. */
+  static long requireVersion(Request r) {
+    long version = Args.optLong(r.args(), "version", -1, 0, Long.MAX_VALUE);
+    if (version < 0) {
+      throw BranchworkException.badRequest("'version' is required");
+    }
+    return version;
   }
 
   static String clientID(Object value) {

@@ -1,7 +1,6 @@
 package io.branchwork.workspace;
 
 import io.branchwork.contract.Events;
-import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.views.ReadView;
 import io.branchwork.workspace.collab.LiveDoc;
@@ -121,10 +120,7 @@ final class DocPushes {
 
   private Push parse(Request r) {
     LiveDoc doc = docs.joined(r);
-    long version = Args.optLong(r.args(), "version", -1, 0, Long.MAX_VALUE);
-    if (version < 0) {
-      throw BranchworkException.badRequest("'version' is required");
-    }
+    long version = DocOps.requireVersion(r);
     if (!(r.args().getValue("updates") instanceof JsonArray updates) || updates.isEmpty()
         || updates.size() > MAX_UPDATES) {
       throw BranchworkException.badRequest("'updates' must be an array of 1 to " + MAX_UPDATES

@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.util.Map;
 import io.vertx.core.Future;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -45,11 +46,13 @@ final class Handlers {
         new GitBranches(ws.repo()), p.events(), settings.checkouts()).register(ops);
     DocOps docs = new DocOps(vertx, p.tree().files(), p.events(), settings.collab(), p.internal());
     docs.register(ops, groups, new DocPushes(vertx, docs, p.tree(), p.events(), p.persister()));
-    new Presence(p.events(), p.head(), holder -> {
+    // A session that leaves, or whose connection or bridge socket ends, gives up its lock and its documents.
+    Consumer<String> gone = holder -> {
       p.lock().holderGone(holder);
       docs.holderGone(holder);
-    }).register(ops);
-    p.lock().register(ops, docs::holderGone);
+    };
+    new Presence(p.events(), p.head(), gone).register(ops);
+    p.lock().register(ops, gone);
     new CheckpointOps(ws.key(), p.persister(), p.store(), p.events(), p.tree().files()).register(ops);
     new ReceiveOps(vertx, p.store(), ws, p.persister(), move, settings.checkouts().tmpRoot()).register(ops);
     new MergeOps(vertx, ws, revisions, move, p.heavy(), settings).register(besides);

@@ -45,13 +45,12 @@ final class LockGate {
     this.limit = limit;
   }
 
-  /** {@code alsoGone}: told too when a holder is released (its live documents end with it). */
-  void register(Map<String, Op> ops, java.util.function.Consumer<String> alsoGone) {
+  /** {@code gone}: what a released holder gives up (this gate's lock among it, through {@link #holderGone}). */
+  void register(Map<String, Op> ops, java.util.function.Consumer<String> gone) {
     ops.put(WorkspaceOps.LOCK, this::lock);
     ops.put(WorkspaceOps.UNLOCK, this::unlock);
     ops.put(WorkspaceOps.HOLDER_RELEASED, r -> {
-      holderGone(r.holder());
-      alsoGone.accept(r.holder());
+      gone.accept(r.holder());
       return Future.succeededFuture(new JsonObject());
     });
   }

@@ -33,7 +33,7 @@ class LockGateTest {
   void setUp() {
     vertx = Vertx.vertx();
     gate = new LockGate(vertx, new WorkspaceEvents(vertx.eventBus(), new WorkspaceKey("p", "main"), 0), 300, 2);
-    gate.register(ops, h -> {});
+    gate.register(ops, gate::holderGone);
   }
 
   @AfterEach

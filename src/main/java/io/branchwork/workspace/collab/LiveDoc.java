@@ -133,6 +133,10 @@ public final class LiveDoc {
     return version;
   }
 
+  public boolean crlf() {
+    return crlf;
+  }
+
   public String lineSeparator() {
     return crlf ? "\r\n" : "\n";
   }
