@@ -2,7 +2,9 @@
 // which opens live; each sees the other's cursor with their name; they type into the same line at
 // the same time, one at its start and one at its end, and both editors end with the same text,
 // which is what `read` answers and what the next commit holds. A write from outside (the client
-// library) replaces the text in both editors; a file with mixed line ends opens the classic way.
+// library) replaces the text in both editors; A switches to another branch midway, types there and
+// comes back, and each branch holds what was typed on it; a file with mixed line ends opens the
+// classic way.
 // Env: PORT, CHROMIUM, FAILSHOTS, SHOTS. Prints "ok" when every check passed.
 import { BranchworkClient } from '../../../clients/js/src/index.js';
 
@@ -32,6 +34,8 @@ async function main() {
   await lib.open('live', 'main');
   await lib.write('main.scad', MAIN);
   await lib.write('mixed.txt', 'a\r\nb\n');
+  await lib.commit('start');
+  await lib.branchCreate('side');
 
   const browser = await launch();
   const a = await page(browser, 'A', `${base}/#/live/main`, { session: ana });
@@ -76,6 +80,30 @@ async function main() {
   await cursorAt(b, written.length);
   await b.keyboard.type('cube(1);');
   await waitText(a, `${written}cube(1);`);
+
+  step('A switches to the side branch midway: its main.scad opens live there, typing stays on side, and main is untouched');
+  const onMain = await editorText(a);
+  await a.selectOption('select[aria-label=branch]', 'side');
+  await a.waitForFunction(() => window.workbench.branch === 'side' && window.workbench.files.current?.path === 'main.scad'
+    && window.workbench.files.current?.live);
+  await a.waitForSelector('.save-state[data-state=live]');
+  await waitText(a, 'cube(10);\n// a second line 😀\n');
+  await cursorAt(a, 0);
+  await a.keyboard.type('// side ');
+  await waitText(a, '// side cube(10);\n// a second line 😀\n');
+  await shot(a, 'live-side');
+  await a.selectOption('select[aria-label=branch]', 'main');
+  await a.waitForFunction(() => window.workbench.branch === 'main' && window.workbench.files.current?.live);
+  await waitText(a, onMain);
+  if ((await editorText(b)) !== onMain) fail('B\'s main changed while A typed on side');
+  const side = new BranchworkClient({ url: `ws://127.0.0.1:${PORT}/ws`, token: ana.token });
+  await side.open('live', 'side');
+  const sideText = new TextDecoder().decode((await side.read('main.scad')).content);
+  if (sideText !== '// side cube(10);\n// a second line 😀\n') fail(`side holds ${JSON.stringify(sideText)}`);
+  side.disconnect();
+  await cursorAt(b, onMain.length);
+  await b.keyboard.type('!');
+  await waitText(a, `${onMain}!`);
 
   step('a file with mixed line ends opens the classic way (saved, not live)');
   await openFile(a, 'mixed.txt');
