@@ -68,6 +68,12 @@ class ConfigTest {
     assertMessage("render.sandbox", Map.of("BRANCHWORK_RENDER_SANDBOX", "off"));
     assertMessage("render.memoryBytes", Map.of("BRANCHWORK_RENDER_MEMORY_BYTES", "1024"));
     assertMessage("bus.requestTimeoutMs", Map.of("BRANCHWORK_RENDER_TIMEOUT_MS", "30000"));
+    // live documents: no bound may be switched off by a zero or a negative
+    assertMessage("collab.maxDocBytes", Map.of("BRANCHWORK_COLLAB_MAX_DOC_BYTES", "0"));
+    assertMessage("collab.maxDocsPerWorkspace", Map.of("BRANCHWORK_COLLAB_MAX_DOCS_PER_WORKSPACE", "-1"));
+    assertMessage("collab.historyUpdates", Map.of("BRANCHWORK_COLLAB_HISTORY_UPDATES", "0"));
+    assertMessage("collab.historyBytes", Map.of("BRANCHWORK_COLLAB_HISTORY_BYTES", "10"));
+    assertMessage("collab.pushesPerSecond", Map.of("BRANCHWORK_COLLAB_PUSHES_PER_SECOND", "0"));
   }
 
   @Test
