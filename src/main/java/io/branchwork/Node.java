@@ -21,8 +21,8 @@ public final class Node {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
   /** What a started node holds, to give back when it stops. */
-  record Parts(Services services, ProjectMirrors mirrors, DataDirLock lock, String allocatorId, String httpId,
-      int port, String tcpBridgeId, int tcpBridgePort) {}
+  record Parts(Services services, ProjectMirrors mirrors, DataDirLock lock, String allocatorId, String hooksId,
+      String httpId, int port, String tcpBridgeId, int tcpBridgePort) {}
 
   private final Vertx vertx;
   private final Parts parts;
@@ -69,6 +69,7 @@ public final class Node {
     long t0 = System.nanoTime();
     return (parts.tcpBridgeId() == null ? Future.<Void>succeededFuture() : vertx.undeploy(parts.tcpBridgeId()))
         .transform(ar -> vertx.undeploy(parts.httpId()))
+        .transform(ar -> vertx.undeploy(parts.hooksId()))
         .transform(ar -> vertx.undeploy(parts.allocatorId()))
         .andThen(ar -> parts.mirrors().close())
         .andThen(ar -> parts.services().render().close())

@@ -13,6 +13,8 @@ import io.branchwork.gateway.Gateways;
 import io.branchwork.gateway.TcpBridge;
 import io.branchwork.githttp.ProjectMirrors;
 import io.branchwork.gitstore.GitEnvironment;
+import io.branchwork.hooks.HookSender;
+import io.branchwork.hooks.HookSettings;
 import io.branchwork.limits.ConnectionLimiter;
 import io.branchwork.limits.UserQuotas;
 import io.branchwork.metrics.BranchworkMetrics;
@@ -41,7 +43,7 @@ import org.slf4j.LoggerFactory;
 /**
  * How a node starts, as named steps in order: {@link #prepareDisk} (nothing is created before the
  * ports are known to be free and the data directory is this node's), {@link #ownership},
- * {@link #openStore}, {@link #cleanUpLastRun}, {@link #deployAllocator}, {@link #deployHttp},
+ * {@link #openStore}, {@link #cleanUpLastRun}, {@link #deployAllocator}, {@link #deployHookSender}, {@link #deployHttp},
  * {@link #deployTcpBridge}; a failure {@linkplain #undo undoes} what did start, in reverse.
  */
 final class NodeStartup {
@@ -61,6 +63,7 @@ final class NodeStartup {
   private Services services;
   private ProjectMirrors mirrors;
   private String allocatorId;
+  private String hooksId;
 
   NodeStartup(Vertx vertx, Config config, BranchworkMetrics metrics, HazelcastClusterManager cluster) {
     this.vertx = vertx;
@@ -78,6 +81,7 @@ final class NodeStartup {
         .compose(this::openStore)
         .compose(v -> cleanUpLastRun())
         .compose(v -> deployAllocator())
+        .compose(v -> deployHookSender())
         .compose(v -> deployHttp())
         .compose(this::deployTcpBridge)
         .map(this::started)
@@ -152,6 +156,15 @@ final class NodeStartup {
     });
   }
 
+  /** The webhook sender: it sends what is due at once, including what the last run left unsent. */
+  private Future<Void> deployHookSender() {
+    return vertx.deployVerticle(new HookSender(services.store(), HookSettings.of(config), metrics, config.nodeTag))
+        .map(id -> {
+          hooksId = id;
+          return null;
+        });
+  }
+
   /** One HTTP verticle per event loop (or {@code http.instances}); answers the node so far. */
   private Future<Node.Parts> deployHttp() {
     int instances = config.httpInstances > 0 ? config.httpInstances : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
@@ -161,7 +174,7 @@ final class NodeStartup {
       first.compareAndSet(null, v);
       return v;
     }, new DeploymentOptions().setInstances(instances))
-        .map(httpId -> new Node.Parts(services, mirrors, lock, allocatorId, httpId, first.get().actualPort(), null, 0));
+        .map(httpId -> new Node.Parts(services, mirrors, lock, allocatorId, hooksId, httpId, first.get().actualPort(), null, 0));
   }
 
   private Future<Node.Parts> deployTcpBridge(Node.Parts parts) {
@@ -171,7 +184,7 @@ final class NodeStartup {
     TcpBridge bridge = new TcpBridge(Gateways.of(services), new TcpBridge.Settings(config.bridgeTcpHost,
         config.bridgeTcpPort, config.bridgeTcpKeyStore, config.bridgeTcpKeyStorePassword));
     return vertx.deployVerticle(bridge).map(id -> new Node.Parts(parts.services(), parts.mirrors(), parts.lock(),
-        parts.allocatorId(), parts.httpId(), parts.port(), id, bridge.actualPort()));
+        parts.allocatorId(), parts.hooksId(), parts.httpId(), parts.port(), id, bridge.actualPort()));
   }
 
   private Node started(Node.Parts parts) {
@@ -184,7 +197,8 @@ final class NodeStartup {
 
   /** Undoes what did start, in reverse, so a failed start leaves nothing running or open. */
   private Future<Node> undo(Throwable e) {
-    Future<Void> undeployed = allocatorId == null ? Future.succeededFuture() : vertx.undeploy(allocatorId);
+    Future<Void> undeployed = (hooksId == null ? Future.<Void>succeededFuture() : vertx.undeploy(hooksId))
+        .transform(ar -> allocatorId == null ? Future.succeededFuture() : vertx.undeploy(allocatorId));
     return undeployed
         .transform(ar -> {
           if (services == null) {

@@ -82,6 +82,29 @@ public final class Config {
   public final int compileMaxOutputBytes;
   public final int compileMaxDepth;
   public final long compileTimeoutMs;
+  /** Whether Branchwork's own user names and passwords sign in ({@code auth.local}). */
+  public final boolean authLocal;
+  /** The OpenID provider's issuer URL; empty: no provider. */
+  public final String oidcIssuer;
+  public final String oidcClientId;
+  public final String oidcClientSecret;
+  /** The audience a provider's JWT must name; empty: the client id. */
+  public final String oidcAudience;
+  public final String oidcUsernameClaim;
+  /** What the page's "Sign in with ..." button says; empty: the issuer's host. */
+  public final String oidcName;
+  public final long oidcSkewSeconds;
+  public final long oidcJwksRefreshMs;
+  public final long oidcTimeoutMs;
+  public final boolean hooksAllowPrivateTargets;
+  public final long hooksRetryMs;
+  public final long hooksRetryFirstMs;
+  public final long hooksRetryMaxMs;
+  public final long hooksTimeoutMs;
+  public final int hooksConcurrency;
+  public final long hooksPollMs;
+  public final int hooksMaxPerProject;
+  public final long hooksKeepMs;
   public final int collabMaxDocBytes;
   public final int collabMaxDocs;
   public final int collabHistoryUpdates;
@@ -177,6 +200,34 @@ public final class Config {
     compileMaxOutputBytes = (int) range("compile.maxOutputBytes", 1024, Integer.MAX_VALUE / 4);
     compileMaxDepth = (int) range("compile.maxDepth", 1, 1000);
     compileTimeoutMs = range("compile.timeoutMs", 10, Integer.MAX_VALUE);
+    authLocal = bool("auth.local");
+    oidcIssuer = string("auth.oidc.issuer").trim();
+    oidcClientId = string("auth.oidc.clientId").trim();
+    oidcClientSecret = string("auth.oidc.clientSecret");
+    oidcAudience = string("auth.oidc.audience").trim();
+    oidcUsernameClaim = nonEmpty("auth.oidc.usernameClaim");
+    oidcName = string("auth.oidc.name").trim();
+    oidcSkewSeconds = range("auth.oidc.skewSeconds", 0, 600);
+    oidcJwksRefreshMs = range("auth.oidc.jwksRefreshMs", 1000, 86_400_000);
+    oidcTimeoutMs = range("auth.oidc.timeoutMs", 100, 600_000);
+    if (!oidcIssuer.isEmpty() && oidcClientId.isEmpty()) {
+      throw new ConfigException("auth.oidc.clientId", "must be set with auth.oidc.issuer");
+    }
+    if (!oidcIssuer.isEmpty() && !oidcIssuer.startsWith("https://") && !oidcIssuer.startsWith("http://")) {
+      throw new ConfigException("auth.oidc.issuer", "must be an http(s) URL");
+    }
+    if (!authLocal && oidcIssuer.isEmpty()) {
+      throw new ConfigException("auth.local", "nobody could sign in: set auth.oidc.issuer or keep auth.local true");
+    }
+    hooksAllowPrivateTargets = bool("hooks.allowPrivateTargets");
+    hooksRetryMs = range("hooks.retryHours", 0, 24 * 365) * 3_600_000L;
+    hooksRetryFirstMs = range("hooks.retryFirstMs", 10, 86_400_000);
+    hooksRetryMaxMs = range("hooks.retryMaxMs", hooksRetryFirstMs, 86_400_000);
+    hooksTimeoutMs = range("hooks.timeoutMs", 100, 600_000);
+    hooksConcurrency = (int) range("hooks.concurrency", 1, 10_000);
+    hooksPollMs = range("hooks.pollMs", 10, 3_600_000);
+    hooksMaxPerProject = (int) range("hooks.maxPerProject", 1, 1000);
+    hooksKeepMs = range("hooks.keepDays", 1, 3650) * 86_400_000L;
     collabMaxDocBytes = (int) range("collab.maxDocBytes", 1, Integer.MAX_VALUE / 4);
     collabMaxDocs = (int) range("collab.maxDocsPerWorkspace", 1, 100_000);
     collabHistoryUpdates = (int) range("collab.historyUpdates", 1, 1_000_000);

@@ -3,10 +3,12 @@ package io.branchwork.githttp;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.gitstore.PackFiles;
 import io.branchwork.gitstore.Repos;
+import io.branchwork.hooks.HookPayloads;
 import io.branchwork.store.Content;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Store;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,8 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -168,9 +172,17 @@ final class PushReceiver implements PreReceiveHook {
       }
       // Only what the store does not have: the objects new since the refs it advertised.
       PackInfo pack = wants.isEmpty() ? null : PackFiles.write(repo, wants, rp.getAdvertisedObjects(), file);
+      // What each command adds, for its webhook events: read here, where the pushed objects are.
+      Map<ReceiveCommand, JsonObject> commits = new HashMap<>();
+      for (ReceiveCommand cmd : kept) {
+        if (cmd.getType() != ReceiveCommand.Type.DELETE && cmd.getRefName().startsWith(Constants.R_HEADS)) {
+          commits.put(cmd, HookPayloads.commits(repo,
+              cmd.getType() == ReceiveCommand.Type.CREATE ? null : cmd.getOldId(), cmd.getNewId()));
+        }
+      }
       Future<Void> done = (pack == null ? Future.<Void>succeededFuture()
           : store.updateRepo(project, pack, Content.file(file), List.of()))
-          .compose(v -> apply.applyAll(kept));
+          .compose(v -> apply.applyAll(kept, commits));
       done.toCompletionStage().toCompletableFuture().get(timeoutMs * (1 + kept.size()), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       refuseRest(kept, e.getCause() instanceof BranchworkException be ? be.getMessage() : "the store failed");

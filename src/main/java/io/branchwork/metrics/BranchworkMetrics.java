@@ -23,6 +23,8 @@ public final class BranchworkMetrics {
   private final Map<String, Counter> closes = new ConcurrentHashMap<>();
   private final PrometheusMeterRegistry registry;
   private final Counter deploys;
+  private final Map<String, Counter> hookCounters = new ConcurrentHashMap<>();
+  private final Timer hookTimer;
   private final Counter evictions;
   private final Counter loadFailures;
   private final DistributionSummary snapshotBytes;
@@ -39,6 +41,8 @@ public final class BranchworkMetrics {
     // JVM figures (heap by pool, GC, threads), for operators and for the load tests' heap readings.
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
+    hookTimer = Timer.builder("branchwork.hooks.attempt").description("Webhook attempt duration (resolve, connect, answer)")
+        .publishPercentileHistogram().register(registry);
     deploys = Counter.builder("branchwork.workspace.deploys").description("Workspaces deployed").register(registry);
     evictions = Counter.builder("branchwork.workspace.evictions")
         .description("Workspaces the GC undeployed: nobody held them for gc.graceMs").register(registry);
@@ -97,6 +101,28 @@ public final class BranchworkMetrics {
 
   public void loaded(long nanos) {
     loadTimer.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * A webhook attempt ended: {@code result} is {@code ok} (2xx), {@code http_error} (another
+   * status), {@code network_error} (no answer: refused, timed out, reset) or {@code refused}
+   * (the target resolved to an internal address). {@code retry}: not the delivery's first attempt.
+   */
+  public void hookAttempt(String result, boolean retry, long nanos) {
+    hookCounters.computeIfAbsent("attempts:" + result, k -> Counter.builder("branchwork.hooks.attempts")
+        .tag("result", result).description("Webhook delivery attempts, by result").register(registry)).increment();
+    if (retry) {
+      hookCounters.computeIfAbsent("retries", k -> Counter.builder("branchwork.hooks.retries")
+          .description("Webhook attempts that retried a delivery").register(registry)).increment();
+    }
+    hookTimer.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A delivery ended: {@code delivered}, or {@code failed} once its retries ran out. */
+  public void hookDelivery(String outcome) {
+    hookCounters.computeIfAbsent("deliveries:" + outcome, k -> Counter.builder("branchwork.hooks.deliveries")
+        .tag("outcome", outcome).description("Webhook deliveries that ended, by outcome").register(registry))
+        .increment();
   }
 
   public void op(String op, long nanos) {

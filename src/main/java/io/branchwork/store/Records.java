@@ -43,4 +43,25 @@ public final class Records {
 
   /** An explicit checkpoint ({@code save}) of a branch: its version, head and work in progress. */
   public record Checkpoint(long version, String head, String wip, long createdAt) {}
+
+  /**
+   * Something that happened to a project's repository, for its webhooks: written to the store in
+   * the transaction of the change itself (the outbox), one delivery per hook that subscribes to
+   * {@code type}. {@code id} is unique; {@code body} the JSON every delivery posts.
+   */
+  public record HookEvent(String id, String type, String body) {}
+
+  /** A project's webhook, as its owner sees it (never the secret). */
+  public record Hook(String id, String project, String url, List<String> events, String createdBy, long createdAt) {}
+
+  /** A delivery claimed for sending: the hook's target and secret with it. */
+  public record DueDelivery(String id, String hookId, String project, String event, String body, String url,
+      String secret, int attempts, long createdAt, long deadline) {}
+
+  /** One try of a delivery: HTTP status (0: no answer), the failure, and the answer's start. */
+  public record HookAttempt(int n, long at, long durationMs, int status, String error, String answer) {}
+
+  /** A delivery as {@code GET .../deliveries} shows it, with its attempts. */
+  public record Delivery(String id, String event, String status, int attempts, long createdAt, long nextAt,
+      List<HookAttempt> tries) {}
 }

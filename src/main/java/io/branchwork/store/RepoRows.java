@@ -3,6 +3,7 @@ package io.branchwork.store;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.store.Records.BranchHead;
 import io.branchwork.store.Records.Checkpoint;
+import io.branchwork.store.Records.HookEvent;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Records.RepoState;
@@ -68,15 +69,18 @@ final class RepoRows {
     return BranchworkException.notFound("pack " + packId + " of project " + project + " was removed while it was read");
   }
 
-  /** Adds the pack (when given) and applies every ref update, or nothing. */
-  Future<Void> update(String project, PackInfo pack, Content file, List<RefUpdate> updates) {
+  /**
+   * Adds the pack (when given), applies every ref update and queues the hooks' deliveries of
+   * {@code events}, or nothing; answers how many deliveries it queued.
+   */
+  Future<Integer> update(String project, PackInfo pack, Content file, List<RefUpdate> updates, List<HookEvent> events) {
     long now = System.currentTimeMillis();
     return engine.tx(tx -> {
       Future<Void> chain = pack == null ? Future.succeededFuture() : insertPack(tx, project, pack, file, now);
       for (RefUpdate u : updates) {
         chain = chain.compose(v -> apply(tx, project, u, now));
       }
-      return chain;
+      return chain.compose(v -> HookRows.enqueue(tx, project, events, now));
     }).recover(e -> Future.failedFuture(engine.is(e, Violation.FOREIGN_KEY)
         ? BranchworkException.notFound("no project " + project) : e));
   }
@@ -159,7 +163,7 @@ final class RepoRows {
   }
 
   /** Moves the branch's head and work in progress, its checkpoints and its session rows to {@code to}. */
-  Future<Void> rename(String project, String from, String to) {
+  Future<Integer> rename(String project, String from, String to, List<HookEvent> events) {
     return engine.tx(tx -> tx.update("UPDATE refs SET name = ? WHERE project_id = ? AND name = ?",
             Refs.head(to), project, Refs.head(from))
         .compose(n -> n == 0 ? Future.failedFuture(BranchworkException.notFound("no branch " + from))
@@ -169,17 +173,17 @@ final class RepoRows {
             to, project, from))
         .compose(n -> tx.update("UPDATE workspace_holders SET branch = ? WHERE project_id = ? AND branch = ?",
             to, project, from))
-        .<Void>mapEmpty())
+        .compose(n -> HookRows.enqueue(tx, project, events, System.currentTimeMillis())))
         .recover(e -> Future.failedFuture(engine.is(e, Violation.UNIQUE)
             ? BranchworkException.conflict("branch " + to + " already exists") : e));
   }
 
-  Future<Void> delete(String project, String branch) {
+  Future<Integer> delete(String project, String branch, List<HookEvent> events) {
     return engine.tx(tx -> tx.update("DELETE FROM refs WHERE project_id = ? AND name = ?", project, Refs.head(branch))
         .compose(n -> n == 0 ? Future.failedFuture(BranchworkException.notFound("no branch " + branch))
             : tx.update("DELETE FROM refs WHERE project_id = ? AND name = ?", project, Refs.wip(branch)))
         .compose(n -> tx.update("DELETE FROM checkpoints WHERE project_id = ? AND branch = ?", project, branch))
-        .mapEmpty());
+        .compose(n -> HookRows.enqueue(tx, project, events, System.currentTimeMillis())));
   }
 
   Future<List<BranchHead>> list(String project) {

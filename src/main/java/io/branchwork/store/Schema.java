@@ -83,6 +83,23 @@ final class Schema {
         "ALTER TABLE tokens ADD COLUMN name VARCHAR(64)",
         "ALTER TABLE tokens ADD COLUMN scope VARCHAR(8)",
         "CREATE INDEX tokens_user ON tokens(username)");
-    return List.of(List.copyOf(v1), List.copyOf(v2), v3);
+    // Version 4: webhooks. A delivery row is the outbox: it is inserted in the transaction of the
+    // change that causes it, one per subscribed hook, and any node sends it, claiming it with a
+    // lease (compare-and-set on lease_until) so that only one node sends it at a time.
+    List<String> v4 = List.of(
+        "CREATE TABLE hooks (hook_id VARCHAR(32) PRIMARY KEY, project_id VARCHAR(64) NOT NULL"
+            + " REFERENCES projects(id) ON DELETE CASCADE, url VARCHAR(2048) NOT NULL, events VARCHAR(128) NOT NULL,"
+            + " secret VARCHAR(256) NOT NULL, created_by VARCHAR(64) NOT NULL, created_at BIGINT NOT NULL)",
+        "CREATE INDEX hooks_project ON hooks(project_id)",
+        "CREATE TABLE hook_deliveries (delivery_id VARCHAR(80) PRIMARY KEY, hook_id VARCHAR(32) NOT NULL"
+            + " REFERENCES hooks(hook_id) ON DELETE CASCADE, event VARCHAR(16) NOT NULL, body VARCHAR(1048576) NOT NULL,"
+            + " created_at BIGINT NOT NULL, deadline BIGINT NOT NULL, status VARCHAR(12) NOT NULL,"
+            + " attempts INT NOT NULL, next_at BIGINT NOT NULL, lease_owner VARCHAR(128), lease_until BIGINT)",
+        "CREATE INDEX deliveries_due ON hook_deliveries(status, next_at)",
+        "CREATE INDEX deliveries_hook ON hook_deliveries(hook_id, created_at)",
+        "CREATE TABLE hook_attempts (delivery_id VARCHAR(80) NOT NULL REFERENCES hook_deliveries(delivery_id)"
+            + " ON DELETE CASCADE, n INT NOT NULL, at BIGINT NOT NULL, duration_ms BIGINT NOT NULL,"
+            + " status_code INT NOT NULL, error VARCHAR(512), answer VARCHAR(4096), PRIMARY KEY (delivery_id, n))");
+    return List.of(List.copyOf(v1), List.copyOf(v2), v3, v4);
   }
 }

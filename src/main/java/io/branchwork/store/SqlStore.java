@@ -5,6 +5,11 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.store.Records.AccessToken;
 import io.branchwork.store.Records.BranchHead;
 import io.branchwork.store.Records.Checkpoint;
+import io.branchwork.store.Records.Delivery;
+import io.branchwork.store.Records.DueDelivery;
+import io.branchwork.store.Records.Hook;
+import io.branchwork.store.Records.HookAttempt;
+import io.branchwork.store.Records.HookEvent;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Records.ProjectRole;
 import io.branchwork.store.Records.RefUpdate;
@@ -18,6 +23,7 @@ import io.vertx.core.Future;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The store, written once over either engine: every statement and every row mapping is here, in
@@ -30,6 +36,8 @@ final class SqlStore implements Store {
   private final SqlEngine engine;
   private final SnapshotRows snapshots;
   private final RepoRows repo;
+  private final HookRows hooks;
+  private final List<Runnable> outboxListeners = new CopyOnWriteArrayList<>();
   private final String putSession;
   private final String putHolder;
   private final String putMember;
@@ -38,6 +46,7 @@ final class SqlStore implements Store {
     this.engine = engine;
     this.snapshots = new SnapshotRows(engine, chunkBytes, keep);
     this.repo = new RepoRows(engine, chunkBytes);
+    this.hooks = new HookRows(engine);
     this.putSession = engine.upsert("workspace_sessions", List.of("project_id", "branch"),
         List.of("server_tag", "ref_count", "time_zeroed", "updated_at"));
     this.putHolder = engine.upsert("workspace_holders", List.of("project_id", "branch", "holder"),
@@ -177,8 +186,19 @@ final class SqlStore implements Store {
   }
 
   @Override
-  public Future<Void> updateRepo(String project, PackInfo pack, Content content, List<RefUpdate> updates) {
-    return repo.update(project, pack, content, updates);
+  public Future<Void> updateRepo(String project, PackInfo pack, Content content, List<RefUpdate> updates,
+      List<HookEvent> events) {
+    return outboxed(repo.update(project, pack, content, updates, events));
+  }
+
+  /** Wakes the local sender once a transaction that queued deliveries committed. */
+  private Future<Void> outboxed(Future<Integer> queued) {
+    return queued.map(n -> {
+      if (n > 0) {
+        outboxListeners.forEach(Runnable::run);
+      }
+      return null;
+    });
   }
 
   @Override
@@ -197,18 +217,71 @@ final class SqlStore implements Store {
   }
 
   @Override
-  public Future<Void> renameBranch(String project, String from, String to) {
-    return repo.rename(project, from, to);
+  public Future<Void> renameBranch(String project, String from, String to, List<HookEvent> events) {
+    return outboxed(repo.rename(project, from, to, events));
   }
 
   @Override
-  public Future<Void> deleteBranch(String project, String branch) {
-    return repo.delete(project, branch);
+  public Future<Void> deleteBranch(String project, String branch, List<HookEvent> events) {
+    return outboxed(repo.delete(project, branch, events));
   }
 
   @Override
   public Future<List<BranchHead>> listBranches(String project) {
     return repo.list(project);
+  }
+
+  // --- webhooks
+
+  @Override
+  public void onOutbox(Runnable listener) {
+    outboxListeners.add(listener);
+  }
+
+  @Override
+  public Future<Void> createHook(Hook hook, String secret, int maxPerProject) {
+    return unless(hooks.create(hook, secret, maxPerProject), Violation.FOREIGN_KEY,
+        BranchworkException.notFound("no such project"));
+  }
+
+  @Override
+  public Future<List<Hook>> listHooks(String project) {
+    return hooks.list(project);
+  }
+
+  @Override
+  public Future<Optional<Hook>> findHook(String project, String id) {
+    return hooks.find(project, id);
+  }
+
+  @Override
+  public Future<Boolean> deleteHook(String project, String id) {
+    return hooks.delete(project, id);
+  }
+
+  @Override
+  public Future<List<DueDelivery>> claimDeliveries(String owner, long now, long leaseUntil, int limit) {
+    return hooks.claim(owner, now, leaseUntil, limit);
+  }
+
+  @Override
+  public Future<Boolean> finishDelivery(String id, String owner, HookAttempt attempt, String status, long nextAt) {
+    return hooks.finish(id, owner, attempt, status, nextAt);
+  }
+
+  @Override
+  public Future<List<Delivery>> listDeliveries(String project, String hookId, int limit) {
+    return hooks.deliveries(project, hookId, limit);
+  }
+
+  @Override
+  public Future<Void> redeliver(String project, String hookId, String deliveryId, long now, long deadline) {
+    return hooks.redeliver(project, hookId, deliveryId, now, deadline);
+  }
+
+  @Override
+  public Future<Integer> purgeDeliveries(long before) {
+    return hooks.purge(before);
   }
 
   // --- schema version 1's snapshots

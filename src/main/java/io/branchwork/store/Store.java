@@ -4,6 +4,11 @@ import io.branchwork.contract.Role;
 import io.branchwork.store.Records.AccessToken;
 import io.branchwork.store.Records.BranchHead;
 import io.branchwork.store.Records.Checkpoint;
+import io.branchwork.store.Records.Delivery;
+import io.branchwork.store.Records.DueDelivery;
+import io.branchwork.store.Records.Hook;
+import io.branchwork.store.Records.HookAttempt;
+import io.branchwork.store.Records.HookEvent;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Records.ProjectRole;
 import io.branchwork.store.Records.RefUpdate;
@@ -83,7 +88,17 @@ public interface Store {
    * update in one transaction: all or nothing. Fails {@code conflict} when a ref is no longer at
    * its expected value, {@code not_found} when the project is gone.
    */
-  Future<Void> updateRepo(String project, PackInfo pack, Content content, List<RefUpdate> updates);
+  default Future<Void> updateRepo(String project, PackInfo pack, Content content, List<RefUpdate> updates) {
+    return updateRepo(project, pack, content, updates, List.of());
+  }
+
+  /**
+   * {@link #updateRepo(String, PackInfo, Content, List)} that also queues {@code events} for the
+   * project's webhooks in the same transaction (the outbox): the change and its deliveries are
+   * stored together or not at all.
+   */
+  Future<Void> updateRepo(String project, PackInfo pack, Content content, List<RefUpdate> updates,
+      List<HookEvent> events);
 
   /**
    * Replaces the packs {@code replaced} by {@code merged} (which holds all their objects) in one
@@ -100,10 +115,20 @@ public interface Store {
    * Renames a branch: its head and work-in-progress refs, checkpoints and session rows;
    * {@code conflict} when {@code to} exists, {@code not_found} when {@code from} does not.
    */
-  Future<Void> renameBranch(String project, String from, String to);
+  default Future<Void> renameBranch(String project, String from, String to) {
+    return renameBranch(project, from, to, List.of());
+  }
+
+  /** {@link #renameBranch(String, String, String)} with {@code events} queued in its transaction. */
+  Future<Void> renameBranch(String project, String from, String to, List<HookEvent> events);
 
   /** Deletes a branch's head and work-in-progress refs and its checkpoints; {@code not_found} when it has none. */
-  Future<Void> deleteBranch(String project, String branch);
+  default Future<Void> deleteBranch(String project, String branch) {
+    return deleteBranch(project, branch, List.of());
+  }
+
+  /** {@link #deleteBranch(String, String)} with {@code events} queued in its transaction. */
+  Future<Void> deleteBranch(String project, String branch, List<HookEvent> events);
 
   /** The project's branches with their heads. */
   Future<List<BranchHead>> listBranches(String project);
@@ -143,6 +168,46 @@ public interface Store {
 
   /** Every node tag that some session or holder row carries. */
   Future<List<String>> sessionServerTags();
+
+  // --- webhooks
+
+  /**
+   * Runs {@code listener} (on the thread that completed the transaction) after a transaction
+   * queued at least one delivery: the local sender wakes at once instead of at its next poll.
+   */
+  void onOutbox(Runnable listener);
+
+  /** Adds a hook; {@code conflict} past {@code maxPerProject}, {@code not_found} when the project is gone. */
+  Future<Void> createHook(Hook hook, String secret, int maxPerProject);
+
+  Future<List<Hook>> listHooks(String project);
+
+  Future<Optional<Hook>> findHook(String project, String id);
+
+  /** Deletes a hook with its deliveries; false when the project has no such hook. */
+  Future<Boolean> deleteHook(String project, String id);
+
+  /**
+   * Claims up to {@code limit} deliveries due at {@code now} for {@code owner} (unique per claim)
+   * until {@code leaseUntil}: no other claim gets them before then.
+   */
+  Future<List<DueDelivery>> claimDeliveries(String owner, long now, long leaseUntil, int limit);
+
+  /**
+   * Records attempt {@code attempt} of a claimed delivery and its new {@code status}
+   * ({@code pending}, {@code delivered}, {@code failed}) with its next try at {@code nextAt};
+   * false (nothing recorded) when {@code owner}'s lease was lost.
+   */
+  Future<Boolean> finishDelivery(String id, String owner, HookAttempt attempt, String status, long nextAt);
+
+  /** The hook's newest deliveries with their attempts; {@code not_found} when the hook is not the project's. */
+  Future<List<Delivery>> listDeliveries(String project, String hookId, int limit);
+
+  /** Sends an ended delivery again from {@code now}, retried until {@code deadline}. */
+  Future<Void> redeliver(String project, String hookId, String deliveryId, long now, long deadline);
+
+  /** Drops ended deliveries created before {@code before}. */
+  Future<Integer> purgeDeliveries(long before);
 
   // --- lifecycle
 

@@ -12,6 +12,7 @@ import io.branchwork.core.Identifiers;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.gitstore.GitBranches;
 import io.branchwork.gitstore.TreeGuard;
+import io.branchwork.hooks.HookPayloads;
 import io.branchwork.store.Refs;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.git.GitResults;
@@ -20,6 +21,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -79,7 +81,8 @@ final class BranchHandlers {
       refs.requireCheckoutFits(at, settings.maxBytes(), settings.maxEntries());
       requireOpens(at);
       return at;
-    }).compose(at -> workspace.writeRef(Refs.head(name), null, at)
+    }).compose(at -> workspace.writeRef(Refs.head(name), null, at, List.of(HookPayloads.branch(
+            workspace.key().project(), r.user(), "created", name, at.name(), null)))
             .recover(e -> Failures.normalize(e).code() == ErrorCode.CONFLICT
                 ? Future.failedFuture(BranchworkException.conflict("branch " + name + " already exists"))
                 : Future.failedFuture(e))
@@ -131,7 +134,8 @@ final class BranchHandlers {
       }
       refs.renameCurrent(to);
       return null;
-    }).compose(v -> store.renameBranch(from.project(), from.branch(), to)
+    }).compose(v -> store.renameBranch(from.project(), from.branch(), to, List.of(HookPayloads.branch(
+            from.project(), r.user(), "renamed", to, workspace.head(), from.branch())))
             .recover(e -> blocking(() -> {
               refs.renameCurrent(from.branch());
               return null;
@@ -162,7 +166,8 @@ final class BranchHandlers {
           BranchworkException e = (BranchworkException) ar.cause();
           return e.code() == ErrorCode.NOT_FOUND ? Future.succeededFuture() : Future.failedFuture(e);
         })
-        .compose(v -> store.deleteBranch(target.project(), name))
+        .compose(v -> store.deleteBranch(target.project(), name, List.of(HookPayloads.branch(
+            target.project(), r.user(), "deleted", name, null, null))))
         .compose(v -> blocking(() -> {
           if (refs.hasBranch(name)) {
             refs.deleteBranchRef(name);

@@ -2,6 +2,7 @@ package io.branchwork.workspace;
 
 import io.branchwork.contract.ErrorCode;
 import io.branchwork.contract.Events;
+import io.branchwork.contract.HookEvents;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
@@ -100,9 +101,16 @@ final class GitOpHandlers {
     Object raw = r.args().getValue("paths");
     // Bounded: the commit matches every change against every path named.
     List<String> only = raw == null ? null : WorkspacePaths.requireAll("paths", raw, MAX_COMMIT_PATHS);
-    return blocking(() -> git.commit(message, only, Repos.ident(r.user(), settings.emailDomain())))
-        .map(commit -> {
+    String before = workspace.head();
+    return blocking(() -> {
+          String commit = git.commit(message, only, Repos.ident(r.user(), settings.emailDomain()));
+          return Map.entry(commit, HookNotes.moved(workspace, HookEvents.COMMIT, r.user(), before,
+              ObjectId.fromString(commit), new JsonObject()));
+        })
+        .map(made -> {
+          String commit = made.getKey();
           workspace.committed(commit);
+          workspace.announce(made.getValue());
           events.publishDurable(Events.COMMITTED, new JsonObject().put("commit", commit).put("by", r.user()), r);
           return new JsonObject().put("commit", commit);
         });

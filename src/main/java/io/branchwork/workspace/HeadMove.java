@@ -4,6 +4,7 @@ import io.branchwork.contract.Events;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.gitstore.GitBranches;
 import io.branchwork.gitstore.IndexEdits;
+import io.branchwork.store.Records.HookEvent;
 import io.branchwork.workspace.files.WorkingCopy;
 import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.json.JsonObject;
@@ -205,14 +206,18 @@ final class HeadMove {
     }
   }
 
-  /** After {@link #checkOut}, on the event loop: caches, the round, and the events, for {@code r}. */
-  void moved(ObjectId next, List<Change> changes, Request r) {
+  /**
+   * After {@link #checkOut}, on the event loop: caches, the round, and the events, for {@code r};
+   * {@code hook} goes to the webhooks with the round that stores the move.
+   */
+  void moved(ObjectId next, List<Change> changes, Request r, HookEvent hook) {
     for (Change c : changes) {
       tree.cache().dropTree(c.path());
       persister.touch(c.path());
     }
     persister.afterDurable(() -> changes.forEach(c -> tree.view().dropTree(c.path())));
     workspace.committed(next.name());
+    workspace.announce(hook);
     events.publishDurable(Events.COMMITTED, new JsonObject().put("commit", next.name()).put("by", r.user()), r);
     for (Change c : changes) {
       events.changed(c.path(), c.blob(), r);

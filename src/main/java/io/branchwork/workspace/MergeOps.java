@@ -1,11 +1,13 @@
 package io.branchwork.workspace;
 
 import io.branchwork.contract.ErrorCode;
+import io.branchwork.contract.HookEvents;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.gitstore.Repos;
 import io.branchwork.gitstore.Uncommitted;
+import io.branchwork.store.Records.HookEvent;
 import io.branchwork.workspace.git.ThreeWay;
 import io.branchwork.workspace.git.ThreeWay.Resolution;
 import io.vertx.core.Future;
@@ -13,6 +15,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -209,15 +212,26 @@ final class MergeOps {
         }
         List<HeadMove.Change> changes = move.changes(ours, plan.next());
         move.apply(ours, plan.next(), changes);
-        return changes;
-      }).map(changes -> {
-        if (changes == null) {
+        return Map.entry(changes, hookEvent(r, ours, plan));
+      }).map(done -> {
+        if (done == null) {
           return answer.put("dryRun", true);
         }
-        move.moved(plan.next(), changes, r);
+        move.moved(plan.next(), done.getKey(), r, done.getValue());
         return answer.put("commit", plan.next().name());
       });
     };
+  }
+
+  /** {@code merge} for a merge, {@code commit} for the commit of a revert or cherry-pick. Blocking. */
+  private HookEvent hookEvent(Request r, ObjectId ours, Plan plan) throws IOException {
+    boolean merge = WorkspaceOps.MERGE.equals(r.op());
+    JsonObject extra = new JsonObject().put("op", r.op()).put("result", plan.result());
+    if (merge) {
+      extra.put("from", Args.string(r.args(), "from"));
+    }
+    return HookNotes.moved(workspace, merge ? HookEvents.MERGE : HookEvents.COMMIT, r.user(), ours.name(),
+        plan.next(), extra);
   }
 
   private <T> Future<T> blocking(Callable<T> work) {

@@ -1,5 +1,6 @@
 package io.branchwork.workspace;
 
+import io.branchwork.contract.HookEvents;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 
@@ -66,11 +68,14 @@ final class ReceiveOps {
           if (!PackCatchUp.has(repo, next)) {
             throw BranchworkException.notFound("commit " + next.name() + " is not in the store");
           }
-          return move.checkOut(expected, next);
+          List<HeadMove.Change> changes = move.checkOut(expected, next);
+          return Map.entry(changes, HookNotes.moved(workspace, HookEvents.PUSH, r.user(), expected.name(), next,
+              new JsonObject().put("ref", Constants.R_HEADS + branch)));
         }, false))
-        .compose(changes -> {
+        .compose(done -> {
+          List<HeadMove.Change> changes = done.getKey();
           persister.stored(next);
-          move.moved(next, changes, r);
+          move.moved(next, changes, r, done.getValue());
           // Answered once the move is stored (DURABLE in the op table).
           return Future.succeededFuture(new JsonObject().put("commit", next.name()).put("changed", changes.size()));
         });

@@ -8,6 +8,7 @@ import io.branchwork.core.Failures;
 import io.branchwork.core.Identifiers;
 import io.branchwork.gitstore.PackCatchUp;
 import io.branchwork.gitstore.Repos;
+import io.branchwork.hooks.HookPayloads;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Refs;
 import io.branchwork.store.Store;
@@ -116,7 +117,8 @@ final class TagOps {
             ins.flush();
             return id;
           }
-        }).compose(id -> workspace.writeRef(Refs.tag(name), null, id)
+        }).compose(id -> workspace.writeRef(Refs.tag(name), null, id, List.of(HookPayloads.tag(
+                workspace.key().project(), r.user(), "created", name, commit.name())))
             .recover(e -> Future.failedFuture(Failures.normalize(e).code() == ErrorCode.CONFLICT
                 ? BranchworkException.conflict("tag " + name + " exists already") : e))
             .map(v -> new JsonObject().put("name", name).put("commit", commit.name()))));
@@ -130,7 +132,8 @@ final class TagOps {
       if (id == null) {
         return Future.failedFuture(BranchworkException.notFound("no tag " + name));
       }
-      return store.updateRepo(project, null, null, List.of(new RefUpdate(Refs.tag(name), id, null)));
+      return store.updateRepo(project, null, null, List.of(new RefUpdate(Refs.tag(name), id, null)),
+          List.of(HookPayloads.tag(project, r.user(), "deleted", name, id)));
     }).map(v -> new JsonObject());
   }
 

@@ -2,7 +2,9 @@ package io.branchwork.workspace;
 
 import io.branchwork.core.WorkspaceKey;
 import io.vertx.core.Future;
+import io.branchwork.store.Records.HookEvent;
 import java.nio.file.Path;
+import java.util.List;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 
@@ -24,9 +26,13 @@ interface Workspace {
 
   /**
    * Makes {@code commit} (with what it reaches) durable as ref {@code name}, by compare-and-set
-   * from {@code expected} (null: the ref must not exist yet).
+   * from {@code expected} (null: the ref must not exist yet), with {@code events} for the
+   * project's webhooks in the same transaction.
    */
-  Future<Void> writeRef(String name, String expected, ObjectId commit);
+  Future<Void> writeRef(String name, String expected, ObjectId commit, List<HookEvent> events);
+
+  /** The change an op just made causes {@code event}: stored with the round that stores the change. */
+  void announce(HookEvent event);
 
   /** The branch now lives at {@code target}: refuse every op and never save here again. */
   void retire(WorkspaceKey target);

@@ -9,6 +9,7 @@ import io.branchwork.core.FileTrees;
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.gitstore.RepoLoader;
 import io.branchwork.services.Services;
+import io.branchwork.store.Records.HookEvent;
 import io.branchwork.views.ReadView;
 import io.branchwork.workspace.files.ContentCache;
 import io.branchwork.workspace.files.WorkingCopy;
@@ -24,6 +25,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jgit.lib.Constants;
@@ -270,8 +272,13 @@ public final class WorkspaceVerticle extends VerticleBase implements Workspace {
   }
 
   @Override
-  public Future<Void> writeRef(String name, String expected, ObjectId commit) {
-    return persister.writeRef(name, expected, commit);
+  public Future<Void> writeRef(String name, String expected, ObjectId commit, List<HookEvent> events) {
+    return persister.writeRef(name, expected, commit, events);
+  }
+
+  @Override
+  public void announce(HookEvent event) {
+    persister.announce(event);
   }
 
   /** The branch now lives at {@code target}: refuse every op and never save here again. */

@@ -5,6 +5,7 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
 import io.branchwork.gitstore.WipTree;
 import io.branchwork.metrics.BranchworkMetrics;
+import io.branchwork.store.Records.HookEvent;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Refs;
 import io.branchwork.store.Store;
@@ -58,6 +59,8 @@ public final class Persister {
   private boolean changed;
   private List<Promise<Void>> waiting = new ArrayList<>();
   private List<Runnable> held = new ArrayList<>();
+  /** Webhook events of the changes no round has captured yet: stored in the transaction of that round. */
+  private List<HookEvent> announced = new ArrayList<>();
   private long packsWritten;
   /** When this workspace last asked for a compaction: at most one per {@link #COMPACT_EVERY_NS}. */
   private long lastCompaction = System.nanoTime() - COMPACT_EVERY_NS;
@@ -121,6 +124,16 @@ public final class Persister {
 
   /** An op moved HEAD (a commit). */
   public void headMoved() {
+    changed = true;
+  }
+
+  /**
+   * An op's change causes {@code event} for the project's webhooks: it is queued in the store in
+   * the transaction of the round that stores the change (the outbox), so an acknowledged change
+   * always has its deliveries. The op asks {@link #durable()} as for any change.
+   */
+  public void announce(HookEvent event) {
+    announced.add(event);
     changed = true;
   }
 
@@ -208,13 +221,15 @@ public final class Persister {
     changed = false;
     List<Promise<Void>> batch = waiting;
     List<Runnable> events = held;
+    List<HookEvent> hooks = announced;
     waiting = new ArrayList<>();
     held = new ArrayList<>();
+    announced = new ArrayList<>();
     long t0 = System.nanoTime();
     Future<Captured> captured = fenced ? Future.failedFuture(fencedFailure())
         : vertx.executeBlocking(this::capture, false);
     Future<Void> stored = captured.compose(c -> {
-      Future<Void> mine = storing.transform(previous -> store(c, t0));
+      Future<Void> mine = storing.transform(previous -> store(c, hooks, t0));
       storing = mine.recover(e -> Future.succeededFuture());
       return mine;
     });
@@ -229,6 +244,7 @@ public final class Persister {
         .onFailure(e -> {
           // Unacknowledged, but on disk: the next round carries these changes, and their events.
           held.addAll(0, events);
+          announced.addAll(0, hooks);
           changed = true;
           batch.forEach(p -> p.fail(e));
           retryLater();
@@ -302,7 +318,7 @@ public final class Persister {
     return new Captured(head, wip.capture(head));
   }
 
-  private Future<Void> store(Captured c, long t0) {
+  private Future<Void> store(Captured c, List<HookEvent> hooks, long t0) {
     if (fenced) {
       return Future.failedFuture(fencedFailure());
     }
@@ -316,10 +332,11 @@ public final class Persister {
       updates.add(new RefUpdate(Refs.wip(branch), durableWip, wipId));
     }
     if (updates.isEmpty()) {
-      return Future.succeededFuture();
+      // Nothing moved (a change undone within the round), yet its events happened: stored alone.
+      return hooks.isEmpty() ? Future.succeededFuture() : store.updateRepo(project, null, null, List.of(), hooks);
     }
     List<ObjectId> wants = c.wip() == null ? List.of(c.head()) : List.of(c.head(), c.wip());
-    return packs.send(wants, updates, Arrays.asList(durableHead, durableWip))
+    return packs.send(wants, updates, Arrays.asList(durableHead, durableWip), hooks)
         .onSuccess(pack -> {
           durableHead = headId;
           durableWip = wipId;
@@ -341,9 +358,10 @@ public final class Persister {
 
   /**
    * Makes {@code next} (with what it reaches) durable as ref {@code name}, by compare-and-set from
-   * {@code expected} (null: must not exist).
+   * {@code expected} (null: must not exist), with {@code events} for the webhooks in the same transaction.
    */
-  public Future<Void> writeRef(String name, String expected, ObjectId next) {
-    return packs.send(List.of(next), List.of(new RefUpdate(name, expected, next.name())), List.of()).mapEmpty();
+  public Future<Void> writeRef(String name, String expected, ObjectId next, List<HookEvent> events) {
+    return packs.send(List.of(next), List.of(new RefUpdate(name, expected, next.name())), List.of(), events)
+        .mapEmpty();
   }
 }

@@ -1,6 +1,7 @@
 package io.branchwork.workspace.repo;
 
 import io.branchwork.gitstore.PackFiles;
+import io.branchwork.store.Records.HookEvent;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Records.RefUpdate;
 import io.branchwork.store.Store;
@@ -51,11 +52,11 @@ final class StorePacks {
    * work-in-progress commit is only ever replaced), so the walk's boundary stays a few commits
    * wide instead of growing with every round.
    */
-  Future<PackInfo> send(List<ObjectId> wants, List<RefUpdate> updates, List<String> replaced) {
+  Future<PackInfo> send(List<ObjectId> wants, List<RefUpdate> updates, List<String> replaced, List<HookEvent> events) {
     Set<ObjectId> known = Set.copyOf(haves);
     return vertx.executeBlocking(() -> PackOut.write(tmpRoot,
         out -> new Prepared(PackFiles.write(repo, wants, known, out), out)), false)
-        .compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.out().content(), updates)
+        .compose(p -> store.updateRepo(project, p.pack(), p.pack() == null ? null : p.out().content(), updates, events)
             .map(v -> {
               for (String id : replaced) {
                 if (id != null) {
