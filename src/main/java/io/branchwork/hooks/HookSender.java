@@ -124,9 +124,13 @@ public final class HookSender extends VerticleBase {
     });
   }
 
-  /** Long enough for an attempt (resolve, connect, send, answer) and its record: then another node may take it. */
+  /**
+   * Long enough for an attempt (resolve, then at most {@code hooks.timeoutMs}) and its record;
+   * after it another node may send the delivery again (at least once: a receiver may see a
+   * delivery id twice, never none).
+   */
   private long lease() {
-    return 3 * settings.timeoutMs() + 30_000;
+    return 2 * settings.timeoutMs() + 5_000;
   }
 
   private record Prepared(TargetGuard.Target target, InetAddress address, String signature) {}

@@ -1,0 +1,221 @@
+package io.branchwork.hooks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.branchwork.core.WorkspaceKey;
+import io.branchwork.support.Await;
+import io.branchwork.support.HookReceiver;
+import io.branchwork.support.HookReceiver.Arrival;
+import io.branchwork.support.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Webhooks end to end: a node, a receiver on loopback, and the ops that cause each event. */
+@Timeout(120)
+class HookDeliveryTest {
+
+  @TempDir
+  Path dir;
+
+  private static JsonObject hooksConf(boolean allowPrivate) {
+    return new JsonObject().put("hooks", new JsonObject().put("allowPrivateTargets", allowPrivate)
+        .put("retryFirstMs", 50).put("timeoutMs", 2000));
+  }
+
+  private static JsonObject hook(String url, String secret, String... events) {
+    JsonObject h = new JsonObject().put("url", url).put("events", new JsonArray(java.util.List.of(events)));
+    return secret == null ? h : h.put("secret", secret);
+  }
+
+  @Test
+  @DisplayName("Verifies that commit, branch, tag and merge each post a signed event naming project, branch, commits and user, and that the deliveries list shows them delivered")
+  void eventsArriveSigned() throws Exception {
+    try (TestNode node = TestNode.start(dir.resolve("data"), hooksConf(true));
+         HookReceiver receiver = new HookReceiver(node.vertx)) {
+      String token = node.login("alice");
+      WorkspaceKey main = node.openNewProject(token, "p", "h1");
+      JsonObject made = node.http.postJson("/api/projects/p/hooks", token,
+          hook(receiver.url("/in?x=1"), "s3cret", "push", "commit", "branch", "merge", "tag")).expect(201).json();
+      assertNull(made.getString("secret"), "a secret the owner chose is not echoed");
+      String hookId = made.getString("id");
+
+      node.writeText(main, "alice", "a.scad", "cube(1);");
+      String commit = node.ws(main, "alice", "commit", new JsonObject().put("message", "first cube")).getString("commit");
+      Arrival a = receiver.next(10);
+      assertEquals("commit", a.header("X-Branchwork-Event"));
+      assertTrue(a.signedWith("s3cret"), "signed with the hook's secret: " + a.headers());
+      assertNotNull(a.header("X-Branchwork-Delivery"));
+      JsonObject body = a.json();
+      assertEquals("p", body.getString("project"));
+      assertEquals("main", body.getString("branch"));
+      assertEquals("alice", body.getString("user"));
+      assertEquals(commit, body.getString("after"));
+      assertEquals(commit, body.getJsonArray("commits").getJsonObject(0).getString("id"));
+      assertEquals("first cube", body.getJsonArray("commits").getJsonObject(0).getString("message").trim());
+
+      node.ws(main, "alice", "branch.create", new JsonObject().put("name", "dev"));
+      JsonObject branch = receiver.next(10).json();
+      assertEquals("branch", branch.getString("event"));
+      assertEquals("created", branch.getString("action"));
+      assertEquals("dev", branch.getString("branch"));
+      assertEquals(commit, branch.getString("head"));
+
+      node.ws(main, "alice", "tag.create", new JsonObject().put("name", "v1"));
+      JsonObject tag = receiver.next(10).json();
+      assertEquals("tag", tag.getString("event"));
+      assertEquals("v1", tag.getString("tag"));
+      assertEquals(commit, tag.getString("target"));
+
+      WorkspaceKey dev = new WorkspaceKey("p", "dev");
+      node.allocator("register", dev, "h2");
+      node.writeText(dev, "alice", "b.scad", "sphere(2);");
+      String second = node.ws(dev, "alice", "commit", new JsonObject().put("message", "a sphere")).getString("commit");
+      assertEquals("dev", receiver.next(10).json().getString("branch"));
+      node.ws(main, "alice", "merge", new JsonObject().put("from", "dev"));
+      JsonObject merge = receiver.next(10).json();
+      assertEquals("merge", merge.getString("event"));
+      assertEquals("dev", merge.getString("from"));
+      assertEquals(second, merge.getString("after"));
+      assertEquals(commit, merge.getString("before"));
+
+      Await.until("every delivery recorded as delivered", 10_000, () -> {
+        JsonArray list = node.http.get("/api/projects/p/hooks/" + hookId + "/deliveries", token).expect(200).array();
+        return list.size() == 5 && list.stream().allMatch(o -> "delivered".equals(((JsonObject) o).getString("status")));
+      });
+      JsonObject first = node.http.get("/api/projects/p/hooks/" + hookId + "/deliveries", token).array().getJsonObject(4);
+      assertEquals(204, first.getJsonArray("attempts").getJsonObject(0).getInteger("status"));
+      assertTrue(receiver.arrivals.isEmpty(), "one arrival per event: " + receiver.arrivals);
+      String metrics = node.http.get("/metrics", null).text();
+      assertTrue(metrics.contains("branchwork_hooks_deliveries_total{outcome=\"delivered\"} 5.0"), metrics);
+    }
+  }
+
+  @Test
+  @DisplayName("Verifies that a failed attempt (a 500, a redirect that is not followed) is retried under the same delivery id, the attempts show the answers, and an owner can redeliver")
+  void retriesAndRedelivery() throws Exception {
+    try (TestNode node = TestNode.start(dir.resolve("data"), hooksConf(true));
+         HookReceiver receiver = new HookReceiver(node.vertx);
+         HookReceiver elsewhere = new HookReceiver(node.vertx)) {
+      Set<String> seen = ConcurrentHashMap.newKeySet();
+      // First a redirect to the other receiver, then a 500, then accepted.
+      receiver.answering(a -> {
+        String id = a.header("X-Branchwork-Delivery");
+        if (seen.add(id)) {
+          return 302;
+        }
+        return seen.add(id + "/2") ? 500 : 200;
+      });
+      String token = node.login("alice");
+      WorkspaceKey main = node.openNewProject(token, "p", "h1");
+      String hookId = node.http.postJson("/api/projects/p/hooks", token, hook(receiver.url("/"), null, "commit"))
+          .expect(201).json().getString("id");
+      node.writeText(main, "alice", "a.scad", "cube(1);");
+      node.ws(main, "alice", "commit", new JsonObject().put("message", "m"));
+      String id = receiver.next(10).header("X-Branchwork-Delivery");
+      assertEquals(id, receiver.next(10).header("X-Branchwork-Delivery"));
+      assertEquals(id, receiver.next(10).header("X-Branchwork-Delivery"));
+      Await.until("the delivery recorded as delivered", 10_000, () -> "delivered".equals(node.http
+          .get("/api/projects/p/hooks/" + hookId + "/deliveries", token).array().getJsonObject(0).getString("status")));
+      JsonObject d = node.http.get("/api/projects/p/hooks/" + hookId + "/deliveries", token).array().getJsonObject(0);
+      JsonArray attempts = d.getJsonArray("attempts");
+      assertEquals(3, attempts.size());
+      assertEquals(302, attempts.getJsonObject(0).getInteger("status"));
+      assertEquals(500, attempts.getJsonObject(1).getInteger("status"));
+      assertEquals("receiver said 500", attempts.getJsonObject(1).getString("answer"));
+      assertEquals(200, attempts.getJsonObject(2).getInteger("status"));
+      assertTrue(elsewhere.arrivals.isEmpty());
+
+      node.http.postJson("/api/projects/p/hooks/" + hookId + "/deliveries/" + id + "/redeliver", token,
+          new JsonObject()).expect(202);
+      assertEquals(id, receiver.next(10).header("X-Branchwork-Delivery"), "redelivered under its id");
+      Await.until("the redelivery recorded", 10_000, () -> node.http.get("/api/projects/p/hooks/" + hookId
+          + "/deliveries", token).array().getJsonObject(0).getJsonArray("attempts").size() == 4);
+      String metrics = node.http.get("/metrics", null).text();
+      assertTrue(metrics.contains("branchwork_hooks_retries_total 3.0"), metrics);
+      assertTrue(metrics.contains("branchwork_hooks_attempts_total{result=\"http_error\"} 2.0"), metrics);
+    }
+  }
+
+  @Test
+  @DisplayName("Verifies that only an owner manages hooks, that URLs and events are checked at the door (scheme, credentials, internal targets), and that the secret is never listed")
+  void doorChecks() throws Exception {
+    try (TestNode node = TestNode.start(dir.resolve("data"), hooksConf(false))) {
+      String owner = node.login("olga");
+      String writer = node.login("walt");
+      String stranger = node.login("sam");
+      node.createProject(owner, "p");
+      node.http.postJson("/api/projects/p/members", owner, new JsonObject().put("username", "walt").put("role", "writer"))
+          .expect(204);
+      JsonObject ok = hook("https://hooks.example.com/x", null, "push");
+      assertEquals(403, node.http.postJson("/api/projects/p/hooks", writer, ok).status());
+      assertEquals(404, node.http.postJson("/api/projects/p/hooks", stranger, ok).status());
+      assertEquals(403, node.http.get("/api/projects/p/hooks", writer).status());
+      for (String url : new String[] {"ftp://example.com/", "http://user:pw@example.com/", "not a url", "http:///x",
+          "http://127.0.0.1:9/", "http://localhost/", "http://169.254.169.254/latest/meta-data", "http://[::1]/",
+          "http://10.1.2.3/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://2130706433/",
+          "http://example.com/#frag", "x".repeat(3000)}) {
+        var r = node.http.postJson("/api/projects/p/hooks", owner, hook(url, null, "push"));
+        assertEquals(400, r.status(), url + ": " + r.text());
+        assertEquals("bad_request", r.code(), url);
+      }
+      assertEquals(400, node.http.postJson("/api/projects/p/hooks", owner, hook("http://93.184.215.14/", null, "nope"))
+          .status());
+      assertEquals(400, node.http.postJson("/api/projects/p/hooks", owner, new JsonObject()
+          .put("url", "http://93.184.215.14/")).status());
+      assertEquals(400, node.http.postJson("/api/projects/p/hooks", owner, hook("http://93.184.215.14/", "", "push"))
+          .status());
+      JsonObject made = node.http.postJson("/api/projects/p/hooks", owner, hook("http://93.184.215.14/in", null,
+          "push", "tag", "push")).expect(201).json();
+      assertTrue(made.getString("secret").length() >= 32, "a generated secret is shown once: " + made);
+      assertEquals(new JsonArray().add("push").add("tag"), made.getJsonArray("events"));
+      JsonArray list = node.http.get("/api/projects/p/hooks", owner).expect(200).array();
+      assertEquals(1, list.size());
+      assertFalse(list.encode().contains(made.getString("secret")), "never listed");
+      assertEquals(404, node.http.get("/api/projects/p/hooks/nope/deliveries", owner).status());
+      assertEquals(204, node.http.delete("/api/projects/p/hooks/" + made.getString("id"), owner).status());
+      assertEquals(404, node.http.delete("/api/projects/p/hooks/" + made.getString("id"), owner).status());
+    }
+  }
+
+  @Test
+  @DisplayName("Verifies that the target is checked again at every delivery: a hook on loopback saved while private targets were allowed is refused once they are not, and nothing reaches it")
+  void internalTargetRefusedAtDelivery() throws Exception {
+    Path data = dir.resolve("data");
+    String hookId;
+    String token;
+    try (TestNode node = TestNode.start(data, hooksConf(true))) {
+      token = node.login("alice");
+      node.createProject(token, "p");
+      hookId = node.http.postJson("/api/projects/p/hooks", token, hook("http://127.0.0.1:9/never", null, "commit"))
+          .expect(201).json().getString("id");
+    }
+    try (TestNode node = TestNode.start(data, hooksConf(false))) {
+      String t = node.http.postJson("/api/sessions", null, new JsonObject().put("username", "alice")
+          .put("password", "password-alice")).expect(200).json().getString("token");
+      WorkspaceKey main = new WorkspaceKey("p", "main");
+      node.allocator("register", main, "h1");
+      node.writeText(main, "alice", "a.scad", "cube(1);");
+      node.ws(main, "alice", "commit", new JsonObject().put("message", "m"));
+      Await.until("the attempt refused", 10_000, () -> {
+        JsonArray list = node.http.get("/api/projects/p/hooks/" + hookId + "/deliveries", t).expect(200).array();
+        return !list.isEmpty() && !list.getJsonObject(0).getJsonArray("attempts").isEmpty();
+      });
+      JsonObject attempt = node.http.get("/api/projects/p/hooks/" + hookId + "/deliveries", t).array()
+          .getJsonObject(0).getJsonArray("attempts").getJsonObject(0);
+      assertTrue(attempt.getString("error").contains("internal address"), attempt.encode());
+      assertNull(attempt.getInteger("status"));
+      assertTrue(node.http.get("/metrics", null).text().contains("branchwork_hooks_attempts_total{result=\"refused\"}"));
+    }
+  }
+}
