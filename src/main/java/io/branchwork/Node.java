@@ -73,6 +73,11 @@ public final class Node {
         .transform(ar -> vertx.undeploy(parts.allocatorId()))
         .andThen(ar -> parts.mirrors().close())
         .andThen(ar -> parts.services().render().close())
+        .andThen(ar -> {
+          if (parts.services().auth().oidc() != null) {
+            parts.services().auth().oidc().close();
+          }
+        })
         .transform(ar -> parts.services().store().close())
         .andThen(ar -> parts.lock().close())
         .onComplete(ar -> LOG.info("node {} stopped in {} ms", parts.services().config().nodeTag,

@@ -2,6 +2,7 @@ package io.branchwork;
 
 import io.branchwork.allocator.AllocatorVerticle;
 import io.branchwork.auth.AuthService;
+import io.branchwork.auth.Oidc;
 import io.branchwork.cluster.HazelcastOwnership;
 import io.branchwork.cluster.Ownership;
 import io.branchwork.cluster.StandaloneOwnership;
@@ -123,14 +124,17 @@ final class NodeStartup {
       case PG -> PgStore.open(vertx, config.pgUrl, config.pgSchema, config.pgPoolSize, config.snapshotChunkBytes,
           config.snapshotKeep);
     };
-    return opened.map(store -> {
-      services = new Services(config, store, new AuthService(vertx, store, config), metrics, workRoot, tmpRoot,
-          new ConnectionLimiter(config.wsMaxConnections),
-          new UserQuotas(config.maxConnectionsPerUser, config.maxWorkspacesPerUser), ownership, workbench,
-          new ReadViews(), RenderService.start(vertx, RenderSettings.of(config, tmpRoot)));
-      mirrors = new ProjectMirrors(vertx, store, workRoot.resolve("git-mirrors"), config.gitMirrors);
-      return null;
-    });
+    // The identity provider is discovered before anything serves: a node whose sign-in is broken does not start.
+    return opened.compose(store -> Oidc.start(vertx, config)
+        .recover(e -> store.close().transform(ar -> Future.failedFuture(e)))
+        .map(oidc -> {
+          services = new Services(config, store, new AuthService(vertx, store, config, oidc), metrics, workRoot,
+              tmpRoot, new ConnectionLimiter(config.wsMaxConnections),
+              new UserQuotas(config.maxConnectionsPerUser, config.maxWorkspacesPerUser), ownership, workbench,
+              new ReadViews(), RenderService.start(vertx, RenderSettings.of(config, tmpRoot)));
+          mirrors = new ProjectMirrors(vertx, store, workRoot.resolve("git-mirrors"), config.gitMirrors);
+          return null;
+        }));
   }
 
   /**

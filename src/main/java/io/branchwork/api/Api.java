@@ -22,7 +22,8 @@ public final class Api {
     BodyHandler json = BodyHandler.create(false).setBodyLimit(services.config().maxJsonBodyBytes);
     SnapshotService snapshots = new SnapshotService(vertx, services.store(), services.tmpRoot(),
         SnapshotService.Settings.of(services.config()));
-    AccountRoutes accounts = new AccountRoutes(services.auth(), services.config().openRegistration);
+    AccountRoutes accounts = new AccountRoutes(services.auth(), services.config().openRegistration,
+        services.config().authLocal);
     accounts.mount(router, json);
     new TokenRoutes(new AccessTokens(vertx, services.store(), services.config().accessTokenMaxDays))
         .mount(router, json, accounts::authenticate);

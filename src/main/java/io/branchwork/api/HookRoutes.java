@@ -3,6 +3,7 @@ package io.branchwork.api;
 import static io.branchwork.http.HttpSupport.body;
 import static io.branchwork.http.HttpSupport.principal;
 import static io.branchwork.http.HttpSupport.respond;
+
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Identifiers;
 import io.branchwork.hooks.Hooks;

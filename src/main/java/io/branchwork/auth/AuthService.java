@@ -10,16 +10,22 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Users, logins, tokens and roles, on top of the store. Shared by the HTTP API and the gateways. */
 public final class AuthService {
 
-  /** A successful login: the token, shown to the client once, and when it expires (epoch ms). */
-  public record Login(String token, long expiresAt) {}
+  /** A successful login: the token, shown to the client once, when it expires (epoch ms), and whose it is. */
+  public record Login(String token, long expiresAt, String username) {}
 
+  private static final Logger LOG = LoggerFactory.getLogger(AuthService.class);
   private static final int MAX_PASSWORD_LENGTH = 1024;
+  private static final int MAX_PROVISIONED_CACHE = 10_000;
 
   private final Vertx vertx;
   private final Store store;
@@ -34,8 +40,17 @@ public final class AuthService {
   private final LoginThrottle throttle;
   /** Verified against for unknown users, so a login takes as long whether or not the name exists. */
   private volatile String dummyHash;
+  /** The identity provider; null when none is configured. */
+  private final Oidc oidc;
+  /** User names known to belong to a provider's subject (their marker): most requests need no store read. */
+  private final Map<String, String> provisioned = new ConcurrentHashMap<>();
 
   public AuthService(Vertx vertx, Store store, Config config) {
+    this(vertx, store, config, null);
+  }
+
+  public AuthService(Vertx vertx, Store store, Config config, Oidc oidc) {
+    this.oidc = oidc;
     this.vertx = vertx;
     this.store = store;
     this.config = config;
@@ -68,6 +83,9 @@ public final class AuthService {
    * {@code auth.loginFailuresPerAddress} in the login window: past it, {@code rate_limited}.
    */
   public Future<Void> register(String username, String password, String address) {
+    if (!config.authLocal) {
+      return Future.failedFuture(localOff());
+    }
     if (!Identifiers.isUsername(username)) {
       return Future.failedFuture(BranchworkException.badRequest("username must match [A-Za-z0-9_.-]{1,64}"));
     }
@@ -92,6 +110,9 @@ public final class AuthService {
    * {@code rate_limited} without checking anything.
    */
   public Future<Login> login(String username, String password, String address) {
+    if (!config.authLocal) {
+      return Future.failedFuture(localOff());
+    }
     if (username == null || password == null) {
       return Future.failedFuture(BranchworkException.badRequest("username and password are required"));
     }
@@ -121,16 +142,37 @@ public final class AuthService {
           String token = Tokens.newToken();
           long expiresAt = System.currentTimeMillis() + config.tokenTtlMs;
           return store.createToken(Tokens.hash(token), username, expiresAt)
-              .map(v -> new Login(token, expiresAt));
+              .map(v -> new Login(token, expiresAt, username));
         });
   }
 
-  /** Who a live token speaks for; {@code unauthenticated} for a missing, dead or expired one. */
+  private BranchworkException localOff() {
+    return BranchworkException.forbidden("signing in with a Branchwork password is off (auth.local=false)"
+        + (oidc == null ? "" : "; sign in with " + oidc.name()));
+  }
+
+  /** The identity provider, or null when none is configured. */
+  public Oidc oidc() {
+    return oidc;
+  }
+
+  /**
+   * Who a live token speaks for; {@code unauthenticated} for a missing, dead or expired one. A
+   * JWT (with a provider configured) is the provider's: verified by {@link Oidc}, and its user
+   * provisioned on first use.
+   */
   public Future<Principal> authenticate(String token) {
-    if (token == null || token.isEmpty() || token.length() > 256) {
+    if (token == null || token.isEmpty()) {
       return Future.failedFuture(BranchworkException.unauthenticated("a bearer token is required"));
     }
-    return store.findToken(Tokens.hash(token)).compose(t -> {
+    if (oidc != null && Oidc.looksLikeJwt(token)) {
+      return oidc.verifyBearer(token).compose(claims -> provision(claims)
+          .map(username -> new Principal(username, Scope.SESSION, claims.getLong("exp") * 1000)));
+    }
+    if (token.length() > 256) {
+      return Future.failedFuture(BranchworkException.unauthenticated("the token is not valid"));
+    }
+    Future<Principal> found = store.findToken(Tokens.hash(token)).compose(t -> {
       if (t.isEmpty() || t.get().expiresAt() <= System.currentTimeMillis()) {
         return Future.failedFuture(BranchworkException.unauthenticated("the token is not valid"));
       }
@@ -140,6 +182,62 @@ public final class AuthService {
       }
       return Future.succeededFuture(new Principal(t.get().username(), scope, t.get().expiresAt()));
     });
+    if (config.authLocal) {
+      return found;
+    }
+    // Local users are off: only the tokens of users the provider provisioned still speak for anyone.
+    return found.compose(who -> store.findUser(who.username()).compose(u -> u.isPresent()
+        && u.get().passwordHash().startsWith(Oidc.MARKER_PREFIX) ? Future.succeededFuture(who)
+        : Future.failedFuture(BranchworkException.unauthenticated("local users are off (auth.local=false)"))));
+  }
+
+  /**
+   * The Branchwork user of a verified provider token: created on first sign-in, with the
+   * provider's subject as its marker. A name a local user (or another subject) holds is refused,
+   * never merged: taking over an account must not be one claim away.
+   */
+  private Future<String> provision(JsonObject claims) {
+    String username = oidc.username(claims);
+    String marker = oidc.marker(claims);
+    if (marker.equals(provisioned.get(username))) {
+      return Future.succeededFuture(username);
+    }
+    return store.findUser(username).compose(found -> {
+      if (found.isPresent()) {
+        return found.get().passwordHash().equals(marker) ? Future.succeededFuture(username)
+            : Future.failedFuture(taken(username));
+      }
+      return store.createUser(username, marker)
+          .onSuccess(v -> LOG.info("provisioned user {} from the identity provider {}", username, oidc.issuer()))
+          .map(username)
+          // Two first requests at once: the other one created it; it must be this subject's.
+          .recover(e -> store.findUser(username).compose(u -> u.isPresent() && u.get().passwordHash().equals(marker)
+              ? Future.succeededFuture(username) : Future.failedFuture(taken(username))));
+    }).onSuccess(u -> {
+      if (provisioned.size() > MAX_PROVISIONED_CACHE) {
+        provisioned.clear();
+      }
+      provisioned.put(username, marker);
+    });
+  }
+
+  private static BranchworkException taken(String username) {
+    return BranchworkException.forbidden("the user name " + username + " belongs to another account; the"
+        + " provider's sign-in is refused rather than merged into it");
+  }
+
+  /** The page's sign-in with the provider: the code exchanged, the user provisioned, a session token issued. */
+  public Future<Login> signInWithProvider(String code, String verifier, String redirectUri) {
+    if (oidc == null) {
+      return Future.failedFuture(BranchworkException.notFound("no identity provider is configured"));
+    }
+    return oidc.exchange(code, verifier, redirectUri)
+        .compose(this::provision)
+        .compose(username -> {
+          String token = Tokens.newToken();
+          long expiresAt = System.currentTimeMillis() + config.tokenTtlMs;
+          return store.createToken(Tokens.hash(token), username, expiresAt).map(v -> new Login(token, expiresAt, username));
+        });
   }
 
   /** Kills a token everywhere: deleted from the store, and announced to open connections. */
