@@ -36,6 +36,14 @@ export class Api {
   register(username, password) { return this.call('POST', '/api/users', { username, password }); }
   signIn(username, password) { return this.call('POST', '/api/sessions', { username, password }); }
   signOut() { return this.call('DELETE', '/api/sessions'); }
+  /** How one signs in: {local, registration, provider: {name} | null}. */
+  authMethods() { return this.call('GET', '/api/auth'); }
+  providerUrl(redirectUri, state, challenge) {
+    return this.call('POST', '/api/auth/oidc/authorize', { redirectUri, state, challenge });
+  }
+  providerSignIn(code, verifier, redirectUri) {
+    return this.call('POST', '/api/auth/oidc/token', { code, verifier, redirectUri });
+  }
   projects() { return this.call('GET', '/api/projects'); }
   createProject(id) { return this.call('POST', '/api/projects', { id }); }
   share(project, username, role) {
