@@ -77,6 +77,22 @@ class ConfigTest {
   }
 
   @Test
+  @DisplayName("Sign-in and webhook settings that cannot work are refused at start by name: local users off with no provider, an issuer without a client id or not a URL, retries that end before they start")
+  void integrationsRefusedByName() {
+    assertMessage("auth.local", Map.of("BRANCHWORK_AUTH_LOCAL", "false"));
+    assertMessage("auth.oidc.clientId", Map.of("BRANCHWORK_AUTH_OIDC_ISSUER", "https://id.example.com"));
+    assertMessage("auth.oidc.issuer", Map.of("BRANCHWORK_AUTH_OIDC_ISSUER", "id.example.com",
+        "BRANCHWORK_AUTH_OIDC_CLIENT_ID", "bw"));
+    assertMessage("hooks.retryMaxMs", Map.of("BRANCHWORK_HOOKS_RETRY_FIRST_MS", "5000",
+        "BRANCHWORK_HOOKS_RETRY_MAX_MS", "1000"));
+    assertMessage("hooks.concurrency", Map.of("BRANCHWORK_HOOKS_CONCURRENCY", "0"));
+    Config c = ConfigLoader.load(null, Map.of("BRANCHWORK_AUTH_LOCAL", "false",
+        "BRANCHWORK_AUTH_OIDC_ISSUER", "https://id.example.com", "BRANCHWORK_AUTH_OIDC_CLIENT_ID", "bw"));
+    assertEquals(false, c.authLocal);
+    assertEquals(72 * 3_600_000L, c.hooksRetryMs);
+  }
+
+  @Test
   @DisplayName("A cluster without the PostgreSQL store is refused with a message that says what to set")
   void clusterNeedsPostgres() {
     ConfigException e = assertThrows(ConfigException.class,

@@ -364,4 +364,35 @@ public abstract class StoreContractTest {
     assertTrue(await(store.findHook("p", "h1")).isEmpty());
     assertEquals(List.of("tag"), await(store.findHook("p", "h2")).orElseThrow().events());
   }
+
+  @Test
+  @DisplayName("Verifies that claims made at once never take the same delivery: each of 60 due deliveries goes to exactly one of 8 concurrent claims")
+  void concurrentClaimsAreDisjoint() throws Exception {
+    project("p", "ann");
+    await(store.createHook(new Hook("h1", "p", "http://a.example/", List.of("commit"), "ann", 1), "s", 5));
+    await(store.createHook(new Hook("h2", "p", "http://b.example/", List.of("commit"), "ann", 1), "s", 5));
+    List<HookEvent> events = new java.util.ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      events.add(new HookEvent("e" + i, "commit", "{}"));
+    }
+    await(store.updateRepo("p", null, null, List.of(), events));
+    long due = System.currentTimeMillis() + 1000;
+    List<Future<List<DueDelivery>>> claims = new java.util.ArrayList<>();
+    for (int c = 0; c < 8; c++) {
+      claims.add(store.claimDeliveries("claim-" + c, due, Long.MAX_VALUE / 2, 10));
+    }
+    java.util.Map<String, Integer> taken = new java.util.HashMap<>();
+    for (var f : claims) {
+      for (DueDelivery d : await(f)) {
+        taken.merge(d.id(), 1, Integer::sum);
+      }
+    }
+    for (int round = 0; taken.size() < 60 && round < 10; round++) {
+      for (DueDelivery d : await(store.claimDeliveries("late-" + round, due, Long.MAX_VALUE / 2, 60))) {
+        taken.merge(d.id(), 1, Integer::sum);
+      }
+    }
+    assertEquals(60, taken.size());
+    assertTrue(taken.values().stream().allMatch(n -> n == 1), "claimed twice: " + taken);
+  }
 }
