@@ -36,6 +36,17 @@ export class Api {
   register(username, password) { return this.call('POST', '/api/users', { username, password }); }
   signIn(username, password) { return this.call('POST', '/api/sessions', { username, password }); }
   signOut() { return this.call('DELETE', '/api/sessions'); }
+  hooks(project) { return this.call('GET', `/api/projects/${encodeURIComponent(project)}/hooks`); }
+  createHook(project, url, events, secret) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(project)}/hooks`, { url, events, secret });
+  }
+  deleteHook(project, id) { return this.call('DELETE', `/api/projects/${encodeURIComponent(project)}/hooks/${id}`); }
+  deliveries(project, id) {
+    return this.call('GET', `/api/projects/${encodeURIComponent(project)}/hooks/${id}/deliveries?limit=20`);
+  }
+  redeliver(project, id, delivery) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(project)}/hooks/${id}/deliveries/${encodeURIComponent(delivery)}/redeliver`);
+  }
   /** How one signs in: {local, registration, provider: {name} | null}. */
   authMethods() { return this.call('GET', '/api/auth'); }
   providerUrl(redirectUri, state, challenge) {

@@ -6,6 +6,7 @@ import { Api } from './api.js';
 import { Files } from './files.js';
 import { Panels } from './panels.js';
 import { gitAccess } from './access.js';
+import { webhooks } from './hooks.js';
 import { mergeDialog } from './merging.js';
 import { ask, explain, notify } from './ui.js';
 
@@ -87,7 +88,9 @@ export class Workbench {
           h('button', { title: 'new project', onclick: () => this.newProject() }, '+ Project'),
           h('button', { title: 'import a tar.gz of a repository', onclick: () => this.importArchive() }, 'Import'),
           h('button', { title: 'add a member', onclick: () => this.share() }, 'Share'),
-          h('button', { title: 'clone URL and access tokens for git', onclick: () => gitAccess(this) }, 'Git')),
+          h('button', { title: 'clone URL and access tokens for git', onclick: () => gitAccess(this) }, 'Git'),
+          this.hooksButton = h('button', { title: 'webhooks of this project (owners)', onclick: () => webhooks(this) },
+            'Hooks')),
         h('div.group', {}, this.branchSelect,
           h('button', { title: 'new branch from here', onclick: () => this.newBranch() }, '+ Branch'),
           h('button', { title: 'merge another branch into this one', onclick: () => mergeDialog(this) }, 'Merge')),
@@ -145,6 +148,7 @@ export class Workbench {
       history.replaceState(null, '', `#/${encodeURIComponent(project)}/${encodeURIComponent(this.branch)}`);
       if (!this.main.contains(this.files.treeEl)) fill(this.main, this.files.treeEl, this.files.editorEl, this.panels.el);
       this.projectSelect.value = project;
+      this.hooksButton.hidden = this.role !== 'owner'; // only owners manage a project's webhooks
       this.panels.clearActivity();
       await Promise.all([this.files.load(path), this.panels.refresh(), this.refreshWho(), this.refreshBranches()]);
       return true;
@@ -207,6 +211,7 @@ export class Workbench {
       // A project this page is making itself is opened by that step; others are news.
       if (!known.has(p.id) && !this.creating) notify(`You can now open ${p.id} (as ${p.role}).`, 'ok');
     }
+    if (this.project) this.hooksButton.hidden = this.role !== 'owner';
     if (!this.projects.length) this.showEmpty();
     else if (!this.project && !this.creating) await this.openWorkspace(this.projects[0].id, 'main');
     else if (this.writable !== wasWritable) this.files.editor.setEditable(this.writable && !this.files.current?.binary);

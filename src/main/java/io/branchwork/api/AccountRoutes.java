@@ -67,7 +67,7 @@ final class AccountRoutes {
     requireProvider();
     JsonObject b = body(ctx);
     respond(ctx, auth.signInWithProvider(bounded(b, "code", 4096), bounded(b, "verifier", 128),
-            bounded(b, "redirectUri", 2048)),
+            bounded(b, "redirectUri", 2048), HttpSupport.clientAddress(ctx)),
         login -> HttpSupport.json(ctx, 200, new JsonObject().put("token", login.token())
             .put("expiresAt", login.expiresAt()).put("username", login.username())));
   }

@@ -226,10 +226,19 @@ public final class AuthService {
         + " provider's sign-in is refused rather than merged into it");
   }
 
-  /** The page's sign-in with the provider: the code exchanged, the user provisioned, a session token issued. */
-  public Future<Login> signInWithProvider(String code, String verifier, String redirectUri) {
+  /**
+   * The page's sign-in with the provider: the code exchanged, the user provisioned, a session
+   * token issued. Counted per client {@code address} against {@code auth.loginFailuresPerAddress}
+   * in the login window (each one is a request to the provider).
+   */
+  public Future<Login> signInWithProvider(String code, String verifier, String redirectUri, String address) {
     if (oidc == null) {
       return Future.failedFuture(BranchworkException.notFound("no identity provider is configured"));
+    }
+    try {
+      throttle.providerSignIn(address, System.currentTimeMillis());
+    } catch (BranchworkException e) {
+      return Future.failedFuture(e);
     }
     return oidc.exchange(code, verifier, redirectUri)
         .compose(this::provision)

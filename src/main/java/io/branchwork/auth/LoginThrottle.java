@@ -56,6 +56,19 @@ final class LoginThrottle {
     count("r:" + address, now);
   }
 
+  /**
+   * Counts a sign-in with the identity provider from {@code address} and refuses past the
+   * per-address limit: each one makes a request to the provider, which a flood must not turn
+   * Branchwork against.
+   */
+  void providerSignIn(String address, long now) {
+    if (address == null) {
+      return;
+    }
+    check("p:" + address, perAddress, now, "too many sign-ins from this address");
+    count("p:" + address, now);
+  }
+
   /** A good password clears the name's failures (not the address's: it may be shared by an attacker). */
   void succeeded(String username) {
     windows.remove("u:" + username);

@@ -21,6 +21,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A project's webhooks, for its owners: create (URL and events checked at the door, the target
@@ -28,6 +30,8 @@ import java.util.UUID;
  * their attempts, and redelivery. The secret is shown once, when generated, and never listed.
  */
 public final class Hooks {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Hooks.class);
 
   private static final int MAX_SECRET = 256;
   private static final int MAX_LIST = 200;
@@ -67,6 +71,8 @@ public final class Hooks {
           }
         }, false))
         .compose(a -> store.createHook(hook, secret, settings.maxPerProject()))
+        .onSuccess(v -> LOG.info("hook {} of project {} created by {}: {} for {}", hook.id(), project, who.username(),
+            url, events))
         .map(v -> {
           JsonObject out = toJson(hook);
           if (rawSecret == null) {
@@ -106,8 +112,9 @@ public final class Hooks {
 
   public Future<Void> delete(String project, Principal who, String id) {
     return auth.requireRole(project, who, Role.OWNER).compose(r -> store.deleteHook(project, id))
-        .compose(gone -> gone ? Future.succeededFuture()
-            : Future.failedFuture(BranchworkException.notFound("no such hook")));
+        .compose(gone -> gone ? Future.<Void>succeededFuture()
+            : Future.failedFuture(BranchworkException.notFound("no such hook")))
+        .onSuccess(v -> LOG.info("hook {} of project {} deleted by {}", id, project, who.username()));
   }
 
   public Future<JsonArray> deliveries(String project, Principal who, String id, int limit) {
