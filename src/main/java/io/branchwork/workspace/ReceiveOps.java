@@ -70,7 +70,7 @@ final class ReceiveOps {
           }
           List<HeadMove.Change> changes = move.checkOut(expected, next);
           return Map.entry(changes, HookNotes.moved(workspace, HookEvents.PUSH, r.user(), expected.name(), next,
-              new JsonObject().put("ref", Constants.R_HEADS + branch)));
+              new JsonObject().put("ref", Constants.R_HEADS + branch).put("created", false).put("deleted", false)));
         }, false))
         .compose(done -> {
           List<HeadMove.Change> changes = done.getKey();

@@ -8,12 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.branchwork.core.WorkspaceKey;
 import io.branchwork.support.Await;
+import io.branchwork.support.Cli;
 import io.branchwork.support.HookReceiver;
 import io.branchwork.support.HookReceiver.Arrival;
 import io.branchwork.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.DisplayName;
@@ -34,7 +39,7 @@ class HookDeliveryTest {
   }
 
   private static JsonObject hook(String url, String secret, String... events) {
-    JsonObject h = new JsonObject().put("url", url).put("events", new JsonArray(java.util.List.of(events)));
+    JsonObject h = new JsonObject().put("url", url).put("events", new JsonArray(List.of(events)));
     return secret == null ? h : h.put("secret", secret);
   }
 
@@ -98,6 +103,65 @@ class HookDeliveryTest {
       assertTrue(receiver.arrivals.isEmpty(), "one arrival per event: " + receiver.arrivals);
       String metrics = node.http.get("/metrics", null).text();
       assertTrue(metrics.contains("branchwork_hooks_deliveries_total{outcome=\"delivered\"} 5.0"), metrics);
+    }
+  }
+
+  @Test
+  @DisplayName("Verifies that git pushes post push events: into an open branch (through its workspace), into a closed one, creating a branch (with a branch event) and a tag (with a tag event), each naming the pushed commits and the pusher")
+  void pushes() throws Exception {
+    try (TestNode node = TestNode.start(dir.resolve("data"), hooksConf(true));
+         HookReceiver receiver = new HookReceiver(node.vertx)) {
+      String token = node.login("alice");
+      WorkspaceKey main = node.openNewProject(token, "p", "h1");
+      node.writeText(main, "alice", "a.scad", "cube(1);");
+      node.ws(main, "alice", "commit", new JsonObject().put("message", "first"));
+      node.ws(main, "alice", "branch.create", new JsonObject().put("name", "closed"));
+      node.http.postJson("/api/projects/p/hooks", token, hook(receiver.url("/"), null, "push", "branch", "tag"))
+          .expect(201);
+      Path clone = dir.resolve("clone");
+      String remote = "http://alice:" + token + "@127.0.0.1:" + node.node.port() + "/git/p.git";
+      Cli.run(dir, "git", "clone", "-q", remote, clone.toString());
+      Files.writeString(clone.resolve("b.scad"), "sphere(1);\n");
+      Cli.run(clone, "git", "add", "b.scad");
+      Cli.run(clone, "git", "-c", "user.name=alice", "-c", "user.email=a@example.com", "commit",
+          "-qm", "pushed from git");
+      String pushed = Cli.run(clone, "git", "rev-parse", "HEAD").trim();
+
+      Cli.run(clone, "git", "push", "-q", "origin", "HEAD:main");
+      JsonObject open = receiver.next(10).json();
+      assertEquals("push", open.getString("event"));
+      assertEquals("main", open.getString("branch"));
+      assertEquals(pushed, open.getString("after"));
+      assertEquals("alice", open.getString("user"));
+      assertEquals("pushed from git", open.getJsonArray("commits").getJsonObject(0).getString("message").trim());
+      assertEquals(1, open.getJsonArray("commits").size());
+
+      Cli.run(clone, "git", "push", "-q", "origin", "HEAD:closed");
+      JsonObject closed = receiver.next(10).json();
+      assertEquals("closed", closed.getString("branch"));
+      assertEquals(pushed, closed.getString("after"));
+      assertEquals(false, closed.getBoolean("created"));
+
+      Cli.run(clone, "git", "push", "-q", "origin", "HEAD:refs/heads/fresh");
+      Map<String, JsonObject> byEvent = new HashMap<>();
+      for (int i = 0; i < 2; i++) {
+        JsonObject e = receiver.next(10).json();
+        byEvent.put(e.getString("event"), e);
+      }
+      assertEquals(true, byEvent.get("push").getBoolean("created"));
+      assertEquals("created", byEvent.get("branch").getString("action"));
+      assertEquals("fresh", byEvent.get("branch").getString("branch"));
+
+      Cli.run(clone, "git", "tag", "v1");
+      Cli.run(clone, "git", "push", "-q", "origin", "v1");
+      byEvent.clear();
+      for (int i = 0; i < 2; i++) {
+        JsonObject e = receiver.next(10).json();
+        byEvent.put(e.getString("event"), e);
+      }
+      assertEquals("v1", byEvent.get("push").getString("tag"));
+      assertEquals("v1", byEvent.get("tag").getString("tag"));
+      assertEquals(pushed, byEvent.get("tag").getString("target"));
     }
   }
 
