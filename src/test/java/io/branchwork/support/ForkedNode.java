@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -43,9 +44,15 @@ public final class ForkedNode implements AutoCloseable {
     Path logs = Path.of("target", "forked-nodes");
     Files.createDirectories(logs);
     log = logs.resolve(port + "-node-" + run + ".log").toAbsolutePath();
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
-        "io.branchwork.Main", "--conf", confFile.toString());
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError"));
+    // The access Hazelcast asks for, for a node that joins a cluster (the surefire JVM has it too).
+    for (String arg : System.getProperty("hazelcast.jvm.args", "").split(" ")) {
+      if (!arg.isBlank()) {
+        cmd.add(arg);
+      }
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.branchwork.Main", "--conf", confFile.toString()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     process = p;
     Await.until("the node to answer /health (log: " + log + ")", 120_000, () -> {
