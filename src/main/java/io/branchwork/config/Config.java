@@ -102,6 +102,7 @@ public final class Config {
   public final long hooksRetryMaxMs;
   public final long hooksTimeoutMs;
   public final int hooksConcurrency;
+  public final int hooksPerHook;
   public final long hooksPollMs;
   public final int hooksMaxPerProject;
   public final long hooksKeepMs;
@@ -225,6 +226,7 @@ public final class Config {
     hooksRetryMaxMs = range("hooks.retryMaxMs", hooksRetryFirstMs, 86_400_000);
     hooksTimeoutMs = range("hooks.timeoutMs", 100, 600_000);
     hooksConcurrency = (int) range("hooks.concurrency", 1, 10_000);
+    hooksPerHook = (int) range("hooks.perHook", 1, hooksConcurrency);
     hooksPollMs = range("hooks.pollMs", 10, 3_600_000);
     hooksMaxPerProject = (int) range("hooks.maxPerProject", 1, 1000);
     hooksKeepMs = range("hooks.keepDays", 1, 3650) * 86_400_000L;

@@ -24,8 +24,10 @@ import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
@@ -52,6 +54,8 @@ public final class HookSender extends VerticleBase {
   static final int MAX_READ = 65536;
   private static final int MAX_ERROR = 500;
   private static final long PURGE_EVERY_MS = 3_600_000;
+  /** How long a delivery given back for its hook's share waits before it is taken again. */
+  private static final long DEFER_MS = 500;
   static final String RESOLVER_POOL = "branchwork-hooks-resolve";
   static final int RESOLVER_THREADS = 4;
 
@@ -62,6 +66,8 @@ public final class HookSender extends VerticleBase {
   private HttpClientAgent client;
   private WorkerExecutor resolver;
   private int inFlight;
+  /** Attempts running per hook: one hook may hold {@code hooks.perHook} of the node's slots, no more. */
+  private final Map<String, Integer> perHook = new HashMap<>();
   private boolean claiming;
   private boolean again;
   private boolean closed;
@@ -110,14 +116,24 @@ public final class HookSender extends VerticleBase {
     again = false;
     long now = System.currentTimeMillis();
     String claim = owner + "#" + (++claims);
-    store.claimDeliveries(claim, now, now + lease(), free).onComplete(ar -> {
+    // Hooks with their share in flight are passed over: their deliveries wait in the store, untouched.
+    List<String> busy = perHook.entrySet().stream().filter(e -> e.getValue() >= settings.perHook())
+        .map(Map.Entry::getKey).toList();
+    store.claimDeliveries(claim, now, now + lease(), free, busy).onComplete(ar -> {
       claiming = false;
       if (ar.failed()) {
         LOG.warn("could not claim webhook deliveries: {}", ar.cause().getMessage());
         return;
       }
       List<DueDelivery> due = ar.result();
-      due.forEach(d -> send(d, claim));
+      for (DueDelivery d : due) {
+        if (perHook.getOrDefault(d.hookId(), 0) >= settings.perHook()) {
+          // More of one hook than its share in one claim: the rest given back untried, taken again shortly.
+          store.deferDelivery(d.id(), claim, System.currentTimeMillis() + DEFER_MS);
+        } else {
+          send(d, claim);
+        }
+      }
       if (again || due.size() == free) {
         wake();
       }
@@ -139,6 +155,7 @@ public final class HookSender extends VerticleBase {
 
   private void send(DueDelivery d, String claim) {
     inFlight++;
+    perHook.merge(d.hookId(), 1, Integer::sum);
     long t0 = System.nanoTime();
     resolver.executeBlocking(() -> {
           TargetGuard.Target t = TargetGuard.parse(d.url());
@@ -154,6 +171,7 @@ public final class HookSender extends VerticleBase {
         .compose(o -> finish(d, claim, o, t0))
         .onComplete(ar -> {
           inFlight--;
+          perHook.computeIfPresent(d.hookId(), (k, n) -> n == 1 ? null : n - 1);
           if (ar.failed()) {
             LOG.warn("could not record an attempt of webhook delivery {}: {}", d.id(), ar.cause().getMessage());
           }

@@ -9,6 +9,7 @@ import io.branchwork.store.Records.HookEvent;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -81,13 +82,20 @@ final class HookRows {
         .map(n -> n > 0);
   }
 
-  /** Claims up to {@code limit} due deliveries for {@code owner} (unique per claim) until {@code leaseUntil}. */
-  Future<List<DueDelivery>> claim(String owner, long now, long leaseUntil, int limit) {
+  /**
+   * Claims up to {@code limit} due deliveries for {@code owner} (unique per claim) until
+   * {@code leaseUntil}, none of the hooks in {@code skip} (those with their share in flight).
+   */
+  Future<List<DueDelivery>> claim(String owner, long now, long leaseUntil, int limit, Collection<String> skip) {
+    List<Object> args = new ArrayList<>(List.of(owner, leaseUntil, PENDING, now, now));
+    args.addAll(skip);
+    args.addAll(List.of(limit, PENDING, now));
+    String skipping = skip.isEmpty() ? ""
+        : " AND hook_id NOT IN (" + String.join(",", Collections.nCopies(skip.size(), "?")) + ")";
     return engine.tx(tx -> tx.update("UPDATE hook_deliveries SET lease_owner = ?, lease_until = ? WHERE delivery_id IN"
             + " (SELECT delivery_id FROM hook_deliveries WHERE status = ? AND next_at <= ?"
-            + " AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_at LIMIT ?)"
-            + " AND status = ? AND (lease_until IS NULL OR lease_until < ?)",
-            owner, leaseUntil, PENDING, now, now, limit, PENDING, now)
+            + " AND (lease_until IS NULL OR lease_until < ?)" + skipping + " ORDER BY next_at LIMIT ?)"
+            + " AND status = ? AND (lease_until IS NULL OR lease_until < ?)", args.toArray())
         .compose(n -> n == 0 ? Future.succeededFuture(List.of())
             : tx.query("SELECT d.delivery_id, d.hook_id, h.project_id, d.event, d.body, h.url, h.secret, d.attempts,"
                 + " d.created_at, d.deadline FROM hook_deliveries d JOIN hooks h ON h.hook_id = d.hook_id"
@@ -108,6 +116,12 @@ final class HookRows {
             : tx.update("INSERT INTO hook_attempts(delivery_id, n, at, duration_ms, status_code, error, answer)"
                 + " VALUES (?,?,?,?,?,?,?)", id, a.n(), a.at(), a.durationMs(), a.status(), a.error(), a.answer())
                 .map(true)));
+  }
+
+  /** Gives a claimed delivery back untried, due again at {@code nextAt}; false when the lease was lost. */
+  Future<Boolean> defer(String id, String owner, long nextAt) {
+    return engine.auto(tx -> tx.update("UPDATE hook_deliveries SET next_at = ?, lease_owner = NULL, lease_until = NULL"
+        + " WHERE delivery_id = ? AND lease_owner = ?", nextAt, id, owner)).map(n -> n > 0);
   }
 
   /** The hook's newest deliveries with their attempts; {@code not_found} when the hook is not the project's. */

@@ -21,6 +21,7 @@ import io.branchwork.store.Records.WorkspaceSession;
 import io.branchwork.store.SqlEngine.Violation;
 import io.vertx.core.Future;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -260,13 +261,19 @@ final class SqlStore implements Store {
   }
 
   @Override
-  public Future<List<DueDelivery>> claimDeliveries(String owner, long now, long leaseUntil, int limit) {
-    return hooks.claim(owner, now, leaseUntil, limit);
+  public Future<List<DueDelivery>> claimDeliveries(String owner, long now, long leaseUntil, int limit,
+      Collection<String> skip) {
+    return hooks.claim(owner, now, leaseUntil, limit, skip);
   }
 
   @Override
   public Future<Boolean> finishDelivery(String id, String owner, HookAttempt attempt, String status, long nextAt) {
     return hooks.finish(id, owner, attempt, status, nextAt);
+  }
+
+  @Override
+  public Future<Boolean> deferDelivery(String id, String owner, long nextAt) {
+    return hooks.defer(id, owner, nextAt);
   }
 
   @Override

@@ -19,6 +19,7 @@ import io.branchwork.store.Records.User;
 import io.branchwork.store.Records.WorkspaceSession;
 import io.vertx.core.Future;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -191,7 +192,13 @@ public interface Store {
    * Claims up to {@code limit} deliveries due at {@code now} for {@code owner} (unique per claim)
    * until {@code leaseUntil}: no other claim gets them before then.
    */
-  Future<List<DueDelivery>> claimDeliveries(String owner, long now, long leaseUntil, int limit);
+  default Future<List<DueDelivery>> claimDeliveries(String owner, long now, long leaseUntil, int limit) {
+    return claimDeliveries(owner, now, leaseUntil, limit, List.of());
+  }
+
+  /** {@link #claimDeliveries(String, long, long, int)} passing over the hooks in {@code skip}. */
+  Future<List<DueDelivery>> claimDeliveries(String owner, long now, long leaseUntil, int limit,
+      Collection<String> skip);
 
   /**
    * Records attempt {@code attempt} of a claimed delivery and its new {@code status}
@@ -199,6 +206,9 @@ public interface Store {
    * false (nothing recorded) when {@code owner}'s lease was lost.
    */
   Future<Boolean> finishDelivery(String id, String owner, HookAttempt attempt, String status, long nextAt);
+
+  /** Gives a claimed delivery back untried (no attempt counted), due again at {@code nextAt}. */
+  Future<Boolean> deferDelivery(String id, String owner, long nextAt);
 
   /** The hook's newest deliveries with their attempts; {@code not_found} when the hook is not the project's. */
   Future<List<Delivery>> listDeliveries(String project, String hookId, int limit);

@@ -212,6 +212,31 @@ class HookDeliveryTest {
   }
 
   @Test
+  @DisplayName("Verifies that a receiver that never answers holds only its hook's share of the sender (hooks.perHook): another project's delivery goes out at once")
+  void tarpitDoesNotStarveOthers() throws Exception {
+    JsonObject conf = new JsonObject().put("hooks", new JsonObject().put("allowPrivateTargets", true)
+        .put("timeoutMs", 20_000).put("concurrency", 4).put("perHook", 2));
+    try (TestNode node = TestNode.start(dir.resolve("data"), conf);
+         HookReceiver tarpit = new HookReceiver(node.vertx).answering(a -> -1);
+         HookReceiver healthy = new HookReceiver(node.vertx)) {
+      String token = node.login("alice");
+      WorkspaceKey slow = node.openNewProject(token, "slow", "h1");
+      WorkspaceKey fast = node.openNewProject(token, "fast", "h2");
+      node.http.postJson("/api/projects/slow/hooks", token, hook(tarpit.url("/"), null, "commit")).expect(201);
+      node.http.postJson("/api/projects/fast/hooks", token, hook(healthy.url("/"), null, "commit")).expect(201);
+      for (int i = 0; i < 6; i++) {
+        node.writeText(slow, "alice", "a.scad", "cube(" + i + ");");
+        node.ws(slow, "alice", "commit", new JsonObject().put("message", "slow " + i));
+      }
+      Await.until("the tarpit holding its share", 10_000, () -> tarpit.arrivals.size() >= 2);
+      node.writeText(fast, "alice", "a.scad", "cube(1);");
+      String commit = node.ws(fast, "alice", "commit", new JsonObject().put("message", "fast")).getString("commit");
+      assertEquals(commit, healthy.next(5).json().getString("after"), "delivered while the tarpit holds its slots");
+      assertEquals(2, tarpit.arrivals.size(), "the tarpit never gets more than hooks.perHook attempts at once");
+    }
+  }
+
+  @Test
   @DisplayName("Verifies that only an owner manages hooks, that URLs and events are checked at the door (scheme, credentials, internal targets), and that the secret is never listed")
   void doorChecks() throws Exception {
     try (TestNode node = TestNode.start(dir.resolve("data"), hooksConf(false))) {

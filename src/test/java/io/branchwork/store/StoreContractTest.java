@@ -334,6 +334,9 @@ public abstract class StoreContractTest {
     assertTrue(await(store.claimDeliveries("c3", due, Long.MAX_VALUE / 2, 10)).isEmpty(), "not due yet");
 
     await(store.renameBranch("p", "main", "dev", List.of(new HookEvent("e4", "push", "{}"))));
+    assertTrue(await(store.claimDeliveries("c3b", System.currentTimeMillis() + 1000, Long.MAX_VALUE / 2, 10,
+        List.of("h1", "h9"))).isEmpty(), "a hook passed over is not claimed");
+    assertTrue(await(store.deferDelivery("e4-h1", "nobody", 0)) == false);
     List<DueDelivery> second = await(store.claimDeliveries("c4", System.currentTimeMillis() + 1000, 100, 10));
     assertEquals(List.of("e4-h1"), second.stream().map(DueDelivery::id).toList());
     assertEquals(List.of("e4-h1"), await(store.claimDeliveries("c5", Long.MAX_VALUE / 8, Long.MAX_VALUE / 4, 10))
