@@ -3,7 +3,7 @@
 # commit's answer to its delivery, and 100 deliveries a second with a receiver that fails half the
 # first attempts (none may be lost).
 # Usage: load-tests/hooks-bench.sh [--commits 200] [--projects 5] [--hooks 4] [--rate 5] [--seconds 30]
-#        [--store embedded|pg] [--out DIR]
+#        [--store embedded|pg] [--out DIR] [--keep yes (keeps the server's data folder and log)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q -DskipTests package test-compile dependency:build-classpath \
