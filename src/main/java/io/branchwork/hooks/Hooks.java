@@ -43,7 +43,7 @@ public final class Hooks {
   private final WorkerExecutor resolver;
 
   public Hooks(Vertx vertx, Store store, AuthService auth, HookSettings settings) {
-    this.resolver = vertx.createSharedWorkerExecutor(HookSender.RESOLVER_POOL, HookSender.RESOLVER_THREADS);
+    this.resolver = vertx.createSharedWorkerExecutor(HookPost.RESOLVER_POOL, HookPost.RESOLVER_THREADS);
     this.store = store;
     this.auth = auth;
     this.settings = settings;
@@ -70,7 +70,7 @@ public final class Hooks {
             throw e.code() == ErrorCode.FORBIDDEN ? BranchworkException.badRequest(e.getMessage()) : e;
           }
         }, false))
-        .compose(a -> store.createHook(hook, secret, settings.maxPerProject()))
+        .compose(a -> store.hooks().createHook(hook, secret, settings.maxPerProject()))
         .onSuccess(v -> LOG.info("hook {} of project {} created by {}: {} for {}", hook.id(), project, who.username(),
             url, events))
         .map(v -> {
@@ -97,7 +97,7 @@ public final class Hooks {
   }
 
   public Future<JsonArray> list(String project, Principal who) {
-    return auth.requireRole(project, who, Role.OWNER).compose(r -> store.listHooks(project)).map(hooks -> {
+    return auth.requireRole(project, who, Role.OWNER).compose(r -> store.hooks().listHooks(project)).map(hooks -> {
       JsonArray out = new JsonArray();
       hooks.forEach(h -> out.add(toJson(h)));
       return out;
@@ -105,13 +105,13 @@ public final class Hooks {
   }
 
   public Future<JsonObject> get(String project, Principal who, String id) {
-    return auth.requireRole(project, who, Role.OWNER).compose(r -> store.findHook(project, id))
+    return auth.requireRole(project, who, Role.OWNER).compose(r -> store.hooks().findHook(project, id))
         .compose(h -> h.isEmpty() ? Future.failedFuture(BranchworkException.notFound("no such hook"))
             : Future.succeededFuture(toJson(h.get())));
   }
 
   public Future<Void> delete(String project, Principal who, String id) {
-    return auth.requireRole(project, who, Role.OWNER).compose(r -> store.deleteHook(project, id))
+    return auth.requireRole(project, who, Role.OWNER).compose(r -> store.hooks().deleteHook(project, id))
         .compose(gone -> gone ? Future.<Void>succeededFuture()
             : Future.failedFuture(BranchworkException.notFound("no such hook")))
         .onSuccess(v -> LOG.info("hook {} of project {} deleted by {}", id, project, who.username()));
@@ -119,7 +119,7 @@ public final class Hooks {
 
   public Future<JsonArray> deliveries(String project, Principal who, String id, int limit) {
     return auth.requireRole(project, who, Role.OWNER)
-        .compose(r -> store.listDeliveries(project, id, Math.min(limit, MAX_LIST)))
+        .compose(r -> store.hooks().listDeliveries(project, id, Math.min(limit, MAX_LIST)))
         .map(list -> {
           JsonArray out = new JsonArray();
           list.forEach(d -> out.add(toJson(d)));
@@ -131,7 +131,7 @@ public final class Hooks {
   public Future<Void> redeliver(String project, Principal who, String hookId, String deliveryId) {
     long now = System.currentTimeMillis();
     return auth.requireRole(project, who, Role.OWNER)
-        .compose(r -> store.redeliver(project, hookId, deliveryId, now, now + Math.max(settings.retryMs(), 1)));
+        .compose(r -> store.hooks().redeliver(project, hookId, deliveryId, now, now + Math.max(settings.retryMs(), 1)));
   }
 
   static JsonObject toJson(Hook h) {

@@ -23,7 +23,7 @@ import java.util.Optional;
  * {@code UPDATE} whose condition re-checks the lease on the row it changes, so two nodes claiming
  * at once never both get a row; a sender that dies leaves a lease that simply runs out.
  */
-final class HookRows {
+final class HookRows implements HookStore {
 
   static final String PENDING = "pending";
   static final String DELIVERED = "delivered";
@@ -51,22 +51,27 @@ final class HookRows {
     return chain;
   }
 
-  Future<Void> create(Hook hook, String secret, int maxPerProject) {
+  @Override
+  public Future<Void> createHook(Hook hook, String secret, int maxPerProject) {
     return engine.tx(tx -> tx.one("SELECT COUNT(*) FROM hooks WHERE project_id = ?", r -> r.int64(0), hook.project())
         .compose(n -> n.orElse(0L) >= maxPerProject
             ? Future.failedFuture(BranchworkException.conflict("a project has at most " + maxPerProject + " hooks"))
             : tx.update("INSERT INTO hooks(hook_id, project_id, url, events, secret, created_by, created_at)"
                 + " VALUES (?,?,?,?,?,?,?)", hook.id(), hook.project(), hook.url(),
                 "," + String.join(",", hook.events()) + ",", secret, hook.createdBy(), hook.createdAt()))
-        .mapEmpty());
+        .<Void>mapEmpty())
+        .recover(e -> Future.failedFuture(engine.is(e, SqlEngine.Violation.FOREIGN_KEY)
+            ? BranchworkException.notFound("no such project") : e));
   }
 
-  Future<List<Hook>> list(String project) {
+  @Override
+  public Future<List<Hook>> listHooks(String project) {
     return engine.auto(tx -> tx.query("SELECT hook_id, project_id, url, events, created_by, created_at FROM hooks"
         + " WHERE project_id = ? ORDER BY created_at, hook_id", HookRows::hook, project));
   }
 
-  Future<Optional<Hook>> find(String project, String id) {
+  @Override
+  public Future<Optional<Hook>> findHook(String project, String id) {
     return engine.auto(tx -> tx.one("SELECT hook_id, project_id, url, events, created_by, created_at FROM hooks"
         + " WHERE project_id = ? AND hook_id = ?", HookRows::hook, project, id));
   }
@@ -77,7 +82,8 @@ final class HookRows {
     return new Hook(r.string(0), r.string(1), r.string(2), list, r.string(4), r.int64(5));
   }
 
-  Future<Boolean> delete(String project, String id) {
+  @Override
+  public Future<Boolean> deleteHook(String project, String id) {
     return engine.auto(tx -> tx.update("DELETE FROM hooks WHERE project_id = ? AND hook_id = ?", project, id))
         .map(n -> n > 0);
   }
@@ -86,7 +92,9 @@ final class HookRows {
    * Claims up to {@code limit} due deliveries for {@code owner} (unique per claim) until
    * {@code leaseUntil}, none of the hooks in {@code skip} (those with their share in flight).
    */
-  Future<List<DueDelivery>> claim(String owner, long now, long leaseUntil, int limit, Collection<String> skip) {
+  @Override
+  public Future<List<DueDelivery>> claimDeliveries(String owner, long now, long leaseUntil, int limit,
+      Collection<String> skip) {
     List<Object> args = new ArrayList<>(List.of(owner, leaseUntil, PENDING, now, now));
     args.addAll(skip);
     args.addAll(List.of(limit, PENDING, now));
@@ -108,7 +116,8 @@ final class HookRows {
    * {@code status} with the next try at {@code nextAt}. False when the lease was lost meanwhile
    * (another node holds the delivery now): nothing is recorded.
    */
-  Future<Boolean> finish(String id, String owner, HookAttempt a, String status, long nextAt) {
+  @Override
+  public Future<Boolean> finishDelivery(String id, String owner, HookAttempt a, String status, long nextAt) {
     return engine.tx(tx -> tx.update("UPDATE hook_deliveries SET status = ?, attempts = ?, next_at = ?,"
             + " lease_owner = NULL, lease_until = NULL WHERE delivery_id = ? AND lease_owner = ?",
             status, a.n(), nextAt, id, owner)
@@ -119,13 +128,15 @@ final class HookRows {
   }
 
   /** Gives a claimed delivery back untried, due again at {@code nextAt}; false when the lease was lost. */
-  Future<Boolean> defer(String id, String owner, long nextAt) {
+  @Override
+  public Future<Boolean> deferDelivery(String id, String owner, long nextAt) {
     return engine.auto(tx -> tx.update("UPDATE hook_deliveries SET next_at = ?, lease_owner = NULL, lease_until = NULL"
         + " WHERE delivery_id = ? AND lease_owner = ?", nextAt, id, owner)).map(n -> n > 0);
   }
 
   /** The hook's newest deliveries with their attempts; {@code not_found} when the hook is not the project's. */
-  Future<List<Delivery>> deliveries(String project, String hookId, int limit) {
+  @Override
+  public Future<List<Delivery>> listDeliveries(String project, String hookId, int limit) {
     return engine.tx(tx -> tx.one("SELECT 1 FROM hooks WHERE project_id = ? AND hook_id = ?", r -> true, project, hookId)
         .compose(found -> found.isEmpty() ? Future.failedFuture(BranchworkException.notFound("no such hook"))
             : tx.query("SELECT delivery_id, event, status, attempts, created_at, next_at FROM hook_deliveries"
@@ -154,7 +165,8 @@ final class HookRows {
    * Queues a delivery that ended (delivered or failed) once more, now, retried until
    * {@code deadline}; {@code not_found} when it is not the hook's, {@code conflict} while pending.
    */
-  Future<Void> redeliver(String project, String hookId, String id, long now, long deadline) {
+  @Override
+  public Future<Void> redeliver(String project, String hookId, String id, long now, long deadline) {
     return engine.tx(tx -> tx.one("SELECT d.status FROM hook_deliveries d JOIN hooks h ON h.hook_id = d.hook_id"
             + " WHERE h.project_id = ? AND d.hook_id = ? AND d.delivery_id = ?", r -> r.string(0), project, hookId, id)
         .compose(status -> status.isEmpty() ? Future.failedFuture(BranchworkException.notFound("no such delivery"))
@@ -166,7 +178,8 @@ final class HookRows {
   }
 
   /** Drops ended deliveries created before {@code before}; answers how many. */
-  Future<Integer> purge(long before) {
+  @Override
+  public Future<Integer> purgeDeliveries(long before) {
     return engine.auto(tx -> tx.update("DELETE FROM hook_deliveries WHERE status <> ? AND created_at < ?",
         PENDING, before));
   }

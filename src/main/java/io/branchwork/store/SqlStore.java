@@ -5,10 +5,6 @@ import io.branchwork.core.BranchworkException;
 import io.branchwork.store.Records.AccessToken;
 import io.branchwork.store.Records.BranchHead;
 import io.branchwork.store.Records.Checkpoint;
-import io.branchwork.store.Records.Delivery;
-import io.branchwork.store.Records.DueDelivery;
-import io.branchwork.store.Records.Hook;
-import io.branchwork.store.Records.HookAttempt;
 import io.branchwork.store.Records.HookEvent;
 import io.branchwork.store.Records.PackInfo;
 import io.branchwork.store.Records.ProjectRole;
@@ -21,7 +17,6 @@ import io.branchwork.store.Records.WorkspaceSession;
 import io.branchwork.store.SqlEngine.Violation;
 import io.vertx.core.Future;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -240,55 +235,8 @@ final class SqlStore implements Store {
   }
 
   @Override
-  public Future<Void> createHook(Hook hook, String secret, int maxPerProject) {
-    return unless(hooks.create(hook, secret, maxPerProject), Violation.FOREIGN_KEY,
-        BranchworkException.notFound("no such project"));
-  }
-
-  @Override
-  public Future<List<Hook>> listHooks(String project) {
-    return hooks.list(project);
-  }
-
-  @Override
-  public Future<Optional<Hook>> findHook(String project, String id) {
-    return hooks.find(project, id);
-  }
-
-  @Override
-  public Future<Boolean> deleteHook(String project, String id) {
-    return hooks.delete(project, id);
-  }
-
-  @Override
-  public Future<List<DueDelivery>> claimDeliveries(String owner, long now, long leaseUntil, int limit,
-      Collection<String> skip) {
-    return hooks.claim(owner, now, leaseUntil, limit, skip);
-  }
-
-  @Override
-  public Future<Boolean> finishDelivery(String id, String owner, HookAttempt attempt, String status, long nextAt) {
-    return hooks.finish(id, owner, attempt, status, nextAt);
-  }
-
-  @Override
-  public Future<Boolean> deferDelivery(String id, String owner, long nextAt) {
-    return hooks.defer(id, owner, nextAt);
-  }
-
-  @Override
-  public Future<List<Delivery>> listDeliveries(String project, String hookId, int limit) {
-    return hooks.deliveries(project, hookId, limit);
-  }
-
-  @Override
-  public Future<Void> redeliver(String project, String hookId, String deliveryId, long now, long deadline) {
-    return hooks.redeliver(project, hookId, deliveryId, now, deadline);
-  }
-
-  @Override
-  public Future<Integer> purgeDeliveries(long before) {
-    return hooks.purge(before);
+  public HookStore hooks() {
+    return hooks;
   }
 
   // --- schema version 1's snapshots

@@ -303,11 +303,11 @@ public abstract class StoreContractTest {
   @DisplayName("Verifies the webhook outbox: deliveries are queued with the change's transaction (none when it fails), one per subscribed hook, claimed by one claim at a time, leased, finished, redelivered and purged")
   void hookOutbox() throws Exception {
     project("p", "ann");
-    await(store.createHook(new Hook("h1", "p", "http://a.example/", List.of("commit", "push"), "ann", 1), "s1", 2));
-    await(store.createHook(new Hook("h2", "p", "http://b.example/", List.of("tag"), "ann", 2), "s2", 2));
-    assertEquals(ErrorCode.CONFLICT, code(store.createHook(new Hook("h3", "p", "http://c.example/", List.of("tag"),
+    await(store.hooks().createHook(new Hook("h1", "p", "http://a.example/", List.of("commit", "push"), "ann", 1), "s1", 2));
+    await(store.hooks().createHook(new Hook("h2", "p", "http://b.example/", List.of("tag"), "ann", 2), "s2", 2));
+    assertEquals(ErrorCode.CONFLICT, code(store.hooks().createHook(new Hook("h3", "p", "http://c.example/", List.of("tag"),
         "ann", 3), "s3", 2)), "at most maxPerProject hooks");
-    assertEquals(ErrorCode.NOT_FOUND, code(store.createHook(new Hook("h4", "nope", "http://c.example/",
+    assertEquals(ErrorCode.NOT_FOUND, code(store.hooks().createHook(new Hook("h4", "nope", "http://c.example/",
         List.of("tag"), "ann", 3), "s3", 2)));
     int[] woken = {0};
     store.onOutbox(() -> woken[0]++);
@@ -320,60 +320,60 @@ public abstract class StoreContractTest {
     assertEquals(1, woken[0], "a change that failed queued nothing");
 
     long due = System.currentTimeMillis() + 1000;
-    List<DueDelivery> first = await(store.claimDeliveries("c1", due, Long.MAX_VALUE / 2, 10));
+    List<DueDelivery> first = await(store.hooks().claimDeliveries("c1", due, Long.MAX_VALUE / 2, 10));
     assertEquals(1, first.size(), "only h1 subscribes to commit; nothing for branch");
     DueDelivery d = first.get(0);
     assertEquals("e1-h1", d.id());
     assertEquals("{\"n\":1}", d.body());
     assertEquals("s1", d.secret());
-    assertTrue(await(store.claimDeliveries("c2", due, Long.MAX_VALUE / 2, 10)).isEmpty(), "leased to c1");
-    assertFalse(await(store.finishDelivery(d.id(), "c2", new HookAttempt(1, 5, 1, 500, null, "x"), "pending", 0)),
+    assertTrue(await(store.hooks().claimDeliveries("c2", due, Long.MAX_VALUE / 2, 10)).isEmpty(), "leased to c1");
+    assertFalse(await(store.hooks().finishDelivery(d.id(), "c2", new HookAttempt(1, 5, 1, 500, null, "x"), "pending", 0)),
         "not c2's to finish");
-    assertTrue(await(store.finishDelivery(d.id(), "c1", new HookAttempt(1, 5, 3, 500, null, "no\u00e9"), "pending",
+    assertTrue(await(store.hooks().finishDelivery(d.id(), "c1", new HookAttempt(1, 5, 3, 500, null, "no\u00e9"), "pending",
         Long.MAX_VALUE / 4)));
-    assertTrue(await(store.claimDeliveries("c3", due, Long.MAX_VALUE / 2, 10)).isEmpty(), "not due yet");
+    assertTrue(await(store.hooks().claimDeliveries("c3", due, Long.MAX_VALUE / 2, 10)).isEmpty(), "not due yet");
 
     await(store.renameBranch("p", "main", "dev", List.of(new HookEvent("e4", "push", "{}"))));
-    assertTrue(await(store.claimDeliveries("c3b", System.currentTimeMillis() + 1000, Long.MAX_VALUE / 2, 10,
+    assertTrue(await(store.hooks().claimDeliveries("c3b", System.currentTimeMillis() + 1000, Long.MAX_VALUE / 2, 10,
         List.of("h1", "h9"))).isEmpty(), "a hook passed over is not claimed");
-    assertTrue(await(store.deferDelivery("e4-h1", "nobody", 0)) == false);
-    List<DueDelivery> second = await(store.claimDeliveries("c4", System.currentTimeMillis() + 1000, 100, 10));
+    assertTrue(await(store.hooks().deferDelivery("e4-h1", "nobody", 0)) == false);
+    List<DueDelivery> second = await(store.hooks().claimDeliveries("c4", System.currentTimeMillis() + 1000, 100, 10));
     assertEquals(List.of("e4-h1"), second.stream().map(DueDelivery::id).toList());
-    assertEquals(List.of("e4-h1"), await(store.claimDeliveries("c5", Long.MAX_VALUE / 8, Long.MAX_VALUE / 4, 10))
+    assertEquals(List.of("e4-h1"), await(store.hooks().claimDeliveries("c5", Long.MAX_VALUE / 8, Long.MAX_VALUE / 4, 10))
         .stream().map(DueDelivery::id).toList(), "a lease that ran out is taken by the next claim");
-    assertTrue(await(store.finishDelivery("e4-h1", "c5", new HookAttempt(1, 6, 2, 204, null, null), "delivered", 6)));
+    assertTrue(await(store.hooks().finishDelivery("e4-h1", "c5", new HookAttempt(1, 6, 2, 204, null, null), "delivered", 6)));
 
-    List<Delivery> list = await(store.listDeliveries("p", "h1", 10));
+    List<Delivery> list = await(store.hooks().listDeliveries("p", "h1", 10));
     assertEquals(2, list.size());
     Delivery done = list.stream().filter(x -> x.id().equals("e4-h1")).findFirst().orElseThrow();
     assertEquals("delivered", done.status());
     assertEquals(List.of(new HookAttempt(1, 6, 2, 204, null, null)), done.tries());
     assertEquals("no\u00e9", list.stream().filter(x -> x.id().equals("e1-h1")).findFirst().orElseThrow().tries()
         .get(0).answer());
-    assertEquals(ErrorCode.NOT_FOUND, code(store.listDeliveries("p", "h9", 10)));
-    assertEquals(ErrorCode.CONFLICT, code(store.redeliver("p", "h1", "e1-h1", 7, 8)), "still pending");
-    assertEquals(ErrorCode.NOT_FOUND, code(store.redeliver("p", "h2", "e4-h1", 7, 8)), "not h2's");
-    await(store.redeliver("p", "h1", "e4-h1", 7, 8));
-    DueDelivery again = await(store.claimDeliveries("c6", 7, 100, 10)).stream()
+    assertEquals(ErrorCode.NOT_FOUND, code(store.hooks().listDeliveries("p", "h9", 10)));
+    assertEquals(ErrorCode.CONFLICT, code(store.hooks().redeliver("p", "h1", "e1-h1", 7, 8)), "still pending");
+    assertEquals(ErrorCode.NOT_FOUND, code(store.hooks().redeliver("p", "h2", "e4-h1", 7, 8)), "not h2's");
+    await(store.hooks().redeliver("p", "h1", "e4-h1", 7, 8));
+    DueDelivery again = await(store.hooks().claimDeliveries("c6", 7, 100, 10)).stream()
         .filter(x -> x.id().equals("e4-h1")).findFirst().orElseThrow();
     assertEquals(1, again.attempts());
     assertEquals(8, again.deadline());
-    assertTrue(await(store.finishDelivery("e4-h1", "c6", new HookAttempt(2, 9, 2, 200, null, null), "delivered", 9)));
-    assertEquals(0, await(store.purgeDeliveries(0)));
-    assertEquals(1, await(store.purgeDeliveries(Long.MAX_VALUE)), "ended deliveries go; pending ones stay");
-    assertEquals(List.of("h1", "h2"), await(store.listHooks("p")).stream().map(Hook::id).toList());
-    assertTrue(await(store.deleteHook("p", "h1")));
-    assertFalse(await(store.deleteHook("p", "h1")));
-    assertTrue(await(store.findHook("p", "h1")).isEmpty());
-    assertEquals(List.of("tag"), await(store.findHook("p", "h2")).orElseThrow().events());
+    assertTrue(await(store.hooks().finishDelivery("e4-h1", "c6", new HookAttempt(2, 9, 2, 200, null, null), "delivered", 9)));
+    assertEquals(0, await(store.hooks().purgeDeliveries(0)));
+    assertEquals(1, await(store.hooks().purgeDeliveries(Long.MAX_VALUE)), "ended deliveries go; pending ones stay");
+    assertEquals(List.of("h1", "h2"), await(store.hooks().listHooks("p")).stream().map(Hook::id).toList());
+    assertTrue(await(store.hooks().deleteHook("p", "h1")));
+    assertFalse(await(store.hooks().deleteHook("p", "h1")));
+    assertTrue(await(store.hooks().findHook("p", "h1")).isEmpty());
+    assertEquals(List.of("tag"), await(store.hooks().findHook("p", "h2")).orElseThrow().events());
   }
 
   @Test
   @DisplayName("Verifies that claims made at once never take the same delivery: each of 60 due deliveries goes to exactly one of 8 concurrent claims")
   void concurrentClaimsAreDisjoint() throws Exception {
     project("p", "ann");
-    await(store.createHook(new Hook("h1", "p", "http://a.example/", List.of("commit"), "ann", 1), "s", 5));
-    await(store.createHook(new Hook("h2", "p", "http://b.example/", List.of("commit"), "ann", 1), "s", 5));
+    await(store.hooks().createHook(new Hook("h1", "p", "http://a.example/", List.of("commit"), "ann", 1), "s", 5));
+    await(store.hooks().createHook(new Hook("h2", "p", "http://b.example/", List.of("commit"), "ann", 1), "s", 5));
     List<HookEvent> events = new java.util.ArrayList<>();
     for (int i = 0; i < 30; i++) {
       events.add(new HookEvent("e" + i, "commit", "{}"));
@@ -382,7 +382,7 @@ public abstract class StoreContractTest {
     long due = System.currentTimeMillis() + 1000;
     List<Future<List<DueDelivery>>> claims = new java.util.ArrayList<>();
     for (int c = 0; c < 8; c++) {
-      claims.add(store.claimDeliveries("claim-" + c, due, Long.MAX_VALUE / 2, 10));
+      claims.add(store.hooks().claimDeliveries("claim-" + c, due, Long.MAX_VALUE / 2, 10));
     }
     java.util.Map<String, Integer> taken = new java.util.HashMap<>();
     for (var f : claims) {
@@ -391,7 +391,7 @@ public abstract class StoreContractTest {
       }
     }
     for (int round = 0; taken.size() < 60 && round < 10; round++) {
-      for (DueDelivery d : await(store.claimDeliveries("late-" + round, due, Long.MAX_VALUE / 2, 60))) {
+      for (DueDelivery d : await(store.hooks().claimDeliveries("late-" + round, due, Long.MAX_VALUE / 2, 60))) {
         taken.merge(d.id(), 1, Integer::sum);
       }
     }
