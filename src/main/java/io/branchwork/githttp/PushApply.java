@@ -3,7 +3,6 @@ package io.branchwork.githttp;
 import io.branchwork.client.AllocatorClient;
 import io.branchwork.client.WorkspaceClient;
 import io.branchwork.contract.ErrorCode;
-import io.branchwork.contract.HookEvents;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.core.Failures;
@@ -84,9 +83,8 @@ final class PushApply {
     boolean deleted = cmd.getType() == ReceiveCommand.Type.DELETE;
     String oldId = created ? null : cmd.getOldId().name();
     String newId = deleted ? null : cmd.getNewId().name();
-    JsonObject push = commits.copy().put("ref", ref).put(tag ? "tag" : "branch", name).put("before", oldId)
-        .put("after", newId).put("created", created).put("deleted", deleted);
-    List<HookEvent> events = new ArrayList<>(List.of(HookPayloads.event(HookEvents.PUSH, project, user, push)));
+    List<HookEvent> events = new ArrayList<>(List.of(HookPayloads.push(project, user, ref,
+        created ? null : cmd.getOldId(), deleted ? null : cmd.getNewId(), commits)));
     if (created || deleted) {
       String action = created ? "created" : "deleted";
       events.add(tag ? HookPayloads.tag(project, user, action, name, created ? newId : oldId)

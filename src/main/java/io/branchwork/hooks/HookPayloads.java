@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.util.UUID;
+import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
@@ -41,6 +42,21 @@ public final class HookPayloads {
   public static JsonObject moved(String branch, ObjectId before, ObjectId after, JsonObject commits) {
     return commits.put("branch", branch).put("before", before == null ? null : before.name())
         .put("after", after == null ? null : after.name());
+  }
+
+  /**
+   * A {@code push} event: {@code ref} (a branch or a tag) moved from {@code before} (null:
+   * created) to {@code after} (null: deleted), gaining {@code commits} ({@link #commits}; empty for
+   * a tag). The same body whether the push went through an open branch's workspace or the store.
+   */
+  public static HookEvent push(String project, String user, String ref, ObjectId before, ObjectId after,
+      JsonObject commits) {
+    boolean tag = ref.startsWith(Constants.R_TAGS);
+    String name = ref.substring(tag ? Constants.R_TAGS.length() : Constants.R_HEADS.length());
+    JsonObject fields = commits.copy().put("ref", ref).put(tag ? "tag" : "branch", name)
+        .put("before", before == null ? null : before.name()).put("after", after == null ? null : after.name())
+        .put("created", before == null).put("deleted", after == null);
+    return event(HookEvents.PUSH, project, user, fields);
   }
 
   /** A {@code branch} event: {@code action} created, deleted or renamed. */

@@ -8,7 +8,7 @@ import org.eclipse.jgit.lib.ObjectId;
 
 /**
  * The webhook event of an op that moves the open branch ({@code commit}, {@code merge},
- * {@code revert}, {@code cherry-pick}, a push into it), built in the op's blocking part while
+ * {@code revert}, {@code cherry-pick}), built in the op's blocking part while
  * the commits are at hand, and handed to {@link Workspace#announce} with the move.
  */
 final class HookNotes {

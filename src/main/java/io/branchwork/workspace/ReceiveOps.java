@@ -1,11 +1,11 @@
 package io.branchwork.workspace;
 
-import io.branchwork.contract.HookEvents;
 import io.branchwork.contract.WorkspaceOps;
 import io.branchwork.core.Args;
 import io.branchwork.core.BranchworkException;
 import io.branchwork.gitstore.PackCatchUp;
 import io.branchwork.gitstore.Uncommitted;
+import io.branchwork.hooks.HookPayloads;
 import io.branchwork.store.Store;
 import io.branchwork.workspace.repo.Persister;
 import io.vertx.core.Future;
@@ -69,8 +69,8 @@ final class ReceiveOps {
             throw BranchworkException.notFound("commit " + next.name() + " is not in the store");
           }
           List<HeadMove.Change> changes = move.checkOut(expected, next);
-          return Map.entry(changes, HookNotes.moved(workspace, HookEvents.PUSH, r.user(), expected.name(), next,
-              new JsonObject().put("ref", Constants.R_HEADS + branch).put("created", false).put("deleted", false)));
+          return Map.entry(changes, HookPayloads.push(workspace.key().project(), r.user(), Constants.R_HEADS + branch,
+              expected, next, HookPayloads.commits(repo, expected, next)));
         }, false))
         .compose(done -> {
           List<HeadMove.Change> changes = done.getKey();
