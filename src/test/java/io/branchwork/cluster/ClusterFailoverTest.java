@@ -132,9 +132,7 @@ class ClusterFailoverTest {
 
   /** Registers alice through {@code a}, creates {@code project}, answers her token. */
   private static String aliceWith(Http a, String project) {
-    a.postJson("/api/users", null, new JsonObject().put("username", "alice").put("password", "password-alice")).expect(201);
-    String token = a.postJson("/api/sessions", null,
-        new JsonObject().put("username", "alice").put("password", "password-alice")).expect(200).json().getString("token");
+    String token = a.register("alice");
     a.postJson("/api/projects", token, new JsonObject().put("id", project)).expect(201);
     return token;
   }

@@ -5,17 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.branchwork.support.Await;
 import io.branchwork.support.ForkedNode;
 import io.branchwork.support.HookReceiver;
-import io.branchwork.support.Http;
 import io.branchwork.support.Pg;
 import io.branchwork.support.TestNode;
-import io.branchwork.support.WsClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -82,28 +77,10 @@ class ClusterHooksTest {
     HookReceiver receiver = new HookReceiver(client).answering(x -> -1);
     Set<String> arrived = ConcurrentHashMap.newKeySet();
     try {
-      Http http = a.http;
-      http.postJson("/api/users", null, new JsonObject().put("username", "alice").put("password", "password-alice"))
-          .expect(201);
-      String token = http.postJson("/api/sessions", null, new JsonObject().put("username", "alice")
-          .put("password", "password-alice")).expect(200).json().getString("token");
-      http.postJson("/api/projects", token, new JsonObject().put("id", "p")).expect(201);
-      http.postJson("/api/projects/p/hooks", token, new JsonObject().put("url", receiver.url("/"))
-          .put("events", new JsonArray(List.of("commit")))).expect(201);
-      Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-      try (WsClient ws = WsClient.connect(client, a.port, token)) {
-        ws.ok("open", "project", "p", "branch", "main");
-        for (int i = 0; i < 10; i++) {
-          ws.ok("write", "path", "a.scad", "content", ("cube(" + i + ");").getBytes(StandardCharsets.UTF_8));
-          acknowledged.add(ws.ok("commit", "message", "c" + i).getString("commit"));
-        }
-      }
+      Set<String> acknowledged = receiver.aliceCommits(client, a.http, a.port, "/", 10);
       Await.until("deliveries in flight at the receiver", 10_000, () -> !receiver.arrivals.isEmpty());
       a.kill();
-      receiver.answering(x -> {
-        arrived.add(x.json().getString("after"));
-        return 204;
-      });
+      receiver.recordAfters(arrived);
       Await.until("node B to deliver every acknowledged commit's event", 60_000, () -> arrived.containsAll(acknowledged));
       assertEquals(10, acknowledged.size());
     } finally {

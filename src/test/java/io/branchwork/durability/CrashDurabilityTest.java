@@ -82,8 +82,7 @@ class CrashDurabilityTest {
     node = new ForkedNode(dir, "256m", storeConf).start(0);
     Http http = node.http;
     int port = node.port;
-    http.postJson("/api/users", null, new JsonObject().put("username", "alice").put("password", "password-alice")).expect(201);
-    String token = login(http);
+    String token = http.register("alice");
     http.postJson("/api/projects", token, new JsonObject().put("id", "crash")).expect(201);
 
     Random random = new Random(seed);
@@ -133,7 +132,7 @@ class CrashDurabilityTest {
       LOG.info("trial {}: killed after {} ms and {} acknowledged ops", trial, runMs, done[0]);
 
       node.start(trial);
-      token = login(http);
+      token = http.signIn("alice");
       try (WsClient check = WsClient.connect(client, port, token)) {
         check.ok("open", "project", "crash", "branch", "main");
         Map<String, String> found = new TreeMap<>();
@@ -191,10 +190,5 @@ class CrashDurabilityTest {
     String content = "trial " + trial + " op " + n + " " + Long.toHexString(r.nextLong());
     model.files().put(p, content);
     return new Object[] {"write", "path", p, "content", content.getBytes(StandardCharsets.UTF_8)};
-  }
-
-  private static String login(Http http) {
-    return http.postJson("/api/sessions", null, new JsonObject().put("username", "alice").put("password", "password-alice"))
-        .expect(200).json().getString("token");
   }
 }

@@ -5,14 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.branchwork.support.Await;
 import io.branchwork.support.ForkedNode;
 import io.branchwork.support.HookReceiver;
-import io.branchwork.support.Http;
-import io.branchwork.support.WsClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -53,28 +48,11 @@ class HookCrashTest {
     try {
       node = new ForkedNode(dir, "256m", new JsonObject().put("hooks", new JsonObject()
           .put("allowPrivateTargets", true).put("timeoutMs", 1000).put("retryFirstMs", 100))).start(0);
-      Http http = node.http;
-      http.postJson("/api/users", null, new JsonObject().put("username", "alice").put("password", "password-alice"))
-          .expect(201);
-      String token = login(http);
-      http.postJson("/api/projects", token, new JsonObject().put("id", "p")).expect(201);
-      http.postJson("/api/projects/p/hooks", token, new JsonObject().put("url", receiver.url("/"))
-          .put("events", new JsonArray(List.of("commit")))).expect(201);
-      Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-      try (WsClient ws = WsClient.connect(client, node.port, token)) {
-        ws.ok("open", "project", "p", "branch", "main");
-        for (int i = 0; i < 20; i++) {
-          ws.ok("write", "path", "a.scad", "content", ("cube(" + i + ");").getBytes(StandardCharsets.UTF_8));
-          acknowledged.add(ws.ok("commit", "message", "c" + i).getString("commit"));
-        }
-      }
+      Set<String> acknowledged = receiver.aliceCommits(client, node.http, node.port, "/", 20);
       Await.until("deliveries in flight at the receiver", 10_000, () -> !receiver.arrivals.isEmpty());
       node.kill();
       receiver.arrivals.clear();
-      receiver.answering(a -> {
-        arrived.add(a.json().getString("after"));
-        return 204;
-      });
+      receiver.recordAfters(arrived);
       node.start(1);
       Await.until("every acknowledged commit's event to arrive after the restart (the leases of the killed node"
           + " run out first)", 60_000, () -> arrived.containsAll(acknowledged));
@@ -82,10 +60,5 @@ class HookCrashTest {
     } finally {
       receiver.close();
     }
-  }
-
-  private static String login(Http http) {
-    return http.postJson("/api/sessions", null, new JsonObject().put("username", "alice")
-        .put("password", "password-alice")).expect(200).json().getString("token");
   }
 }

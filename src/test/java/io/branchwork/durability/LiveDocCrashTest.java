@@ -146,8 +146,7 @@ class LiveDocCrashTest {
     node = new ForkedNode(dir, "256m", new JsonObject().put("collab", new JsonObject().put("pushesPerSecond", 100_000)))
         .start(0);
     Http http = node.http;
-    http.postJson("/api/users", null, new JsonObject().put("username", "alice").put("password", "password-alice")).expect(201);
-    String token = login(http);
+    String token = http.register("alice");
     http.postJson("/api/projects", token, new JsonObject().put("id", "typing")).expect(201);
     String expected = "start\n";
     try (WsClient ws = WsClient.connect(client, node.port, token)) {
@@ -186,7 +185,7 @@ class LiveDocCrashTest {
         }
       }
       node.start(trial);
-      token = login(http);
+      token = http.signIn("alice");
       try (WsClient check = WsClient.connect(client, node.port, token)) {
         check.ok("open", "project", "typing", "branch", "main");
         String found = new String(check.ok("read", "path", "live.txt").getBinary("content"), StandardCharsets.UTF_8);
@@ -196,10 +195,5 @@ class LiveDocCrashTest {
       }
     }
     assertTrue(total >= TRIALS * 5, "the typists had only " + total + " updates accepted: too few to mean anything");
-  }
-
-  private static String login(Http http) {
-    return http.postJson("/api/sessions", null, new JsonObject().put("username", "alice").put("password", "password-alice"))
-        .expect(200).json().getString("token");
   }
 }

@@ -44,8 +44,7 @@ class MergeCrashTest {
   }
 
   private String token() {
-    return node.http.postJson("/api/sessions", null, new JsonObject().put("username", "kim")
-        .put("password", "password-kim")).expect(200).json().getString("token");
+    return node.http.signIn("kim");
   }
 
   /** Kills the node at once, starts it again, and opens main. */
@@ -71,8 +70,7 @@ class MergeCrashTest {
   void acknowledgedMeansDurable() throws Exception {
     node = new ForkedNode(dir, "256m", new JsonObject()).start(0);
     Http http = node.http;
-    http.postJson("/api/users", null, new JsonObject().put("username", "kim").put("password", "password-kim")).expect(201);
-    http.postJson("/api/projects", token(), new JsonObject().put("id", "mc")).expect(201);
+    http.postJson("/api/projects", http.register("kim"), new JsonObject().put("id", "mc")).expect(201);
     WsClient ws = WsClient.connect(client, node.port, token());
     ws.ok("open", "project", "mc", "branch", "main");
     ws.ok("write", "path", "a.txt", "content", utf8("one\n"));

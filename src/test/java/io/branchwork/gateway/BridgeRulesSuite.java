@@ -155,8 +155,7 @@ abstract class BridgeRulesSuite {
   @Test
   @DisplayName("Logout closes the sockets that used the token, and their references are dropped")
   void logoutClosesSockets() throws Exception {
-    String token = node.http.postJson("/api/sessions", null,
-        new JsonObject().put("username", "rita").put("password", "password-rita")).expect(200).json().getString("token");
+    String token = node.http.signIn("rita");
     int before = node.holders(KEY);
     BridgeClient b = bridge();
     b.send("allocator", token, op("register").put("holder", "tab"));

@@ -186,8 +186,7 @@ class GatewayTest {
   @Test
   @DisplayName("Logout kills the token on open connections too: they close with 1008")
   void logoutClosesConnections() {
-    String token = node.http.postJson("/api/sessions", null,
-        new JsonObject().put("username", "bob").put("password", "password-bob")).expect(200).json().getString("token");
+    String token = node.http.signIn("bob");
     WsClient c = client(token);
     c.ok("open", "project", "gw", "branch", "main");
     node.http.delete("/api/sessions", token).expect(204);

@@ -90,10 +90,7 @@ class GitPushLimitsTest {
     Vertx client = Vertx.vertx();
     try (ForkedNode node = new ForkedNode(dir, "200m", new JsonObject()
         .put("bus", new JsonObject().put("requestTimeoutMs", 120_000))).start(0)) {
-      node.http.postJson("/api/users", null, new JsonObject().put("username", "bea").put("password", "password-bea"))
-          .expect(201);
-      String token = node.http.postJson("/api/sessions", null, new JsonObject().put("username", "bea")
-          .put("password", "password-bea")).expect(200).json().getString("token");
+      String token = node.http.register("bea");
       node.http.postJson("/api/projects", token, new JsonObject().put("id", "pbig")).expect(201);
       String url = "http://bea:" + token + "@127.0.0.1:" + node.port + "/git/pbig.git";
       Path clone = dir.resolve("big");

@@ -3,10 +3,13 @@ package io.branchwork.support;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -51,6 +54,35 @@ public final class HookReceiver implements AutoCloseable {
   public HookReceiver answering(Function<Arrival, Integer> answer) {
     this.answer = answer;
     return this;
+  }
+
+  /** From now on accepts everything (204), adding each delivery's {@code after} to {@code into}. */
+  public void recordAfters(Set<String> into) {
+    answering(a -> {
+      into.add(a.json().getString("after"));
+      return 204;
+    });
+  }
+
+  /**
+   * Through the node at {@code http} (WebSocket on {@code port}): registers alice, creates project
+   * {@code p} with a {@code commit} hook to {@code path} here, and commits {@code commits} times;
+   * answers the acknowledged commit ids.
+   */
+  public Set<String> aliceCommits(Vertx client, Http http, int port, String path, int commits) {
+    String token = http.register("alice");
+    http.postJson("/api/projects", token, new JsonObject().put("id", "p")).expect(201);
+    http.postJson("/api/projects/p/hooks", token, new JsonObject().put("url", url(path))
+        .put("events", new JsonArray().add("commit"))).expect(201);
+    Set<String> acknowledged = new HashSet<>();
+    try (WsClient ws = WsClient.connect(client, port, token)) {
+      ws.ok("open", "project", "p", "branch", "main");
+      for (int i = 0; i < commits; i++) {
+        ws.ok("write", "path", "a.scad", "content", ("cube(" + i + ");").getBytes(StandardCharsets.UTF_8));
+        acknowledged.add(ws.ok("commit", "message", "c" + i).getString("commit"));
+      }
+    }
+    return acknowledged;
   }
 
   public int port() {

@@ -48,6 +48,19 @@ public final class Http {
     this.base = base;
   }
 
+  /** Registers {@code user} (password {@code "password-" + user}) and answers a session token. */
+  public String register(String user) {
+    postJson("/api/users", null, new JsonObject().put("username", user).put("password", "password-" + user))
+        .expect(201);
+    return signIn(user);
+  }
+
+  /** Signs {@code user} in (password {@code "password-" + user}) and answers the session token. */
+  public String signIn(String user) {
+    return postJson("/api/sessions", null, new JsonObject().put("username", user).put("password", "password-" + user))
+        .expect(200).json().getString("token");
+  }
+
   public Response get(String path, String token) {
     return send(builder(path, token).GET());
   }

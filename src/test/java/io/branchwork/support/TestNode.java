@@ -150,11 +150,7 @@ public final class TestNode implements AutoCloseable {
 
   /** Registers a user, logs in and answers the token. */
   public String login(String user) {
-    http.postJson("/api/users", null, new JsonObject().put("username", user).put("password", "password-" + user))
-        .expect(201);
-    return http.postJson("/api/sessions", null,
-        new JsonObject().put("username", user).put("password", "password-" + user)).expect(200)
-        .json().getString("token");
+    return http.register(user);
   }
 
   public void createProject(String token, String id) {
