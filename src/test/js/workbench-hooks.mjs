@@ -42,6 +42,8 @@ async function main() {
   const ben = await user(base, 'ben');
   await http(base, 'POST', '/api/projects', ana.token, { id: 'hooked' });
   await http(base, 'POST', '/api/projects/hooked/members', ana.token, { username: 'ben', role: 'writer' });
+  await http(base, 'POST', '/api/projects', ben.token, { id: 'bens' });
+  await http(base, 'POST', '/api/projects/bens/members', ben.token, { username: 'ana', role: 'writer' });
 
   const browser = await launch();
   const b = await page(browser, 'B', `${base}/#/hooked/main`, { session: ben });
@@ -51,6 +53,14 @@ async function main() {
 
   const a = await page(browser, 'A', `${base}/#/hooked/main`, { session: ana });
   await a.waitForFunction(() => window.workbench?.opened !== undefined);
+  step('switching project midway: the button follows the role (owner of hooked, writer of bens)');
+  if (!await a.isVisible('button[title^=webhooks]')) fail('the owner has no Hooks button');
+  await a.selectOption('select[aria-label=project]', 'bens');
+  await a.waitForFunction(() => window.workbench?.opened?.project === 'bens');
+  if (await a.isVisible('button[title^=webhooks]')) fail('the Hooks button stayed on a project ana only writes to');
+  await a.selectOption('select[aria-label=project]', 'hooked');
+  await a.waitForFunction(() => window.workbench?.opened?.project === 'hooked');
+  await a.waitForSelector('button[title^=webhooks]', { state: 'visible' });
   step('the owner adds a hook; the made-up secret is shown once');
   await a.click('button[title^=webhooks]');
   await a.fill('.dialog input[name=hook-url]', hookUrl);

@@ -189,6 +189,39 @@ class OidcTest {
     }
   }
 
+  @Test
+  @DisplayName("Verifies that the sign-in routes refuse what a hostile page sends (a non-http redirect, a challenge that is not S256's, an oversized state or code, missing fields) with bad_request, and answer not_found on a node without a provider")
+  void signInRoutesCheckTheirInput() throws Exception {
+    try (TestNode node = TestNode.start(dir.resolve("data"), idp.config())) {
+      String ok = TestIdp.s256("v".repeat(43));
+      JsonObject good = new JsonObject().put("redirectUri", "http://127.0.0.1/").put("state", "s").put("challenge", ok);
+      for (JsonObject bad : new JsonObject[] {
+          good.copy().put("redirectUri", "javascript:alert(1)"),
+          good.copy().put("redirectUri", "http://x/" + "a".repeat(2048)),
+          good.copy().put("challenge", "short"),
+          good.copy().put("challenge", ok.substring(0, 40) + "+/="),
+          good.copy().put("state", "s".repeat(257)),
+          good.copy().put("state", ""),
+          good.copy().putNull("challenge")}) {
+        Http.Response r = node.http.postJson("/api/auth/oidc/authorize", null, bad);
+        assertEquals(400, r.status(), bad.encode() + ": " + r.text());
+      }
+      assertEquals(200, node.http.postJson("/api/auth/oidc/authorize", null, good).status());
+      JsonObject exchange = new JsonObject().put("code", "c").put("verifier", "v".repeat(43))
+          .put("redirectUri", "http://127.0.0.1/");
+      assertEquals(400, node.http.postJson("/api/auth/oidc/token", null, exchange.copy().put("code", "c".repeat(4097)))
+          .status());
+      assertEquals(400, node.http.postJson("/api/auth/oidc/token", null, exchange.copy().put("verifier", "v".repeat(129)))
+          .status());
+      assertEquals(400, node.http.postJson("/api/auth/oidc/token", null, exchange.copy().putNull("code")).status());
+    }
+    try (TestNode plain = TestNode.start(dir.resolve("plain"))) {
+      assertEquals(404, plain.http.postJson("/api/auth/oidc/authorize", null, new JsonObject()).status());
+      assertEquals(JsonObject.of("local", true, "registration", true, "provider", null),
+          plain.http.get("/api/auth", null).expect(200).json());
+    }
+  }
+
   /** The page's steps: the authorization URL, the provider's redirect back, the code exchange. */
   private JsonObject signIn(TestNode node, String redirect, String verifier, String sent) throws Exception {
     return node.http.postJson("/api/auth/oidc/token", null, codeFor(node, redirect, verifier).put("verifier", sent))

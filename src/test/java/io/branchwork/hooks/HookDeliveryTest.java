@@ -264,6 +264,15 @@ class HookDeliveryTest {
           .put("url", "http://93.184.215.14/")).status());
       assertEquals(400, node.http.postJson("/api/projects/p/hooks", owner, hook("http://93.184.215.14/", "", "push"))
           .status());
+      assertEquals(400, node.http.postJson("/api/projects/p/hooks", owner, hook("http://93.184.215.14/",
+          "s".repeat(257), "push")).status(), "a secret past 256 characters");
+      assertEquals(400, node.http.postJson("/api/projects/p/hooks", owner, new JsonObject()
+          .put("url", "http://93.184.215.14/").put("events", "push")).status(), "events as a string");
+      assertEquals(400, node.http.postJson("/api/projects/p/hooks", owner, hook("http://93.184.215.14/", null,
+          "push", "push", "push", "push", "push", "push", "push", "push", "push", "push", "push")).status(),
+          "an events list longer than twice the events there are");
+      assertEquals(400, node.http.postJson("/api/projects/p/hooks", owner, new JsonObject()
+          .put("url", 42).put("events", new JsonArray().add("push"))).status(), "a URL that is not a string");
       JsonObject made = node.http.postJson("/api/projects/p/hooks", owner, hook("http://93.184.215.14/in", null,
           "push", "tag", "push")).expect(201).json();
       assertTrue(made.getString("secret").length() >= 32, "a generated secret is shown once: " + made);
@@ -272,6 +281,12 @@ class HookDeliveryTest {
       assertEquals(1, list.size());
       assertFalse(list.encode().contains(made.getString("secret")), "never listed");
       assertEquals(404, node.http.get("/api/projects/p/hooks/nope/deliveries", owner).status());
+      String id = made.getString("id");
+      assertEquals(400, node.http.get("/api/projects/p/hooks/" + id + "/deliveries?limit=abc", owner).status());
+      assertEquals(200, node.http.get("/api/projects/p/hooks/" + id + "/deliveries?limit=-5", owner).status());
+      assertEquals(404, node.http.postJson("/api/projects/p/hooks/" + id + "/deliveries/x'%20OR%20'1'='1/redeliver",
+          owner, new JsonObject()).status(), "a delivery id is a parameter, never SQL");
+      assertEquals(400, node.http.get("/api/projects/bad%20id/hooks", owner).status(), "not a project id");
       assertEquals(204, node.http.delete("/api/projects/p/hooks/" + made.getString("id"), owner).status());
       assertEquals(404, node.http.delete("/api/projects/p/hooks/" + made.getString("id"), owner).status());
     }
@@ -290,8 +305,7 @@ class HookDeliveryTest {
           .expect(201).json().getString("id");
     }
     try (TestNode node = TestNode.start(data, hooksConf(false))) {
-      String t = node.http.postJson("/api/sessions", null, new JsonObject().put("username", "alice")
-          .put("password", "password-alice")).expect(200).json().getString("token");
+      String t = node.http.signIn("alice");
       WorkspaceKey main = new WorkspaceKey("p", "main");
       node.allocator("register", main, "h1");
       node.writeText(main, "alice", "a.scad", "cube(1);");
