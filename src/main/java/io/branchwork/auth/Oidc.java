@@ -61,7 +61,7 @@ public final class Oidc {
   private long lastRefresh;
   private Future<Void> refreshing;
 
-  private Oidc(Vertx vertx, Config c, OAuth2Auth flow, OAuth2Auth bearer, String issuer) {
+  private Oidc(Config c, OAuth2Auth flow, OAuth2Auth bearer, String issuer) {
     this.flow = flow;
     this.bearer = bearer;
     this.issuer = issuer;
@@ -97,7 +97,7 @@ public final class Oidc {
           OAuth2Auth bearer = OAuth2Auth.create(vertx, new OAuth2Options(options).setUserInfoPath(null)
               .setIntrospectionPath(null));
           return bearer.jWKSet().timeout(c.oidcTimeoutMs, TimeUnit.MILLISECONDS)
-              .map(v -> new Oidc(vertx, c, flow, bearer, issuer));
+              .map(v -> new Oidc(c, flow, bearer, issuer));
         })
         .onSuccess(o -> LOG.info("identity provider {} discovered in {} ms", issuer, (System.nanoTime() - t0) / 1_000_000))
         .recover(e -> Future.failedFuture(new IllegalStateException("the identity provider at auth.oidc.issuer ("
@@ -132,9 +132,10 @@ public final class Oidc {
       return Future.failedFuture(e);
     }
     return library(jwt)
-        .recover(e -> e instanceof NoSuchKeyIdException && refreshKeys()
-            ? refreshing.compose(v -> library(jwt))
-            : Future.failedFuture(e))
+        .recover(e -> {
+          Future<Void> refetched = e instanceof NoSuchKeyIdException ? refreshKeys() : null;
+          return refetched == null ? Future.failedFuture(e) : refetched.compose(v -> library(jwt));
+        })
         .transform(ar -> ar.succeeded() ? checkClaims(ar.result(), aud)
             : Future.failedFuture(BranchworkException.unauthenticated("the provider's token is not valid: "
                 + ar.cause().getMessage())));
@@ -149,20 +150,23 @@ public final class Oidc {
     }
   }
 
-  /** Starts a JWKS refetch unless one ran in the last {@code auth.oidc.jwksRefreshMs}; answers whether one runs now. */
-  private synchronized boolean refreshKeys() {
+  /**
+   * The JWKS refetch running now (started here unless one ran in the last
+   * {@code auth.oidc.jwksRefreshMs}), or null when none may run.
+   */
+  private synchronized Future<Void> refreshKeys() {
     long now = System.currentTimeMillis();
     if (refreshing != null && !refreshing.isComplete()) {
-      return true;
+      return refreshing;
     }
     if (now - lastRefresh < refreshMs) {
-      return false;
+      return null;
     }
     lastRefresh = now;
     refreshing = bearer.jWKSet().timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .onSuccess(v -> LOG.info("identity provider keys refetched: a token named a key id they did not have"))
         .onFailure(e -> LOG.warn("identity provider keys could not be refetched: {}", e.getMessage()));
-    return true;
+    return refreshing;
   }
 
   /** The header's {@code alg} must be one the provider's public keys can have. */
